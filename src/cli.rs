@@ -1,0 +1,35 @@
+//! Command-line definitions (clap derive).
+
+use clap::{Parser, Subcommand};
+
+use crate::report::messages::Format;
+
+/// sipscope: watch SIP calls in a capture and see why they fail.
+#[derive(Debug, Parser)]
+#[command(name = "sipscope", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every SIP message of a capture, one line each, in capture order.
+    Messages(MessagesArgs),
+}
+
+/// Arguments of `messages`.
+#[derive(Debug, clap::Args)]
+pub struct MessagesArgs {
+    /// Capture file to read (pcap or pcapng; `-` for standard input).
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Only read SIP from or to these ports, e.g. `5060,5080-5090` (default: any port).
+    #[arg(long, value_name = "LIST")]
+    pub ports: Option<String>,
+}

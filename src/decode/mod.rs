@@ -1,0 +1,230 @@
+//! Decode stage: from a captured frame to transport payloads.
+//!
+//! Link layer ([`link`]) → IPv4/IPv6 ([`ip`]) with fragment reassembly ([`defrag`]) → tunnels
+//! ([`tunnel`]: IP-in-IP, GRE, ERSPAN, VXLAN) → UDP, TCP or SCTP ([`sctp`]). UDP and SCTP
+//! payloads are handed on as datagrams; TCP segments as [`TcpSegment`]s for the reassembler
+//! ([`tcp`]). [`websocket`] parses WebSocket frames for the stream consumer.
+
+pub mod defrag;
+pub mod ip;
+pub mod link;
+pub mod sctp;
+pub mod tcp;
+pub mod tunnel;
+pub mod websocket;
+
+use std::net::{IpAddr, SocketAddr};
+
+use crate::capture::RawPacket;
+use crate::time::Timestamp;
+use defrag::{DefragLimits, DefragStats, Defragmenter};
+use link::Next;
+use sctp::{SctpDecoder, SctpStats};
+pub use tcp::TcpSegment;
+
+/// How deep tunnels may nest before we give up on a packet.
+pub const MAX_TUNNEL_DEPTH: u8 = 4;
+
+/// A transport payload out of the decoder.
+#[derive(Debug, Clone, Copy)]
+pub enum Segment<'a> {
+    /// A UDP datagram's payload.
+    Udp(&'a [u8]),
+    /// One SCTP user message.
+    Sctp(&'a [u8]),
+    /// A TCP segment's header fields and payload.
+    Tcp(TcpSegment, &'a [u8]),
+}
+
+/// A decoded transport payload with its addresses and capture time.
+#[derive(Debug, Clone, Copy)]
+pub struct Decoded<'a> {
+    /// Capture time of the packet (of the last fragment for a reassembled datagram).
+    pub ts: Timestamp,
+    /// Sender address and port.
+    pub src: SocketAddr,
+    /// Receiver address and port.
+    pub dst: SocketAddr,
+    /// The payload.
+    pub segment: Segment<'a>,
+}
+
+/// Counters of the decode stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecodeStats {
+    /// Frames handed to the decoder.
+    pub packets: u64,
+    /// Frames that were cut short or malformed at some layer.
+    pub errors: u64,
+    /// Frames of a link type we do not decode.
+    pub unsupported_link: u64,
+    /// Frames carrying something other than IP (ARP, LLDP, …) or another IP protocol.
+    pub not_ip_transport: u64,
+    /// Tunnel headers removed.
+    pub tunnels: u64,
+    /// UDP datagrams.
+    pub udp: u64,
+    /// TCP segments.
+    pub tcp: u64,
+    /// IP fragment reassembly counters.
+    pub defrag: DefragStats,
+    /// SCTP counters.
+    pub sctp: SctpStats,
+}
+
+/// The decoder: stateless per packet except for fragment and SCTP reassembly.
+pub struct Decoder {
+    defrag: Defragmenter,
+    sctp: SctpDecoder,
+    stats: DecodeStats,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new(DefragLimits::default())
+    }
+}
+
+impl Decoder {
+    /// A decoder with the given fragment limits.
+    pub fn new(limits: DefragLimits) -> Self {
+        Decoder {
+            defrag: Defragmenter::new(limits),
+            sctp: SctpDecoder::default(),
+            stats: DecodeStats::default(),
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> DecodeStats {
+        let mut s = self.stats;
+        s.defrag = self.defrag.stats;
+        s.sctp = self.sctp.stats;
+        s
+    }
+
+    /// Bytes held in incomplete IP datagrams.
+    pub fn bytes_held(&self) -> usize {
+        self.defrag.bytes_held()
+    }
+
+    /// Drops incomplete IP datagrams that have timed out at `now`.
+    pub fn expire(&mut self, now: Timestamp) {
+        self.defrag.expire(now);
+    }
+
+    /// Decodes one frame, calling `out` for each transport payload in it (none, one, or several
+    /// when a tunnel or an SCTP packet carries more).
+    pub fn decode(&mut self, pkt: &RawPacket<'_>, out: &mut dyn FnMut(Decoded<'_>)) {
+        self.stats.packets += 1;
+        if !crate::capture::linktype::is_supported(pkt.linktype) {
+            self.stats.unsupported_link += 1;
+            return;
+        }
+        let next = link::decode(pkt.linktype, pkt.data);
+        self.next(pkt.ts, next, 0, out);
+    }
+
+    fn next(&mut self, ts: Timestamp, next: Next<'_>, depth: u8, out: &mut dyn FnMut(Decoded<'_>)) {
+        match next {
+            Next::Ip(data) => self.ip(ts, data, depth, out),
+            Next::Ethernet(frame) => {
+                let inner = link::ethernet(frame);
+                self.next(ts, inner, depth, out)
+            }
+            Next::Other => self.stats.not_ip_transport += 1,
+            Next::Truncated => self.stats.errors += 1,
+        }
+    }
+
+    fn ip(&mut self, ts: Timestamp, data: &[u8], depth: u8, out: &mut dyn FnMut(Decoded<'_>)) {
+        let Some(pkt) = ip::parse(data) else {
+            self.stats.errors += 1;
+            return;
+        };
+        match pkt.frag {
+            None => self.transport(ts, pkt.src, pkt.dst, pkt.proto, pkt.payload, depth, out),
+            Some(frag) => {
+                if let Some(whole) = self.defrag.add(ts, pkt.src, pkt.dst, pkt.proto, frag, pkt.payload) {
+                    self.transport(ts, pkt.src, pkt.dst, pkt.proto, &whole, depth, out);
+                    self.defrag.recycle(whole);
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn transport(
+        &mut self,
+        ts: Timestamp,
+        src: IpAddr,
+        dst: IpAddr,
+        proto: u8,
+        payload: &[u8],
+        depth: u8,
+        out: &mut dyn FnMut(Decoded<'_>),
+    ) {
+        const UDP: u8 = 17;
+        const TCP: u8 = 6;
+        const SCTP: u8 = 132;
+        const IPIP: u8 = 4;
+        const IPV6_IN_IP: u8 = 41;
+        const GRE: u8 = 47;
+        match proto {
+            UDP => {
+                let Ok(udp) = etherparse::UdpSlice::from_slice_lax(payload) else {
+                    self.stats.errors += 1;
+                    return;
+                };
+                let (sp, dp) = (udp.source_port(), udp.destination_port());
+                let data = udp.payload();
+                if depth < MAX_TUNNEL_DEPTH && (dp == tunnel::VXLAN_PORT || dp == tunnel::VXLAN_PORT_LINUX) {
+                    if let Some(inner) = tunnel::vxlan(data) {
+                        self.stats.tunnels += 1;
+                        return self.next(ts, Next::Ethernet(inner), depth + 1, out);
+                    }
+                }
+                self.stats.udp += 1;
+                out(Decoded {
+                    ts,
+                    src: SocketAddr::new(src, sp),
+                    dst: SocketAddr::new(dst, dp),
+                    segment: Segment::Udp(data),
+                });
+            }
+            TCP => {
+                let Ok(tcp) = etherparse::TcpSlice::from_slice(payload) else {
+                    self.stats.errors += 1;
+                    return;
+                };
+                self.stats.tcp += 1;
+                let seg =
+                    TcpSegment { seq: tcp.sequence_number(), syn: tcp.syn(), fin: tcp.fin(), rst: tcp.rst() };
+                out(Decoded {
+                    ts,
+                    src: SocketAddr::new(src, tcp.source_port()),
+                    dst: SocketAddr::new(dst, tcp.destination_port()),
+                    segment: Segment::Tcp(seg, tcp.payload()),
+                });
+            }
+            SCTP => {
+                let ok = self.sctp.packet(src, dst, payload, &mut |s, d, msg| {
+                    out(Decoded { ts, src: s, dst: d, segment: Segment::Sctp(msg) })
+                });
+                if !ok {
+                    self.stats.errors += 1;
+                }
+            }
+            IPIP | IPV6_IN_IP if depth < MAX_TUNNEL_DEPTH => {
+                self.stats.tunnels += 1;
+                self.ip(ts, payload, depth + 1, out)
+            }
+            GRE if depth < MAX_TUNNEL_DEPTH => {
+                self.stats.tunnels += 1;
+                let next = tunnel::gre(payload);
+                self.next(ts, next, depth + 1, out)
+            }
+            _ => self.stats.not_ip_transport += 1,
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The engine: packets in, SIP messages out. Synchronous and deterministic: time comes only from
+//! packet timestamps and [`Engine::tick`]; no threads, clocks, terminals or sockets. File replay,
+//! live capture and every test drive the same [`Engine::ingest`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::capture::RawPacket;
+use crate::decode::defrag::DefragLimits;
+use crate::decode::tcp::{FlowKey, TcpLimits, TcpReassembler, TcpStats};
+use crate::decode::{DecodeStats, Decoded, Decoder, Segment};
+use crate::sip::scan::{leading_crlf, scan, Framing, Scan};
+use crate::sip::stream::{self, StreamStats};
+use crate::sip::{Headers, SipMessage, Transport};
+use crate::time::Timestamp;
+
+/// A set of ports (single ports and ranges), for `--ports`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortSet(Vec<(u16, u16)>);
+
+impl PortSet {
+    /// Parses `5060,5062-5070`.
+    pub fn parse(spec: &str) -> Result<PortSet, String> {
+        let mut ranges = Vec::new();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (a, b) = match part.split_once('-') {
+                Some((a, b)) => (a.trim(), b.trim()),
+                None => (part, part),
+            };
+            let a: u16 = a.parse().map_err(|_| format!("invalid port '{a}' in '{spec}'"))?;
+            let b: u16 = b.parse().map_err(|_| format!("invalid port '{b}' in '{spec}'"))?;
+            if a > b {
+                return Err(format!("invalid port range '{part}'"));
+            }
+            ranges.push((a, b));
+        }
+        if ranges.is_empty() {
+            return Err("empty port list".into());
+        }
+        Ok(PortSet(ranges))
+    }
+
+    /// Whether `port` is in the set.
+    pub fn contains(&self, port: u16) -> bool {
+        self.0.iter().any(|&(a, b)| (a..=b).contains(&port))
+    }
+}
+
+/// Settings of the engine.
+#[derive(Debug, Clone, Default)]
+pub struct EngineConfig {
+    /// Only payloads from or to these ports are read as SIP (`None`: any port).
+    pub ports: Option<PortSet>,
+    /// TCP reassembly limits.
+    pub tcp: TcpLimits,
+    /// IP fragment reassembly limits.
+    pub defrag: DefragLimits,
+}
+
+/// Counters over everything the engine has seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Decode stage counters (packets, errors, fragments, tunnels, SCTP).
+    pub decode: DecodeStats,
+    /// TCP reassembly counters.
+    pub tcp: TcpStats,
+    /// Stream framing counters.
+    pub stream: StreamStats,
+    /// SIP messages found.
+    pub sip_messages: u64,
+    /// Datagrams (UDP, SCTP) that were not SIP.
+    pub non_sip_datagrams: u64,
+    /// Datagrams holding only CRLF keep-alives.
+    pub keepalive_datagrams: u64,
+    /// Payloads ignored because of the port filter.
+    pub filtered: u64,
+    /// SIP messages whose datagram ended before the announced body or header block.
+    pub truncated_messages: u64,
+    /// Bytes held in reassembly buffers right now (TCP and IP fragments).
+    pub bytes_held: u64,
+}
+
+impl EngineStats {
+    /// Payloads that were not SIP: datagrams plus TCP directions given up on.
+    pub fn non_sip_payloads(&self) -> u64 {
+        self.non_sip_datagrams + self.stream.not_sip_streams
+    }
+}
+
+/// The engine.
+pub struct Engine {
+    config: EngineConfig,
+    decoder: Decoder,
+    tcp: TcpReassembler,
+    stream_stats: StreamStats,
+    counters: EngineStats,
+    out: Vec<SipMessage>,
+    last_housekeeping: Timestamp,
+    last_ts: Timestamp,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(EngineConfig::default())
+    }
+}
+
+impl Engine {
+    /// A new engine.
+    pub fn new(config: EngineConfig) -> Self {
+        Engine {
+            decoder: Decoder::new(config.defrag),
+            tcp: TcpReassembler::new(config.tcp),
+            config,
+            stream_stats: StreamStats::default(),
+            counters: EngineStats::default(),
+            out: Vec::new(),
+            last_housekeeping: Timestamp(i64::MIN),
+            last_ts: Timestamp::default(),
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> EngineStats {
+        let mut s = self.counters;
+        s.decode = self.decoder.stats();
+        s.tcp = self.tcp.stats;
+        s.stream = self.stream_stats;
+        s.bytes_held = (self.tcp.bytes_held() + self.decoder.bytes_held()) as u64;
+        s
+    }
+
+    /// Feeds one captured frame; returns the SIP messages it completed, in order.
+    pub fn ingest(&mut self, pkt: &RawPacket<'_>) -> std::vec::Drain<'_, SipMessage> {
+        self.out.clear();
+        let Engine { config, decoder, tcp, stream_stats, counters, out, .. } = self;
+        decoder.decode(pkt, &mut |d: Decoded<'_>| {
+            if let Some(ports) = &config.ports {
+                if !ports.contains(d.src.port()) && !ports.contains(d.dst.port()) {
+                    counters.filtered += 1;
+                    return;
+                }
+            }
+            match d.segment {
+                Segment::Udp(payload) => datagram(d.ts, d.src, d.dst, Transport::Udp, payload, counters, out),
+                Segment::Sctp(payload) => {
+                    datagram(d.ts, d.src, d.dst, Transport::Sctp, payload, counters, out)
+                }
+                Segment::Tcp(seg, payload) => {
+                    let key = FlowKey { src: d.src, dst: d.dst };
+                    if let Some(s) = tcp.segment(d.ts, key, seg, payload) {
+                        stream::drain(s, stream_stats, &mut |(bytes, headers, ws)| {
+                            let transport = if ws { Transport::Ws } else { Transport::Tcp };
+                            push(d.ts, d.src, d.dst, transport, bytes, headers, counters, out);
+                        });
+                    }
+                    tcp.settle(&key);
+                }
+            }
+        });
+        self.last_ts = self.last_ts.max(pkt.ts);
+        self.housekeeping(pkt.ts);
+        self.out.drain(..)
+    }
+
+    /// Advances capture time without a packet (live mode ticks): expires reassembly state.
+    pub fn tick(&mut self, now: Timestamp) -> std::vec::Drain<'_, SipMessage> {
+        self.out.clear();
+        self.housekeeping(now);
+        self.out.drain(..)
+    }
+
+    /// End of input: reads what is held behind TCP holes and returns the messages it completes.
+    pub fn finish(&mut self) -> std::vec::Drain<'_, SipMessage> {
+        self.out.clear();
+        let Engine { tcp, stream_stats, counters, out, last_ts, .. } = self;
+        let ts = *last_ts;
+        tcp.flush(|key, s| {
+            stream::drain(s, stream_stats, &mut |(bytes, headers, ws)| {
+                let transport = if ws { Transport::Ws } else { Transport::Tcp };
+                push(ts, key.src, key.dst, transport, bytes, headers, counters, out);
+            });
+        });
+        self.out.drain(..)
+    }
+
+    fn housekeeping(&mut self, now: Timestamp) {
+        if now.millis_since(self.last_housekeeping) >= 1_000 || now < self.last_housekeeping {
+            self.last_housekeeping = now;
+            self.decoder.expire(now);
+            self.tcp.sweep(now);
+        }
+    }
+}
+
+fn datagram(
+    ts: Timestamp,
+    src: SocketAddr,
+    dst: SocketAddr,
+    transport: Transport,
+    payload: &[u8],
+    counters: &mut EngineStats,
+    out: &mut Vec<SipMessage>,
+) {
+    let body = &payload[leading_crlf(payload)..];
+    if body.is_empty() {
+        if payload.is_empty() {
+            counters.non_sip_datagrams += 1;
+        } else {
+            counters.keepalive_datagrams += 1;
+        }
+        return;
+    }
+    match scan(body, Framing::Datagram) {
+        Scan::Complete { len, headers } => {
+            push(ts, src, dst, transport, &body[..len], headers, counters, out)
+        }
+        _ => counters.non_sip_datagrams += 1,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push(
+    ts: Timestamp,
+    src: SocketAddr,
+    dst: SocketAddr,
+    transport: Transport,
+    bytes: &[u8],
+    headers: Headers,
+    counters: &mut EngineStats,
+    out: &mut Vec<SipMessage>,
+) {
+    counters.sip_messages += 1;
+    if headers.truncated {
+        counters.truncated_messages += 1;
+    }
+    out.push(SipMessage { ts, src, dst, transport, raw: Arc::from(bytes), headers });
+}

@@ -1,0 +1,15 @@
+//! sipscope: a SIP capture monitor.
+//!
+//! Data flows one way: [`capture`] → [`decode`] → [`sip`] → (correlate → diagnose) → views
+//! ([`report`]). [`engine`] runs the stages between capture and the views; it is synchronous
+//! and deterministic, so live capture, file replay and tests drive the same code.
+
+pub mod capture;
+pub mod cli;
+pub mod commands;
+pub mod decode;
+pub mod engine;
+pub mod report;
+pub mod sanitize;
+pub mod sip;
+pub mod time;

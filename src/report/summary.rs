@@ -1,0 +1,40 @@
+//! The one-line capture summary printed on standard error after a headless run.
+
+use std::fmt;
+
+use crate::engine::EngineStats;
+
+/// Display adapter for the summary line.
+pub struct Summary<'a>(pub &'a EngineStats);
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        write!(
+            f,
+            "{} packets, {} SIP messages, {} non-SIP payloads, {} decode errors, {} reassembled IP datagrams, {} TCP streams",
+            s.decode.packets,
+            s.sip_messages,
+            s.non_sip_payloads(),
+            s.decode.errors,
+            s.decode.defrag.reassembled,
+            s.tcp.streams
+        )?;
+        let extra = [
+            (s.tcp.retransmissions, "TCP retransmissions"),
+            (s.tcp.gaps, "TCP gaps"),
+            (s.keepalive_datagrams + s.stream.keepalives, "keep-alives"),
+            (s.decode.defrag.expired + s.decode.defrag.dropped_over_limit, "IP fragments lost"),
+            (s.decode.unsupported_link, "frames of unsupported link type"),
+            (s.truncated_messages, "truncated SIP messages"),
+            (s.stream.invalid_messages, "invalid SIP messages on streams"),
+            (s.filtered, "payloads outside --ports"),
+        ];
+        for (n, what) in extra {
+            if n > 0 {
+                write!(f, ", {n} {what}")?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,213 @@
+//! Parsers for the header values we index: name-addr (From/To/Contact), Via, CSeq, numbers.
+//!
+//! They work on offsets into the message so results are [`Span`]s, and they treat CR and LF like
+//! spaces so folded values parse the same as unfolded ones.
+
+use super::message::{NameAddr, Span, Via};
+
+fn is_lws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// `buf[start..end]` with linear white space removed at both ends, as offsets.
+pub fn trim(buf: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
+    while start < end && is_lws(buf[start]) {
+        start += 1;
+    }
+    while end > start && is_lws(buf[end - 1]) {
+        end -= 1;
+    }
+    (start, end)
+}
+
+/// Parses a decimal number with optional surrounding white space.
+pub fn parse_u32(b: &[u8]) -> Option<u32> {
+    let (s, e) = trim(b, 0, b.len());
+    let digits = &b[s..e];
+    if digits.is_empty() || digits.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + (d - b'0') as u64;
+    }
+    u32::try_from(n).ok()
+}
+
+/// Counts the comma-separated values of a header and returns the end of the first one.
+/// Commas inside quoted strings or angle brackets do not separate values.
+pub fn split_first_value(buf: &[u8], start: usize, end: usize) -> (u16, usize) {
+    let mut count: u16 = 1;
+    let mut first_end = end;
+    let mut in_quotes = false;
+    let mut in_angle = false;
+    let mut i = start;
+    while i < end {
+        match buf[i] {
+            b'\\' if in_quotes => i += 1,
+            b'"' => in_quotes = !in_quotes,
+            b'<' if !in_quotes => in_angle = true,
+            b'>' if !in_quotes => in_angle = false,
+            b',' if !in_quotes && !in_angle => {
+                if count == 1 {
+                    first_end = i;
+                }
+                count = count.saturating_add(1);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (count, first_end)
+}
+
+/// Finds parameter `name` (case-insensitive) in a `;name=value;...` list within `buf[start..end]`.
+pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
+    let mut i = start;
+    while i < end {
+        if buf[i] != b';' {
+            i += 1;
+            continue;
+        }
+        let (ns, _) = trim(buf, i + 1, end);
+        let mut ne = ns;
+        while ne < end && !matches!(buf[ne], b'=' | b';' | b',') && !is_lws(buf[ne]) {
+            ne += 1;
+        }
+        if buf[ns..ne].eq_ignore_ascii_case(name) {
+            let mut j = ne;
+            while j < end && is_lws(buf[j]) {
+                j += 1;
+            }
+            if j < end && buf[j] == b'=' {
+                let (vs, _) = trim(buf, j + 1, end);
+                let mut ve = vs;
+                if vs < end && buf[vs] == b'"' {
+                    ve = vs + 1;
+                    while ve < end && buf[ve] != b'"' {
+                        ve += 1;
+                    }
+                    return Span::new(vs + 1, ve);
+                }
+                while ve < end && !matches!(buf[ve], b';' | b',') && !is_lws(buf[ve]) {
+                    ve += 1;
+                }
+                return Span::new(vs, ve);
+            }
+            return Span::NONE;
+        }
+        i = ne.max(i + 1);
+    }
+    Span::NONE
+}
+
+/// Parses `"display" <uri>;params`, `display <uri>;params` or `uri;params` in `buf[start..end]`.
+pub fn parse_name_addr(buf: &[u8], start: usize, end: usize) -> NameAddr {
+    let (start, end) = trim(buf, start, end);
+    let mut out = NameAddr::default();
+    if start >= end {
+        return out;
+    }
+    let mut i = start;
+    let mut display = Span::NONE;
+    if buf[i] == b'"' {
+        let ds = i + 1;
+        i += 1;
+        while i < end && buf[i] != b'"' {
+            if buf[i] == b'\\' {
+                i += 1;
+            }
+            i += 1;
+        }
+        display = Span::new(ds, i.min(end));
+        i = (i + 1).min(end);
+    }
+    // Look for an angle-bracketed URI.
+    let lt = buf[i..end].iter().position(|&b| b == b'<').map(|p| i + p);
+    let params_from;
+    match lt {
+        Some(lt) if display.is_empty() || buf[i..lt].iter().all(|&b| is_lws(b)) => {
+            if display.is_empty() {
+                let (ds, de) = trim(buf, start, lt);
+                display = Span::new(ds, de);
+            }
+            let gt = buf[lt + 1..end].iter().position(|&b| b == b'>').map_or(end, |p| lt + 1 + p);
+            let (us, ue) = trim(buf, lt + 1, gt);
+            out.uri = Span::new(us, ue);
+            params_from = (gt + 1).min(end);
+        }
+        _ => {
+            // addr-spec: the URI runs to the first ';' (its header parameters follow) or space.
+            let (s, _) = trim(buf, i, end);
+            let mut e = s;
+            while e < end && buf[e] != b';' && !is_lws(buf[e]) {
+                e += 1;
+            }
+            out.uri = Span::new(s, e);
+            params_from = e;
+        }
+    }
+    out.display = display;
+    out.tag = find_param(buf, params_from, end, b"tag");
+    out
+}
+
+/// Parses one Via value `SIP/2.0/UDP host:port;branch=...` in `buf[start..end]`.
+pub fn parse_via(buf: &[u8], start: usize, end: usize) -> Via {
+    let mut via = Via::default();
+    let (mut i, end) = trim(buf, start, end);
+    // sent-protocol: name / version / transport, with optional LWS around the slashes
+    for part in 0..3 {
+        while i < end && is_lws(buf[i]) {
+            i += 1;
+        }
+        let s = i;
+        while i < end && buf[i] != b'/' && !is_lws(buf[i]) && buf[i] != b';' {
+            i += 1;
+        }
+        if part == 2 {
+            via.transport = Span::new(s, i);
+            break;
+        }
+        while i < end && is_lws(buf[i]) {
+            i += 1;
+        }
+        if i >= end || buf[i] != b'/' {
+            return via;
+        }
+        i += 1;
+    }
+    while i < end && is_lws(buf[i]) {
+        i += 1;
+    }
+    let s = i;
+    if i < end && buf[i] == b'[' {
+        while i < end && buf[i] != b']' {
+            i += 1;
+        }
+    }
+    while i < end && buf[i] != b';' && !is_lws(buf[i]) {
+        i += 1;
+    }
+    via.sent_by = Span::new(s, i);
+    via.branch = find_param(buf, i, end, b"branch");
+    via
+}
+
+/// Parses `CSeq: 123 METHOD`; returns the number and the method span.
+pub fn parse_cseq(buf: &[u8], start: usize, end: usize) -> Option<(u32, Span)> {
+    let (mut i, end) = trim(buf, start, end);
+    let ns = i;
+    while i < end && buf[i].is_ascii_digit() {
+        i += 1;
+    }
+    let n = parse_u32(&buf[ns..i])?;
+    let (ms, me) = trim(buf, i, end);
+    if ms == i || ms >= me || !buf[ms..me].iter().all(|&b| super::scan::is_token(b)) {
+        return None;
+    }
+    Some((n, Span::new(ms, me)))
+}

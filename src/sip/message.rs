@@ -1,0 +1,265 @@
+//! A SIP message: its raw bytes (shared, never re-serialised) plus the offsets of what we index.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::time::Timestamp;
+
+/// A byte range `start..end` into a message's raw bytes. `start == end` means absent or empty.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// The empty span.
+    pub const NONE: Span = Span { start: 0, end: 0 };
+
+    /// A span from `start` to `end` (given as usize offsets).
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start: start as u32, end: end as u32 }
+    }
+
+    /// True when the span covers no bytes.
+    pub fn is_empty(self) -> bool {
+        self.end <= self.start
+    }
+
+    /// Number of bytes covered.
+    pub fn len(self) -> usize {
+        self.end.saturating_sub(self.start) as usize
+    }
+
+    /// The bytes covered, or an empty slice if the span is out of range.
+    pub fn get(self, raw: &[u8]) -> &[u8] {
+        raw.get(self.start as usize..self.end as usize).unwrap_or(&[])
+    }
+}
+
+/// SIP request methods we know by name; anything else is `Other` (its text is in the span).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Method {
+    /// INVITE
+    Invite,
+    /// ACK
+    Ack,
+    /// BYE
+    Bye,
+    /// CANCEL
+    Cancel,
+    /// REGISTER
+    Register,
+    /// OPTIONS
+    Options,
+    /// INFO
+    Info,
+    /// UPDATE
+    Update,
+    /// PRACK
+    Prack,
+    /// SUBSCRIBE
+    Subscribe,
+    /// NOTIFY
+    Notify,
+    /// REFER
+    Refer,
+    /// MESSAGE
+    Message,
+    /// PUBLISH
+    Publish,
+    /// An extension method.
+    Other,
+}
+
+impl Method {
+    /// Recognises a method token (method names are case-sensitive, RFC 3261 §7.1).
+    pub fn from_token(token: &[u8]) -> Method {
+        match token {
+            b"INVITE" => Method::Invite,
+            b"ACK" => Method::Ack,
+            b"BYE" => Method::Bye,
+            b"CANCEL" => Method::Cancel,
+            b"REGISTER" => Method::Register,
+            b"OPTIONS" => Method::Options,
+            b"INFO" => Method::Info,
+            b"UPDATE" => Method::Update,
+            b"PRACK" => Method::Prack,
+            b"SUBSCRIBE" => Method::Subscribe,
+            b"NOTIFY" => Method::Notify,
+            b"REFER" => Method::Refer,
+            b"MESSAGE" => Method::Message,
+            b"PUBLISH" => Method::Publish,
+            _ => Method::Other,
+        }
+    }
+}
+
+/// The first line of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartLine {
+    /// `METHOD Request-URI SIP/2.0`
+    Request {
+        /// The method, if known.
+        method: Method,
+        /// The method token as written.
+        method_span: Span,
+        /// The Request-URI.
+        uri: Span,
+    },
+    /// `SIP/2.0 CODE Reason`
+    Response {
+        /// Status code, 100..=699.
+        code: u16,
+        /// The reason phrase as sent (may be empty).
+        reason: Span,
+    },
+}
+
+/// A From, To or Contact value: `"display" <uri>;tag=...`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NameAddr {
+    /// Display name without quotes (empty if none).
+    pub display: Span,
+    /// The URI without angle brackets.
+    pub uri: Span,
+    /// The `tag` parameter value (empty if none).
+    pub tag: Span,
+}
+
+/// The parts of the top Via we index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Via {
+    /// Transport token of the sent-protocol (`UDP`, `TCP`, `WS`, …).
+    pub transport: Span,
+    /// `host[:port]` as sent.
+    pub sent_by: Span,
+    /// The `branch` parameter value.
+    pub branch: Span,
+}
+
+/// Everything the scanner indexes in one message. All spans are relative to the message start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Headers {
+    /// Request or status line.
+    pub start: StartLine,
+    /// Call-ID value.
+    pub call_id: Span,
+    /// CSeq sequence number.
+    pub cseq: u32,
+    /// CSeq method.
+    pub cseq_method: Method,
+    /// CSeq method token as written.
+    pub cseq_method_span: Span,
+    /// From header.
+    pub from: NameAddr,
+    /// To header.
+    pub to: NameAddr,
+    /// The top (first) Via value.
+    pub via: Via,
+    /// Number of Via values in the message (comma-separated values counted one by one).
+    pub via_count: u16,
+    /// URI of the first Contact.
+    pub contact: NameAddr,
+    /// First Reason header value, whole.
+    pub reason: Span,
+    /// First Warning header value, whole.
+    pub warning: Span,
+    /// User-Agent value.
+    pub user_agent: Span,
+    /// Server value.
+    pub server: Span,
+    /// Content-Type value.
+    pub content_type: Span,
+    /// Content-Length value, if present and valid.
+    pub content_length: Option<u32>,
+    /// Max-Forwards value, if present and valid.
+    pub max_forwards: Option<u32>,
+    /// Whether any Record-Route header is present.
+    pub record_route: bool,
+    /// Number of header fields (folded lines count once).
+    pub header_count: u16,
+    /// The message body.
+    pub body: Span,
+    /// Set when Content-Length was present but not a number, or repeated with other values.
+    pub bad_content_length: bool,
+    /// Set when a datagram ended before the header block or the body it announced.
+    pub truncated: bool,
+}
+
+/// Transport a message was carried on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Transport {
+    /// UDP datagram.
+    Udp,
+    /// TCP stream.
+    Tcp,
+    /// WebSocket message over TCP (RFC 7118).
+    Ws,
+    /// SCTP DATA chunk.
+    Sctp,
+}
+
+impl Transport {
+    /// Lower-case name as printed in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Udp => "udp",
+            Transport::Tcp => "tcp",
+            Transport::Ws => "ws",
+            Transport::Sctp => "sctp",
+        }
+    }
+}
+
+/// One SIP message as captured: when, between whom, over what, and its raw bytes with an index.
+#[derive(Debug, Clone)]
+pub struct SipMessage {
+    /// Capture time of the packet that completed the message.
+    pub ts: Timestamp,
+    /// Sender.
+    pub src: SocketAddr,
+    /// Receiver.
+    pub dst: SocketAddr,
+    /// Transport it came on.
+    pub transport: Transport,
+    /// Exactly the message bytes (start line to end of body), shared.
+    pub raw: Arc<[u8]>,
+    /// Offsets of indexed parts in `raw`.
+    pub headers: Headers,
+}
+
+impl SipMessage {
+    /// The bytes of a span of this message.
+    pub fn slice(&self, span: Span) -> &[u8] {
+        span.get(&self.raw)
+    }
+
+    /// Call-ID bytes.
+    pub fn call_id(&self) -> &[u8] {
+        self.slice(self.headers.call_id)
+    }
+
+    /// Status code for a response, `None` for a request.
+    pub fn status(&self) -> Option<u16> {
+        match self.headers.start {
+            StartLine::Response { code, .. } => Some(code),
+            StartLine::Request { .. } => None,
+        }
+    }
+
+    /// The method of a request, or the CSeq method of a response.
+    pub fn method(&self) -> Method {
+        match self.headers.start {
+            StartLine::Request { method, .. } => method,
+            StartLine::Response { .. } => self.headers.cseq_method,
+        }
+    }
+
+    /// Whether this is a request.
+    pub fn is_request(&self) -> bool {
+        matches!(self.headers.start, StartLine::Request { .. })
+    }
+}

@@ -1,0 +1,479 @@
+//! Zero-copy SIP framing and header indexing over `&[u8]`.
+//!
+//! [`scan`] reads one message from the front of a buffer: the start line, the header block (any
+//! header-name casing, compact forms, folded lines, LF-only line ends) and the body as framed by
+//! Content-Length. On a stream it answers [`Scan::Incomplete`] until the whole message is there;
+//! on a datagram the datagram is the message. It never allocates and never panics.
+
+use memchr::memchr;
+
+use super::fields::{parse_cseq, parse_name_addr, parse_u32, parse_via, split_first_value, trim};
+use super::message::{Headers, Method, NameAddr, Span, StartLine, Via};
+
+/// How the bytes reached us, which decides how the message end is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// One datagram (UDP, SCTP DATA, WebSocket message): the buffer is the message.
+    Datagram,
+    /// A byte stream (TCP): Content-Length frames the body, and more bytes may follow.
+    Stream,
+}
+
+/// Why bytes could not be read as a SIP message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalid {
+    /// The first line is not a SIP request or status line.
+    NotSip,
+    /// The header block (or start line) is longer than [`MAX_HEADER_BYTES`].
+    HeaderTooLarge,
+    /// On a stream, Content-Length is missing a number or exceeds [`MAX_BODY_BYTES`].
+    BadLength,
+}
+
+/// Result of scanning the front of a buffer. Returned by value: boxing the index would cost an
+/// allocation per message.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scan {
+    /// A whole message of `len` bytes is at the front.
+    Complete {
+        /// Bytes the message occupies, from the start line to the end of its body.
+        len: usize,
+        /// The index of the message.
+        headers: Headers,
+    },
+    /// More bytes are needed (streams only).
+    Incomplete,
+    /// The bytes are not a usable SIP message.
+    Invalid(Invalid),
+}
+
+/// Largest start line plus header block we accept.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Largest body we frame on a stream.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Number of CR/LF bytes at the front of `buf` (keep-alives and the CRLFs RFC 3261 §7.5 lets
+/// senders put before a message).
+pub fn leading_crlf(buf: &[u8]) -> usize {
+    buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count()
+}
+
+/// Answer of [`start_line_kind`] about one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// A SIP request or status line.
+    Sip,
+    /// Something else.
+    Other,
+    /// The line has not ended yet and what is there could still be a start line.
+    NeedMore,
+}
+
+/// Whether `buf` begins with a SIP start line, without indexing anything else.
+pub fn start_line_kind(buf: &[u8]) -> LineKind {
+    let line_end = memchr(b'\n', buf);
+    let line = match line_end {
+        Some(e) => &buf[..e],
+        None => {
+            if buf.len() > MAX_HEADER_BYTES || !plausible_prefix(buf) {
+                return LineKind::Other;
+            }
+            return LineKind::NeedMore;
+        }
+    };
+    match parse_start_line(strip_cr(line)) {
+        Some(_) => LineKind::Sip,
+        None => LineKind::Other,
+    }
+}
+
+/// Offset of the next line in `buf[from..]` that is a SIP start line, searching line starts only.
+/// Returns `Err(pos)` with the start of a trailing line that is still too short to judge.
+pub fn find_start_line(buf: &[u8], from: usize) -> Result<usize, Option<usize>> {
+    let mut pos = from;
+    while pos < buf.len() {
+        let at = &buf[pos..];
+        if at[0] != b'\r' && at[0] != b'\n' {
+            match start_line_kind(at) {
+                LineKind::Sip => return Ok(pos),
+                LineKind::NeedMore => return Err(Some(pos)),
+                LineKind::Other => {}
+            }
+        }
+        match memchr(b'\n', at) {
+            Some(e) => pos += e + 1,
+            None => return Err(None),
+        }
+    }
+    Err(None)
+}
+
+/// True if `prefix` (an unfinished line) can still grow into a start line.
+fn plausible_prefix(prefix: &[u8]) -> bool {
+    let check = &prefix[..prefix.len().min(8)];
+    let sip = b"SIP/2.0 ";
+    if check.len() <= sip.len() && check.eq_ignore_ascii_case(&sip[..check.len()]) {
+        return true;
+    }
+    // A request line starts with a method token followed by a space.
+    match prefix.iter().position(|&b| b == b' ') {
+        Some(sp) => sp > 0 && prefix[..sp].iter().all(|&b| is_token(b)),
+        None => prefix.len() <= 32 && prefix.iter().all(|&b| is_token(b)),
+    }
+}
+
+fn strip_cr(line: &[u8]) -> &[u8] {
+    match line.last() {
+        Some(b'\r') => &line[..line.len() - 1],
+        _ => line,
+    }
+}
+
+/// RFC 3261 `token` characters.
+pub(crate) fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+}
+
+/// Parses a start line (without its line end). Offsets are relative to the line start.
+fn parse_start_line(line: &[u8]) -> Option<StartLine> {
+    const VERSION: &[u8] = b"SIP/2.0";
+    if line.len() >= 8 && line[..7].eq_ignore_ascii_case(VERSION) && line[7] == b' ' {
+        let rest = &line[8..];
+        if rest.len() < 3 || !rest[..3].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let code = (rest[0] - b'0') as u16 * 100 + (rest[1] - b'0') as u16 * 10 + (rest[2] - b'0') as u16;
+        if !(100..=699).contains(&code) {
+            return None;
+        }
+        let reason = match rest.get(3) {
+            None => Span::new(11, 11),
+            Some(b' ') | Some(b'\t') => Span::new(12, line.len()),
+            Some(_) => return None,
+        };
+        return Some(StartLine::Response { code, reason });
+    }
+    let sp1 = line.iter().position(|&b| b == b' ')?;
+    if sp1 == 0 || !line[..sp1].iter().all(|&b| is_token(b)) {
+        return None;
+    }
+    let mut end = line.len();
+    while end > sp1 && (line[end - 1] == b' ' || line[end - 1] == b'\t') {
+        end -= 1;
+    }
+    if end < sp1 + 1 + 1 + 1 + VERSION.len() || !line[end - VERSION.len()..end].eq_ignore_ascii_case(VERSION)
+    {
+        return None;
+    }
+    let uri_end = end - VERSION.len() - 1;
+    if line[uri_end] != b' ' {
+        return None;
+    }
+    let uri = &line[sp1 + 1..uri_end];
+    if uri.is_empty() || uri.iter().any(|&b| b == b' ' || b < 0x21 || b == 0x7f) {
+        return None;
+    }
+    Some(StartLine::Request {
+        method: Method::from_token(&line[..sp1]),
+        method_span: Span::new(0, sp1),
+        uri: Span::new(sp1 + 1, uri_end),
+    })
+}
+
+/// Header names we index, after compact forms are expanded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Name {
+    CallId,
+    CSeq,
+    From,
+    To,
+    Via,
+    Contact,
+    Reason,
+    Warning,
+    UserAgent,
+    Server,
+    ContentType,
+    ContentLength,
+    MaxForwards,
+    RecordRoute,
+    Other,
+}
+
+fn classify(name: &[u8]) -> Name {
+    if name.len() == 1 {
+        return match name[0].to_ascii_lowercase() {
+            b'i' => Name::CallId,
+            b'f' => Name::From,
+            b't' => Name::To,
+            b'v' => Name::Via,
+            b'm' => Name::Contact,
+            b'l' => Name::ContentLength,
+            b'c' => Name::ContentType,
+            _ => Name::Other,
+        };
+    }
+    let table: &[(&[u8], Name)] = match name.len() {
+        2 => &[(b"to", Name::To)],
+        3 => &[(b"via", Name::Via)],
+        4 => &[(b"cseq", Name::CSeq), (b"from", Name::From)],
+        6 => &[(b"reason", Name::Reason), (b"server", Name::Server)],
+        7 => &[(b"call-id", Name::CallId), (b"contact", Name::Contact), (b"warning", Name::Warning)],
+        10 => &[(b"user-agent", Name::UserAgent)],
+        12 => &[
+            (b"content-type", Name::ContentType),
+            (b"max-forwards", Name::MaxForwards),
+            (b"record-route", Name::RecordRoute),
+        ],
+        14 => &[(b"content-length", Name::ContentLength)],
+        _ => &[],
+    };
+    for (n, k) in table {
+        if name.eq_ignore_ascii_case(n) {
+            return *k;
+        }
+    }
+    Name::Other
+}
+
+/// Reads one SIP message from the front of `buf`, which must begin at the start line.
+pub fn scan(buf: &[u8], framing: Framing) -> Scan {
+    let stream = framing == Framing::Stream;
+    let line_end = match memchr(b'\n', buf) {
+        Some(e) => e,
+        None => {
+            return if stream && buf.len() <= MAX_HEADER_BYTES && plausible_prefix(buf) {
+                Scan::Incomplete
+            } else if buf.len() > MAX_HEADER_BYTES {
+                Scan::Invalid(Invalid::HeaderTooLarge)
+            } else {
+                Scan::Invalid(Invalid::NotSip)
+            };
+        }
+    };
+    let start = match parse_start_line(strip_cr(&buf[..line_end])) {
+        Some(s) => s,
+        None => return Scan::Invalid(Invalid::NotSip),
+    };
+    let mut h = Headers {
+        start,
+        call_id: Span::NONE,
+        cseq: 0,
+        cseq_method: Method::Other,
+        cseq_method_span: Span::NONE,
+        from: NameAddr::default(),
+        to: NameAddr::default(),
+        via: Via::default(),
+        via_count: 0,
+        contact: NameAddr::default(),
+        reason: Span::NONE,
+        warning: Span::NONE,
+        user_agent: Span::NONE,
+        server: Span::NONE,
+        content_type: Span::NONE,
+        content_length: None,
+        max_forwards: None,
+        record_route: false,
+        header_count: 0,
+        body: Span::NONE,
+        bad_content_length: false,
+        truncated: false,
+    };
+
+    // Walk header lines. `pos` is the start of the current line.
+    let mut pos = line_end + 1;
+    let body_start;
+    loop {
+        if pos >= buf.len() {
+            if stream {
+                return if pos > MAX_HEADER_BYTES {
+                    Scan::Invalid(Invalid::HeaderTooLarge)
+                } else {
+                    Scan::Incomplete
+                };
+            }
+            h.truncated = true;
+            body_start = buf.len();
+            break;
+        }
+        let rest = &buf[pos..];
+        // Blank line: end of the header block.
+        if rest[0] == b'\n' {
+            body_start = pos + 1;
+            break;
+        }
+        if rest[0] == b'\r' {
+            match rest.get(1) {
+                Some(b'\n') => {
+                    body_start = pos + 2;
+                    break;
+                }
+                None if stream => return Scan::Incomplete,
+                _ => {}
+            }
+        }
+        // Find the end of this header field, including folded continuation lines.
+        let mut end = match memchr(b'\n', rest) {
+            Some(e) => pos + e,
+            None => {
+                if stream {
+                    return if buf.len() > MAX_HEADER_BYTES {
+                        Scan::Invalid(Invalid::HeaderTooLarge)
+                    } else {
+                        Scan::Incomplete
+                    };
+                }
+                h.truncated = true;
+                buf.len()
+            }
+        };
+        let mut next = end + 1;
+        while next < buf.len() && (buf[next] == b' ' || buf[next] == b'\t') {
+            match memchr(b'\n', &buf[next..]) {
+                Some(e) => {
+                    end = next + e;
+                    next = end + 1;
+                }
+                None => {
+                    if stream {
+                        return Scan::Incomplete;
+                    }
+                    end = buf.len();
+                    next = buf.len();
+                }
+            }
+        }
+        if stream && next > MAX_HEADER_BYTES {
+            return Scan::Invalid(Invalid::HeaderTooLarge);
+        }
+        index_field(buf, pos, end.min(buf.len()), &mut h);
+        pos = next;
+    }
+
+    let available = buf.len() - body_start;
+    let body_len = match (framing, h.content_length) {
+        (Framing::Stream, Some(cl)) => {
+            let cl = cl as usize;
+            if cl > MAX_BODY_BYTES {
+                return Scan::Invalid(Invalid::BadLength);
+            }
+            if available < cl {
+                return Scan::Incomplete;
+            }
+            cl
+        }
+        (Framing::Stream, None) => {
+            if h.bad_content_length {
+                return Scan::Invalid(Invalid::BadLength);
+            }
+            0
+        }
+        (Framing::Datagram, Some(cl)) => {
+            let cl = cl as usize;
+            if cl > available {
+                h.truncated = true;
+                available
+            } else {
+                cl
+            }
+        }
+        (Framing::Datagram, None) => available,
+    };
+    h.body = Span::new(body_start, body_start + body_len);
+    Scan::Complete { len: body_start + body_len, headers: h }
+}
+
+/// Indexes one header field spanning `buf[start..end]` (folded lines included).
+fn index_field(buf: &[u8], start: usize, end: usize, h: &mut Headers) {
+    let field = &buf[start..end];
+    let colon = match memchr(b':', field) {
+        Some(c) => c,
+        None => return, // not a header field; ignore the line
+    };
+    let name = trim_ws(&field[..colon]);
+    h.header_count = h.header_count.saturating_add(1);
+    let kind = classify(name);
+    if kind == Name::Other {
+        return;
+    }
+    let (vs, ve) = trim(buf, start + colon + 1, end);
+    let value = Span::new(vs, ve);
+    match kind {
+        Name::CallId => {
+            if h.call_id.is_empty() {
+                h.call_id = value;
+            }
+        }
+        Name::CSeq => {
+            if h.cseq_method_span.is_empty() {
+                if let Some((n, m)) = parse_cseq(buf, vs, ve) {
+                    h.cseq = n;
+                    h.cseq_method_span = m;
+                    h.cseq_method = Method::from_token(m.get(buf));
+                }
+            }
+        }
+        Name::From => {
+            if h.from.uri.is_empty() {
+                h.from = parse_name_addr(buf, vs, ve);
+            }
+        }
+        Name::To => {
+            if h.to.uri.is_empty() {
+                h.to = parse_name_addr(buf, vs, ve);
+            }
+        }
+        Name::Via => {
+            let (count, first_end) = split_first_value(buf, vs, ve);
+            if h.via_count == 0 {
+                h.via = parse_via(buf, vs, first_end);
+            }
+            h.via_count = h.via_count.saturating_add(count);
+        }
+        Name::Contact => {
+            if h.contact.uri.is_empty() {
+                let (_, first_end) = split_first_value(buf, vs, ve);
+                h.contact = parse_name_addr(buf, vs, first_end);
+            }
+        }
+        Name::Reason => set_once(&mut h.reason, value),
+        Name::Warning => set_once(&mut h.warning, value),
+        Name::UserAgent => set_once(&mut h.user_agent, value),
+        Name::Server => set_once(&mut h.server, value),
+        Name::ContentType => set_once(&mut h.content_type, value),
+        Name::ContentLength => match parse_u32(value.get(buf)) {
+            Some(n) => match h.content_length {
+                None if !h.bad_content_length => h.content_length = Some(n),
+                Some(prev) if prev == n => {}
+                _ => {
+                    h.content_length = None;
+                    h.bad_content_length = true;
+                }
+            },
+            None => {
+                h.content_length = None;
+                h.bad_content_length = true;
+            }
+        },
+        Name::MaxForwards => {
+            if h.max_forwards.is_none() {
+                h.max_forwards = parse_u32(value.get(buf));
+            }
+        }
+        Name::RecordRoute => h.record_route = true,
+        Name::Other => {}
+    }
+}
+
+fn set_once(slot: &mut Span, value: Span) {
+    if slot.is_empty() {
+        *slot = value;
+    }
+}
+
+fn trim_ws(b: &[u8]) -> &[u8] {
+    let s = b.iter().position(|&c| !matches!(c, b' ' | b'\t')).unwrap_or(b.len());
+    let e = b.iter().rposition(|&c| !matches!(c, b' ' | b'\t')).map_or(s, |e| e + 1);
+    &b[s..e.max(s)]
+}

@@ -1,0 +1,109 @@
+//! Capture time: nanoseconds since the Unix epoch, taken only from packet timestamps.
+
+use std::fmt;
+
+/// A capture timestamp in nanoseconds since 1970-01-01T00:00:00Z.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// Builds a timestamp from seconds and nanoseconds.
+    pub fn from_parts(secs: i64, nanos: u32) -> Self {
+        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(nanos as i64))
+    }
+
+    /// Whole seconds since the epoch (floor).
+    pub fn secs(self) -> i64 {
+        self.0.div_euclid(1_000_000_000)
+    }
+
+    /// Nanoseconds within the second.
+    pub fn subsec_nanos(self) -> u32 {
+        self.0.rem_euclid(1_000_000_000) as u32
+    }
+
+    /// Milliseconds elapsed from `earlier` to `self` (negative if `earlier` is later).
+    pub fn millis_since(self, earlier: Timestamp) -> i64 {
+        self.0.saturating_sub(earlier.0) / 1_000_000
+    }
+
+    /// This timestamp moved forward by `millis` milliseconds.
+    pub fn plus_millis(self, millis: i64) -> Timestamp {
+        Timestamp(self.0.saturating_add(millis.saturating_mul(1_000_000)))
+    }
+
+    /// An RFC 3339 rendering in UTC with microseconds, e.g. `2026-11-01T10:00:00.123456Z`.
+    pub fn rfc3339(self) -> Rfc3339 {
+        Rfc3339(self)
+    }
+}
+
+/// Display adapter that writes a [`Timestamp`] as RFC 3339 with microseconds, allocation-free.
+pub struct Rfc3339(Timestamp);
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.0.secs();
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            y,
+            m,
+            d,
+            sod / 3600,
+            (sod / 60) % 60,
+            sod % 60,
+            self.0.subsec_nanos() / 1000
+        )
+    }
+}
+
+/// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day).
+///
+/// Works in 400-year eras of 146,097 days, counting years from March so that the leap day is
+/// the last day of the counted year.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468; // days from 0000-03-01
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153; // 0 = March
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(Timestamp(0).rfc3339().to_string(), "1970-01-01T00:00:00.000000Z");
+        // 2000-02-29 (leap day) 12:34:56.789012
+        let t = Timestamp::from_parts(951_827_696, 789_012_345);
+        assert_eq!(t.rfc3339().to_string(), "2000-02-29T12:34:56.789012Z");
+        // 2026-11-21T05:55:21Z
+        let t = Timestamp::from_parts(1_795_240_521, 0);
+        assert_eq!(t.rfc3339().to_string(), "2026-11-21T05:55:21.000000Z");
+        // before the epoch
+        let t = Timestamp::from_parts(-1, 500_000_000);
+        assert_eq!(t.rfc3339().to_string(), "1969-12-31T23:59:59.500000Z");
+    }
+
+    #[test]
+    fn day_conversion_roundtrips_every_day_of_four_centuries() {
+        let mut prev = civil_from_days(-1);
+        for d in 0..146_097 {
+            let cur = civil_from_days(d);
+            assert!(cur > prev, "day {d} not after previous: {cur:?} {prev:?}");
+            prev = cur;
+        }
+        assert_eq!(civil_from_days(146_096), (2369, 12, 31));
+    }
+}
