@@ -117,6 +117,8 @@ pub struct Stream {
     pub scratch: Vec<u8>,
     /// Bytes the consumer discarded as not SIP.
     pub discarded: u64,
+    /// The consumer has recognised this direction as SIP at least once.
+    pub recognised: bool,
 }
 
 impl Stream {

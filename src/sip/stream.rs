@@ -9,7 +9,8 @@ use super::Headers;
 use crate::decode::tcp::{Stream, StreamMode};
 use crate::decode::websocket::{parse_frame, unmask_into, FrameError};
 
-/// How many bytes a direction may show without a SIP start line before it is declared not SIP.
+/// How many bytes a direction may show without a SIP start line before it is declared not SIP
+/// (only before it was ever recognised as SIP: a SIP connection with garbage stays SIP).
 pub const GIVE_UP_BYTES: u64 = 64 * 1024;
 
 /// Counters of stream framing.
@@ -131,6 +132,7 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
         stats.skipped_bytes += (end + 4) as u64;
         stream.mode = if is_ws { StreamMode::WebSocket } else { StreamMode::NotSip };
         if is_ws {
+            stream.recognised = true;
             stats.websocket_streams += 1;
         } else {
             stats.not_sip_streams += 1;
@@ -147,6 +149,7 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
                 if start_line_kind(&head) != LineKind::Other {
                     stats.websocket_streams += 1;
                     stream.mode = StreamMode::WebSocket;
+                    stream.recognised = true;
                     return true;
                 }
             }
@@ -160,6 +163,7 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
             stream.discarded += pos as u64;
             stream.consume(pos);
             stream.mode = StreamMode::Sip;
+            stream.recognised = true;
             true
         }
         Err(keep_from) => {
@@ -167,7 +171,7 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
             stats.skipped_bytes += drop as u64;
             stream.discarded += drop as u64;
             stream.consume(drop);
-            if stream.discarded > GIVE_UP_BYTES {
+            if stream.discarded > GIVE_UP_BYTES && !stream.recognised {
                 stats.not_sip_streams += 1;
                 stream.mode = StreamMode::NotSip;
                 return true;
