@@ -30,10 +30,7 @@ fn every_capture_matches_tshark_per_call_id_and_status_code() {
         assert_eq!(run.stats.decode.errors, 0, "{file}: decode errors");
         checked += 1;
     }
-    let on_disk = std::fs::read_dir(pcap(""))
-        .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pcap"))
-        .count();
+    let on_disk = common::captures().len();
     assert_eq!(checked, on_disk, "every capture in pcaps/ has an expected row");
 }
 
@@ -115,4 +112,30 @@ fn invalid_content_length_on_udp_keeps_the_datagram() {
     let run = run_file(&pcap("zeek-invalid-content-length.pcap")).unwrap();
     assert_eq!(run.messages.len(), 2);
     assert!(run.messages.iter().all(|m| m.headers.bad_content_length && m.headers.content_length.is_none()));
+}
+
+#[test]
+fn pcapng_reads_like_pcap() {
+    for (a, b) in [
+        ("lab-basic-tcp.pcap", "lab-basic-tcp.pcapng"),
+        ("lab-ipv6-fragmented-invite.pcap", "lab-ipv6-fragmented-invite.pcapng"),
+    ] {
+        let x = run_file(&pcap(a)).unwrap();
+        let y = run_file(&pcap(b)).unwrap();
+        assert!(y.error.is_none());
+        assert_eq!(x.messages.len(), y.messages.len());
+        for (m, n) in x.messages.iter().zip(&y.messages) {
+            assert_eq!((m.ts, m.src, m.dst, &m.raw), (n.ts, n.src, n.dst, &n.raw), "{b}");
+        }
+    }
+}
+
+#[test]
+fn tls_capture_gives_no_sip_and_no_error() {
+    let run = run_file(&pcap("tls-sip-loopback.pcap")).unwrap();
+    assert!(run.error.is_none());
+    assert!(run.messages.is_empty());
+    assert_eq!(run.stats.decode.errors, 0);
+    assert_eq!(run.stats.stream.invalid_messages, 0);
+    assert_eq!(run.stats.stream.not_sip_streams, 4, "two connections, both directions recognised as TLS");
 }

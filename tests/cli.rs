@@ -62,11 +62,7 @@ fn every_ndjson_line_of_every_capture_matches_the_schema() {
         serde_json::from_str(include_str!("../docs/schema/message.schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let mut lines = 0;
-    for entry in std::fs::read_dir(pcap("")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "pcap") {
-            continue;
-        }
+    for path in common::captures() {
         let o = sipscope(&["messages", "-r", path.to_str().unwrap(), "--format", "ndjson"]);
         assert!(o.status.success());
         for line in stdout(&o).lines() {
@@ -183,4 +179,17 @@ fn terminal_escapes_in_sip_never_reach_text_output() {
         assert!(!o.stdout.iter().any(|&b| b == 0x1b || b == 0x07), "{format}: {:?}", stdout(&o));
         assert!(stdout(&o).contains("pwned"));
     }
+}
+
+#[test]
+fn truncated_pcapng_reports_the_block_offset() {
+    let path = pcap("lab-basic-tcp.pcapng");
+    let data = std::fs::read(&path).unwrap();
+    let tenth = sipscope::capture::file::locate_record(path.to_str().unwrap(), 9).unwrap() as usize;
+    // The block of record 10 starts with type 6 (Enhanced Packet Block).
+    assert_eq!(&data[tenth..tenth + 4], &6u32.to_le_bytes());
+    let cut = temp_file("truncated.pcapng", &data[..tenth + 30]);
+    let o = sipscope(&["messages", "-r", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("record 10 (byte offset {tenth})")), "{}", stderr(&o));
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{pcap, temp_file};
+use common::{captures, temp_file};
 use sipscope::capture::file::FileSource;
 use sipscope::capture::RawPacket;
 use sipscope::engine::Engine;
@@ -49,16 +49,6 @@ fn mutate(rng: &mut Rng, data: &mut Vec<u8>) {
             data.splice(i..i, ins.iter().copied());
         }
     }
-}
-
-fn captures() -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(pcap(""))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
-        .collect();
-    v.sort();
-    v
 }
 
 #[test]

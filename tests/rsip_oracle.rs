@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{pcap, run_file};
+use common::run_file;
 use rsip::prelude::*;
 use sipscope::sip::StartLine;
 
@@ -11,11 +11,7 @@ use sipscope::sip::StartLine;
 fn scanner_agrees_with_rsip_wherever_rsip_accepts_the_message() {
     let mut compared = 0;
     let mut fields = 0;
-    for entry in std::fs::read_dir(pcap("")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "pcap") {
-            continue;
-        }
+    for path in common::captures() {
         let run = run_file(&path).unwrap();
         for m in &run.messages {
             let Ok(theirs) = rsip::SipMessage::try_from(m.raw.as_ref()) else { continue };

@@ -55,6 +55,7 @@ pub const EXPECTED: &[(&str, &[(&str, usize)], &[(u16, usize)])] = &[
         &[],
     ),
     ("lab-basic-tcp.pcap", &[("lab-basic-tcp-1@127.0.0.10", 7)], &[(100, 1), (180, 1), (200, 2)]),
+    ("lab-basic-tcp.pcapng", &[("lab-basic-tcp-1@127.0.0.10", 7)], &[(100, 1), (180, 1), (200, 2)]),
     ("lab-basic-udp-ipv6.pcap", &[("lab-basic-ipv6-1@::1", 7)], &[(100, 1), (180, 1), (200, 2)]),
     ("lab-basic-udp-sll2.pcap", &[("lab-basic-sll2-1@127.0.0.17", 7)], &[(100, 1), (180, 1), (200, 2)]),
     ("lab-basic-udp.pcap", &[("lab-basic-udp-1@127.0.0.10", 7)], &[(100, 1), (180, 1), (200, 2)]),
@@ -80,6 +81,7 @@ pub const EXPECTED: &[(&str, &[(&str, usize)], &[(u16, usize)])] = &[
     ("lab-invite-403-reason.pcap", &[("lab-403-reason-1@127.0.0.10", 4)], &[(100, 1), (403, 1)]),
     ("lab-ip-fragmented-invite.pcap", &[("lab-frag-v4-1@10.99.0.1", 7)], &[(100, 1), (180, 1), (200, 2)]),
     ("lab-ipv6-fragmented-invite.pcap", &[("lab-frag-v6-1@fd99::1", 7)], &[(100, 1), (180, 1), (200, 2)]),
+    ("lab-ipv6-fragmented-invite.pcapng", &[("lab-frag-v6-1@fd99::1", 7)], &[(100, 1), (180, 1), (200, 2)]),
     ("lab-register-401-403.pcap", &[("lab-reg-1@127.0.0.10", 4)], &[(401, 1), (403, 1)]),
     (
         "lab-tcp-coalesced-split.pcap",
@@ -106,6 +108,7 @@ pub const EXPECTED: &[(&str, &[(&str, usize)], &[(u16, usize)])] = &[
         &[(200, 4)],
     ),
     ("sv-sip-tcp.pcap", &[("8OmtYUU8EdlafUh4g4jiAw..", 2)], &[(200, 1)]),
+    ("tls-sip-loopback.pcap", &[], &[]),
     ("zeek-invalid-content-length.pcap", &[("a84b4c76e66710@10.0.0.1", 2)], &[(200, 1)]),
     ("zeek-junk-before-request.pcap", &[("", 1)], &[]),
     ("zeek-long-paths.pcap", &[("path-growth@example.com", 2)], &[(200, 1)]),

@@ -19,6 +19,17 @@ pub fn pcap(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pcaps").join(name)
 }
 
+/// Every bundled capture (pcap and pcapng), sorted by name.
+pub fn captures() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(pcap(""))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .collect();
+    v.sort();
+    v
+}
+
 /// Result of reading a capture file through the engine.
 pub struct Run {
     pub messages: Vec<SipMessage>,
