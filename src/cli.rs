@@ -18,6 +18,37 @@ pub struct Cli {
 pub enum Command {
     /// List every SIP message of a capture, one line each, in capture order.
     Messages(MessagesArgs),
+    /// Group a capture into calls and report their states, codes, timings and metrics.
+    Report(ReportArgs),
+}
+
+/// Output format of `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// For people.
+    Text,
+    /// One JSON object (schema in docs/schema/report.schema.json).
+    Json,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Capture file to read (pcap or pcapng; `-` for standard input).
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+    /// Only read SIP from or to these ports, e.g. `5060,5080-5090` (default: any port).
+    #[arg(long, value_name = "LIST")]
+    pub ports: Option<String>,
+    /// Most calls held in memory at once; beyond it the oldest finished calls leave first.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub max_calls: usize,
+    /// Header naming the Call-ID of a linked call (repeatable; default X-Call-ID and X-CID).
+    #[arg(long, value_name = "NAME")]
+    pub link_header: Vec<String>,
 }
 
 /// Arguments of `messages`.

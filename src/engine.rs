@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::capture::RawPacket;
+use crate::correlate::{Call, Correlator, CorrelatorConfig, CorrelatorStats, Metrics};
 use crate::decode::defrag::DefragLimits;
 use crate::decode::tcp::{FlowKey, TcpLimits, TcpReassembler, TcpStats};
 use crate::decode::{DecodeStats, Decoded, Decoder, Segment};
@@ -55,6 +56,8 @@ pub struct EngineConfig {
     pub tcp: TcpLimits,
     /// IP fragment reassembly limits.
     pub defrag: DefragLimits,
+    /// Group messages into calls (`None`: messages only).
+    pub correlate: Option<CorrelatorConfig>,
 }
 
 /// Counters over everything the engine has seen.
@@ -78,6 +81,8 @@ pub struct EngineStats {
     pub truncated_messages: u64,
     /// Bytes held in reassembly buffers right now (TCP and IP fragments).
     pub bytes_held: u64,
+    /// Correlator counters (zero when correlation is off).
+    pub calls: CorrelatorStats,
 }
 
 impl EngineStats {
@@ -95,6 +100,8 @@ pub struct Engine {
     stream_stats: StreamStats,
     counters: EngineStats,
     out: Vec<SipMessage>,
+    correlator: Option<Correlator>,
+    no_calls: Vec<Call>,
     last_housekeeping: Timestamp,
     last_ts: Timestamp,
 }
@@ -111,6 +118,8 @@ impl Engine {
         Engine {
             decoder: Decoder::new(config.defrag),
             tcp: TcpReassembler::new(config.tcp),
+            correlator: config.correlate.clone().map(Correlator::new),
+            no_calls: Vec::new(),
             config,
             stream_stats: StreamStats::default(),
             counters: EngineStats::default(),
@@ -127,7 +136,28 @@ impl Engine {
         s.tcp = self.tcp.stats;
         s.stream = self.stream_stats;
         s.bytes_held = (self.tcp.bytes_held() + self.decoder.bytes_held()) as u64;
+        if let Some(c) = &self.correlator {
+            s.calls = c.stats();
+        }
         s
+    }
+
+    /// The correlator, when correlation is on.
+    pub fn correlator(&self) -> Option<&Correlator> {
+        self.correlator.as_ref()
+    }
+
+    /// Capture-wide metrics (when correlation is on).
+    pub fn metrics(&self) -> Option<&Metrics> {
+        self.correlator.as_ref().map(|c| c.metrics())
+    }
+
+    /// Calls that have ended (or were evicted) since the last call, in the order they ended.
+    pub fn drain_finished_calls(&mut self) -> std::vec::Drain<'_, Call> {
+        match self.correlator.as_mut() {
+            Some(c) => c.drain_finished(),
+            None => self.no_calls.drain(..),
+        }
     }
 
     /// Feeds one captured frame; returns the SIP messages it completed, in order.
@@ -159,15 +189,25 @@ impl Engine {
             }
         });
         self.last_ts = self.last_ts.max(pkt.ts);
+        self.correlate();
         self.housekeeping(pkt.ts);
         self.out.drain(..)
     }
 
-    /// Advances capture time without a packet (live mode ticks): expires reassembly state.
+    /// Advances capture time without a packet (live mode ticks): expires reassembly state and
+    /// fires call timers.
     pub fn tick(&mut self, now: Timestamp) -> std::vec::Drain<'_, SipMessage> {
         self.out.clear();
         self.housekeeping(now);
         self.out.drain(..)
+    }
+
+    fn correlate(&mut self) {
+        if let Some(c) = self.correlator.as_mut() {
+            for m in &self.out {
+                c.add(m);
+            }
+        }
     }
 
     /// End of input: reads what is held behind TCP holes and returns the messages it completes.
@@ -181,6 +221,10 @@ impl Engine {
                 push(ts, key.src, key.dst, transport, bytes, headers, counters, out);
             });
         });
+        self.correlate();
+        if let Some(c) = self.correlator.as_mut() {
+            c.finish();
+        }
         self.out.drain(..)
     }
 
@@ -189,6 +233,9 @@ impl Engine {
             self.last_housekeeping = now;
             self.decoder.expire(now);
             self.tcp.sweep(now);
+            if let Some(c) = self.correlator.as_mut() {
+                c.tick(now);
+            }
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod cli;
 pub mod commands;
+pub mod correlate;
 pub mod decode;
 pub mod engine;
 pub mod report;

@@ -9,6 +9,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match &cli.command {
         Command::Messages(args) => commands::messages::run(args),
+        Command::Report(args) => commands::report::run(args),
     };
     std::process::exit(code);
 }

@@ -2,6 +2,14 @@
 //! view. Exit codes are in [`exit`].
 
 pub mod messages;
+pub mod report;
+
+use std::io;
+
+use crate::capture::file::{CaptureErrorKind, FileSource};
+use crate::correlate::Call;
+use crate::engine::{Engine, PortSet};
+use crate::sip::SipMessage;
 
 /// Process exit codes (documented in `docs/cli.md`).
 pub mod exit {
@@ -11,6 +19,82 @@ pub mod exit {
     pub const FAILURE: i32 = 1;
     /// Bad command-line usage (clap's own code).
     pub const USAGE: i32 = 2;
+    /// `report --fail-on`: a finding at or above the given severity exists.
+    pub const FINDINGS: i32 = 3;
     /// The capture was truncated or corrupt: what came before the break was processed and shown.
     pub const CORRUPT_INPUT: i32 = 4;
+}
+
+/// What the engine hands a view while a capture is replayed.
+pub enum Item<'a> {
+    /// A SIP message, in capture order.
+    Message(&'a SipMessage),
+    /// A call that has ended (or was evicted, or the capture ended).
+    Call(&'a Call),
+}
+
+/// Parses `--ports`, printing the error.
+pub fn parse_ports(spec: Option<&str>) -> Result<Option<PortSet>, i32> {
+    spec.map(PortSet::parse).transpose().map_err(|e| {
+        eprintln!("sipscope: --ports: {e}");
+        exit::USAGE
+    })
+}
+
+/// Opens a capture file, printing the error.
+pub fn open(path: &str) -> Result<FileSource, i32> {
+    FileSource::open(path).map_err(|e| {
+        eprintln!("sipscope: {e}");
+        exit::FAILURE
+    })
+}
+
+/// Replays a whole capture through the engine, handing every message and ended call to `sink`.
+/// Returns [`exit::OK`] or [`exit::CORRUPT_INPUT`] (after printing where the file broke), or the
+/// sink's write error.
+pub fn replay(
+    source: &mut FileSource,
+    engine: &mut Engine,
+    mut sink: impl FnMut(Item<'_>) -> io::Result<()>,
+) -> io::Result<i32> {
+    let mut code = exit::OK;
+    loop {
+        match source.next_packet() {
+            Ok(Some(pkt)) => {
+                for m in engine.ingest(&pkt) {
+                    sink(Item::Message(&m))?;
+                }
+                for c in engine.drain_finished_calls() {
+                    sink(Item::Call(&c))?;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                eprintln!("sipscope: {e}");
+                if let CaptureErrorKind::Corrupt { .. } = e.kind {
+                    code = exit::CORRUPT_INPUT;
+                }
+                break;
+            }
+        }
+    }
+    for m in engine.finish() {
+        sink(Item::Message(&m))?;
+    }
+    for c in engine.drain_finished_calls() {
+        sink(Item::Call(&c))?;
+    }
+    Ok(code)
+}
+
+/// Turns the outcome of writing a view into an exit code: a closed pipe ends quietly.
+pub fn finish_output(result: io::Result<i32>) -> i32 {
+    match result {
+        Ok(code) => code,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
+        Err(e) => {
+            eprintln!("sipscope: writing output: {e}");
+            exit::FAILURE
+        }
+    }
 }

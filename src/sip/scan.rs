@@ -477,3 +477,22 @@ fn trim_ws(b: &[u8]) -> &[u8] {
     let e = b.iter().rposition(|&c| !matches!(c, b' ' | b'\t')).map_or(s, |e| e + 1);
     &b[s..e.max(s)]
 }
+
+/// Finds the first header named `name` (case-insensitive, full name only) in the header block
+/// of a message whose body starts at `body_start`, and returns its trimmed value.
+pub fn find_header(msg: &[u8], body_start: usize, name: &[u8]) -> Option<Span> {
+    let block = &msg[..body_start.min(msg.len())];
+    let mut pos = memchr(b'\n', block)? + 1;
+    while pos < block.len() {
+        let end = memchr(b'\n', &block[pos..]).map_or(block.len(), |e| pos + e);
+        let line = &block[pos..end];
+        if let Some(colon) = memchr(b':', line) {
+            if trim_ws(&line[..colon]).eq_ignore_ascii_case(name) {
+                let (s, e) = trim(block, pos + colon + 1, end);
+                return Some(Span::new(s, e));
+            }
+        }
+        pos = end + 1;
+    }
+    None
+}

@@ -1,0 +1,454 @@
+//! A call: every message of one Call-ID on every hop the capture point sees, with its
+//! transactions, legs, forked branches, state and timings.
+
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+
+use super::kind::{CallKind, CallState};
+use super::transaction::{Response, TagBranch, Transaction};
+use crate::sip::{Method, SipMessage, StartLine};
+use crate::time::Timestamp;
+
+/// Most transactions remembered per call (later ones still count as messages).
+pub const MAX_TRANSACTIONS: usize = 128;
+/// How many recent message fingerprints are kept for retransmission and duplicate checks.
+const MAX_FINGERPRINTS: usize = 64;
+/// Two identical packets closer than this are one packet captured twice, not a retransmission.
+pub const DUPLICATE_WINDOW_MS: i64 = 10;
+
+/// What adding a message found out about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Added {
+    /// Index of the message in the call.
+    pub index: u32,
+    /// Same transaction and message as an earlier one: a protocol retransmission.
+    pub retransmission: bool,
+    /// The same packet captured twice (identical bytes, same direction, within 10 ms).
+    pub duplicate: bool,
+}
+
+/// A message kept in a call for views (only when the correlator is asked to keep them).
+#[derive(Debug, Clone)]
+pub struct CallMessage {
+    /// The message.
+    pub msg: SipMessage,
+    /// It repeats an earlier message of the same transaction.
+    pub retransmission: bool,
+    /// It is the same packet captured twice.
+    pub duplicate: bool,
+}
+
+/// A branch of a call as reported: one downstream leg of a forking proxy, or one early dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BranchSummary {
+    /// The far end: the address the leg was sent to, or the Contact of the answering device.
+    pub peer: String,
+    /// To-tag of the branch's (final) response, empty if none came.
+    pub to_tag: String,
+    /// Its final status code, if it got one.
+    pub final_code: Option<u16>,
+}
+
+/// One Call-ID.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The Call-ID bytes.
+    pub call_id: Box<[u8]>,
+    /// What the first request says this is.
+    pub kind: CallKind,
+    /// Where it stands.
+    pub state: CallState,
+    /// The first request seen (or the first message if no request was seen).
+    pub first: SipMessage,
+    /// Capture time of the first message.
+    pub first_ts: Timestamp,
+    /// Capture time of the latest message.
+    pub last_ts: Timestamp,
+    /// All SIP messages of the Call-ID, retransmissions and duplicates included.
+    pub messages: u32,
+    /// Messages that were protocol retransmissions.
+    pub retransmissions: u32,
+    /// Messages that were the same packet captured twice.
+    pub duplicates: u32,
+    /// Messages kept for views (bounded by the correlator's setting).
+    pub stored: Vec<CallMessage>,
+    /// Messages not kept because of that bound.
+    pub stored_dropped: u32,
+    /// Transactions in order of appearance (bounded).
+    pub transactions: Vec<Transaction>,
+    /// Transactions not kept because of the bound.
+    pub transactions_dropped: u32,
+    /// CSeq of the current attempt of the first request's method (a challenged request retried
+    /// with credentials starts a new attempt).
+    pub attempt_cseq: Option<u32>,
+    /// First BYE after the call was answered.
+    pub bye_ts: Option<Timestamp>,
+    /// An ACK for a 2xx was seen.
+    pub ack_for_2xx: bool,
+    /// Set by the timers: no final answer in time.
+    pub timed_out: bool,
+    /// Call-IDs of linked calls (B2BUA legs named by X-Call-ID-style headers).
+    pub linked: Vec<String>,
+    /// Rule ids of findings about this call.
+    pub findings: Vec<&'static str>,
+    /// The call was forced out of memory before it ended.
+    pub evicted: bool,
+    fingerprints: Vec<(u64, u64, Timestamp)>,
+}
+
+fn hash64(parts: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    parts(&mut h);
+    h.finish()
+}
+
+impl Call {
+    /// A call started by `msg`.
+    pub fn new(msg: &SipMessage) -> Call {
+        Call {
+            call_id: msg.call_id().into(),
+            kind: CallKind::from_method(msg.method()),
+            state: CallState::InProgress,
+            first: msg.clone(),
+            first_ts: msg.ts,
+            last_ts: msg.ts,
+            messages: 0,
+            retransmissions: 0,
+            duplicates: 0,
+            stored: Vec::new(),
+            stored_dropped: 0,
+            transactions: Vec::new(),
+            transactions_dropped: 0,
+            attempt_cseq: None,
+            bye_ts: None,
+            ack_for_2xx: false,
+            timed_out: false,
+            linked: Vec::new(),
+            findings: Vec::new(),
+            evicted: false,
+            fingerprints: Vec::with_capacity(8),
+        }
+    }
+
+    /// The method that defines this call's kind (INVITE for calls, REGISTER for registrations…).
+    pub fn primary_method(&self) -> Method {
+        self.first.method()
+    }
+
+    /// Adds a message of this Call-ID; `keep` is how many messages to keep for views.
+    pub fn add(&mut self, msg: &SipMessage, keep: usize) -> Added {
+        let index = self.messages;
+        self.messages = self.messages.saturating_add(1);
+        self.last_ts = self.last_ts.max(msg.ts);
+        let mut added = Added { index, ..Added::default() };
+        let h = &msg.headers;
+        let content = hash64(|s| msg.raw.hash(s));
+        let transaction_key = hash64(|s| {
+            msg.slice(h.via.branch).hash(s);
+            h.cseq.hash(s);
+            msg.slice(h.cseq_method_span).hash(s);
+            (msg.src, msg.dst).hash(s);
+            match h.start {
+                StartLine::Request { method_span, .. } => (0u16, msg.slice(method_span)).hash(s),
+                StartLine::Response { code, .. } => (code, msg.slice(h.to.tag)).hash(s),
+            }
+        });
+        for &(key, body, ts) in &self.fingerprints {
+            if key == transaction_key {
+                if body == content && msg.ts.millis_since(ts) < DUPLICATE_WINDOW_MS {
+                    added.duplicate = true;
+                } else {
+                    added.retransmission = true;
+                }
+                break;
+            }
+        }
+        if self.fingerprints.len() == MAX_FINGERPRINTS {
+            self.fingerprints.remove(0);
+        }
+        self.fingerprints.push((transaction_key, content, msg.ts));
+        if keep > 0 {
+            if self.stored.len() < keep {
+                self.stored.push(CallMessage {
+                    msg: msg.clone(),
+                    retransmission: added.retransmission,
+                    duplicate: added.duplicate,
+                });
+            } else {
+                self.stored_dropped += 1;
+            }
+        }
+        if added.duplicate {
+            self.duplicates += 1;
+            return added;
+        }
+        if added.retransmission {
+            self.retransmissions += 1;
+            return added;
+        }
+        match h.start {
+            StartLine::Request { method, .. } => self.add_request(method, index, msg),
+            StartLine::Response { code, .. } => self.add_response(code, index, msg),
+        }
+        self.update_state();
+        added
+    }
+
+    fn branch_of(msg: &SipMessage) -> u64 {
+        hash64(|s| msg.slice(msg.headers.via.branch).hash(s))
+    }
+
+    fn find_tx(&mut self, branch: u64, method: Method, cseq: u32) -> Option<&mut Transaction> {
+        self.transactions
+            .iter_mut()
+            .rev()
+            .find(|t| t.branch == branch && t.method == method && t.cseq == cseq)
+    }
+
+    fn push_tx(&mut self, tx: Transaction) -> Option<&mut Transaction> {
+        if self.transactions.len() >= MAX_TRANSACTIONS {
+            self.transactions_dropped += 1;
+            return None;
+        }
+        self.transactions.push(tx);
+        self.transactions.last_mut()
+    }
+
+    fn add_request(&mut self, method: Method, index: u32, msg: &SipMessage) {
+        let h = &msg.headers;
+        let branch = Self::branch_of(msg);
+        let in_dialog = !h.to.tag.is_empty();
+        match method {
+            Method::Ack => {
+                // ACK for a non-2xx final shares the INVITE's branch; ACK for a 2xx is new.
+                if self.find_tx(branch, Method::Invite, h.cseq).is_none() {
+                    self.ack_for_2xx = true;
+                }
+                return;
+            }
+            Method::Cancel => {
+                if let Some(inv) = self.find_tx(branch, Method::Invite, h.cseq) {
+                    inv.cancel_ts.get_or_insert(msg.ts);
+                }
+            }
+            Method::Bye if self.answered().is_some() && self.bye_ts.is_none() => {
+                self.bye_ts = Some(msg.ts);
+            }
+            _ => {}
+        }
+        if method == self.primary_method() && !in_dialog && self.attempt_cseq.is_none_or(|c| h.cseq > c) {
+            self.attempt_cseq = Some(h.cseq);
+        }
+        if let Some(tx) = self.find_tx(branch, method, h.cseq) {
+            // The request arrived after its responses (capture order), or on a second interface.
+            if !tx.request_seen {
+                tx.request_seen = true;
+                tx.src = msg.src;
+                tx.dst = msg.dst;
+                tx.index = index;
+            }
+            return;
+        }
+        self.push_tx(Transaction {
+            method,
+            cseq: h.cseq,
+            branch,
+            src: msg.src,
+            dst: msg.dst,
+            in_dialog,
+            request_seen: true,
+            first_ts: msg.ts,
+            index,
+            provisional: None,
+            responded: false,
+            first_final: None,
+            first_success: None,
+            cancel_ts: None,
+            tags: Vec::new(),
+        });
+    }
+
+    fn add_response(&mut self, code: u16, index: u32, msg: &SipMessage) {
+        let h = &msg.headers;
+        let branch = Self::branch_of(msg);
+        let method = h.cseq_method;
+        if self.find_tx(branch, method, h.cseq).is_none() {
+            // The request was not captured: know the transaction from its response.
+            if method == self.primary_method() && self.attempt_cseq.is_none_or(|c| h.cseq > c) {
+                self.attempt_cseq = Some(h.cseq);
+            }
+            self.push_tx(Transaction {
+                method,
+                cseq: h.cseq,
+                branch,
+                src: msg.dst,
+                dst: msg.src,
+                in_dialog: false,
+                request_seen: false,
+                first_ts: msg.ts,
+                index,
+                provisional: None,
+                responded: false,
+                first_final: None,
+                first_success: None,
+                cancel_ts: None,
+                tags: Vec::new(),
+            });
+        }
+        if let Some(tx) = self.find_tx(branch, method, h.cseq) {
+            tx.add_response(code, index, msg);
+        }
+    }
+
+    /// Transactions of the current attempt of the primary request, caller's hop first.
+    pub fn attempt(&self) -> impl Iterator<Item = &Transaction> {
+        let method = self.primary_method();
+        let cseq = self.attempt_cseq;
+        self.transactions.iter().filter(move |t| t.method == method && !t.in_dialog && Some(t.cseq) == cseq)
+    }
+
+    /// The caller's hop of the current attempt: the earliest transaction of it.
+    pub fn caller_hop(&self) -> Option<&Transaction> {
+        self.attempt().next()
+    }
+
+    /// The first 2xx on the caller's hop.
+    pub fn answered(&self) -> Option<&Response> {
+        self.caller_hop().and_then(|t| t.first_success.as_ref())
+    }
+
+    /// The final response that decided the exchange on the caller's hop: a 2xx if one arrived,
+    /// else the first final response.
+    pub fn decisive(&self) -> Option<&Response> {
+        self.caller_hop().and_then(|t| t.decisive())
+    }
+
+    /// Recomputes [`Call::state`] from the caller's hop.
+    pub fn update_state(&mut self) {
+        self.state = self.compute_state();
+    }
+
+    fn compute_state(&self) -> CallState {
+        let Some(caller) = self.caller_hop() else {
+            return if self.timed_out { CallState::Timeout } else { CallState::InProgress };
+        };
+        let final_code = caller.first_final.as_ref().map(|r| r.code);
+        let success = caller.first_success.is_some();
+        match self.kind {
+            CallKind::Call => {
+                if success {
+                    return if self.bye_ts.is_some() { CallState::Completed } else { CallState::Answered };
+                }
+                match final_code {
+                    Some(300..=399) => CallState::Redirected,
+                    Some(486) | Some(600) => CallState::Busy,
+                    Some(603) => CallState::Declined,
+                    Some(487) => CallState::Cancelled,
+                    Some(408) => CallState::Timeout,
+                    Some(_) => CallState::Rejected,
+                    None if caller.cancel_ts.is_some() => CallState::Cancelled,
+                    None if self.timed_out => CallState::Timeout,
+                    None if caller.provisional.is_some() => CallState::Ringing,
+                    None => CallState::InProgress,
+                }
+            }
+            CallKind::Registration => match final_code {
+                _ if success => CallState::Registered,
+                Some(401) | Some(407) => CallState::Challenged,
+                Some(408) => CallState::Timeout,
+                Some(_) => CallState::Refused,
+                None if self.timed_out => CallState::Timeout,
+                None => CallState::InProgress,
+            },
+            _ => match final_code {
+                _ if success => CallState::Ok,
+                Some(408) => CallState::Timeout,
+                Some(_) => CallState::Failed,
+                None if self.timed_out => CallState::Timeout,
+                None => CallState::InProgress,
+            },
+        }
+    }
+
+    /// The branches of the call: the downstream legs of a forking proxy when the capture sees
+    /// them, else the early dialogs (To-tags) of the responses on the caller's hop.
+    pub fn branches(&self) -> Vec<BranchSummary> {
+        let mut attempt = self.attempt();
+        let Some(caller) = attempt.next() else { return Vec::new() };
+        let legs: Vec<&Transaction> = attempt.collect();
+        if !legs.is_empty() {
+            return legs
+                .iter()
+                .map(|t| {
+                    let decisive = t.decisive();
+                    let tag = decisive
+                        .map(|r| String::from_utf8_lossy(r.msg.slice(r.msg.headers.to.tag)).into_owned())
+                        .or_else(|| t.tags.last().map(|b| b.tag.clone()))
+                        .unwrap_or_default();
+                    BranchSummary {
+                        peer: t.dst.to_string(),
+                        to_tag: tag,
+                        final_code: decisive.map(|r| r.code),
+                    }
+                })
+                .collect();
+        }
+        caller
+            .tags
+            .iter()
+            .map(|b: &TagBranch| BranchSummary {
+                peer: b.peer.clone(),
+                to_tag: b.tag.clone(),
+                final_code: b.final_code,
+            })
+            .collect()
+    }
+
+    /// Address that sent the first request.
+    pub fn src(&self) -> SocketAddr {
+        self.caller_hop().map_or(self.first.src, |t| t.src)
+    }
+
+    /// Address the first request went to.
+    pub fn dst(&self) -> SocketAddr {
+        self.caller_hop().map_or(self.first.dst, |t| t.dst)
+    }
+
+    fn call_hop(&self) -> Option<&Transaction> {
+        if self.kind == CallKind::Call {
+            self.caller_hop()
+        } else {
+            None
+        }
+    }
+
+    /// Post-dial delay: first INVITE to the first 18x on the caller's hop (calls only).
+    pub fn pdd_ms(&self) -> Option<i64> {
+        let t = self.call_hop()?;
+        Some(t.provisional.as_ref()?.ts.millis_since(self.invite_ts()?))
+    }
+
+    /// Setup time: first INVITE to the 2xx on the caller's hop (calls only).
+    pub fn setup_ms(&self) -> Option<i64> {
+        self.call_hop()?;
+        Some(self.answered()?.ts.millis_since(self.invite_ts()?))
+    }
+
+    /// Ring time: first 18x to the decisive final response on the caller's hop (calls only).
+    pub fn ring_ms(&self) -> Option<i64> {
+        let t = self.call_hop()?;
+        Some(t.decisive()?.ts.millis_since(t.provisional.as_ref()?.ts))
+    }
+
+    /// Talk time: the 2xx to the first BYE (calls only).
+    pub fn duration_ms(&self) -> Option<i64> {
+        self.call_hop()?;
+        Some(self.bye_ts?.millis_since(self.answered()?.ts))
+    }
+
+    /// Time of the first primary request of the call (the first INVITE, before any challenge).
+    pub fn invite_ts(&self) -> Option<Timestamp> {
+        let m = self.primary_method();
+        self.transactions.iter().find(|t| t.method == m && !t.in_dialog).map(|t| t.first_ts)
+    }
+}

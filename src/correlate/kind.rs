@@ -1,0 +1,122 @@
+//! What a Call-ID is about (its kind) and where it stands (its state).
+
+use crate::sip::Method;
+
+/// What the first request of a Call-ID says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallKind {
+    /// An INVITE session.
+    Call,
+    /// REGISTER.
+    Registration,
+    /// OPTIONS (keep-alive pings, scanners).
+    Options,
+    /// SUBSCRIBE, NOTIFY or PUBLISH.
+    Subscription,
+    /// MESSAGE.
+    Message,
+    /// Anything else.
+    Other,
+}
+
+impl CallKind {
+    /// Kind of a Call-ID whose first request (or CSeq method) is `m`.
+    pub fn from_method(m: Method) -> CallKind {
+        match m {
+            Method::Invite => CallKind::Call,
+            Method::Register => CallKind::Registration,
+            Method::Options => CallKind::Options,
+            Method::Subscribe | Method::Notify | Method::Publish => CallKind::Subscription,
+            Method::Message => CallKind::Message,
+            _ => CallKind::Other,
+        }
+    }
+
+    /// Name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallKind::Call => "call",
+            CallKind::Registration => "registration",
+            CallKind::Options => "options",
+            CallKind::Subscription => "subscription",
+            CallKind::Message => "message",
+            CallKind::Other => "other",
+        }
+    }
+}
+
+/// Where a call, registration or other exchange stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallState {
+    /// Request sent, no final answer yet (and, for calls, no ringing).
+    InProgress,
+    /// A call got 180/181/182/183.
+    Ringing,
+    /// A call got a 2xx.
+    Answered,
+    /// A call was answered and then ended with BYE.
+    Completed,
+    /// The caller cancelled (CANCEL, 487).
+    Cancelled,
+    /// 486 Busy Here or 600 Busy Everywhere.
+    Busy,
+    /// 603 Decline.
+    Declined,
+    /// Any other 4xx/5xx/6xx for a call.
+    Rejected,
+    /// 3xx.
+    Redirected,
+    /// 408, or no final answer in time (see docs/correlation.md).
+    Timeout,
+    /// A registration got a 2xx.
+    Registered,
+    /// A registration was challenged (401/407) and not retried.
+    Challenged,
+    /// A registration was refused (403, 404, … or a challenge answered with failure).
+    Refused,
+    /// Another request got a 2xx.
+    Ok,
+    /// Another request failed.
+    Failed,
+}
+
+impl CallState {
+    /// Name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallState::InProgress => "in_progress",
+            CallState::Ringing => "ringing",
+            CallState::Answered => "answered",
+            CallState::Completed => "completed",
+            CallState::Cancelled => "cancelled",
+            CallState::Busy => "busy",
+            CallState::Declined => "declined",
+            CallState::Rejected => "rejected",
+            CallState::Redirected => "redirected",
+            CallState::Timeout => "timeout",
+            CallState::Registered => "registered",
+            CallState::Challenged => "challenged",
+            CallState::Refused => "refused",
+            CallState::Ok => "ok",
+            CallState::Failed => "failed",
+        }
+    }
+
+    /// Whether the exchange has reached an outcome that later messages rarely change.
+    pub fn is_final(self) -> bool {
+        !matches!(self, CallState::InProgress | CallState::Ringing | CallState::Answered)
+    }
+
+    /// Whether this outcome is a failure (shown in red).
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            CallState::Busy
+                | CallState::Declined
+                | CallState::Rejected
+                | CallState::Timeout
+                | CallState::Refused
+                | CallState::Failed
+        )
+    }
+}

@@ -1,0 +1,262 @@
+//! Correlate stage: groups SIP messages into calls (one per Call-ID), with transactions, legs,
+//! forked branches, retransmissions, states, timings and capture-wide metrics.
+//!
+//! Memory is bounded: a cap on live calls (finished ones leave first, the evictions counted), a
+//! cap on transactions and kept messages per call. A call that has reached its outcome lingers
+//! [`CorrelatorConfig::linger_ms`] of capture time for late retransmissions, then is handed out
+//! through [`Correlator::drain_finished`] and dropped; the metrics keep counting.
+
+pub mod call;
+pub mod kind;
+pub mod metrics;
+pub mod transaction;
+
+use std::collections::HashMap;
+
+pub use call::{Added, BranchSummary, Call, CallMessage};
+pub use kind::{CallKind, CallState};
+pub use metrics::{Metrics, Rfc6076};
+
+use crate::sip::SipMessage;
+use crate::time::Timestamp;
+
+/// Settings of the correlator.
+#[derive(Debug, Clone)]
+pub struct CorrelatorConfig {
+    /// Most calls held at once.
+    pub max_calls: usize,
+    /// Messages kept per call for views (0: none, as for reports).
+    pub keep_messages: usize,
+    /// Headers naming a linked call's Call-ID (B2BUA legs), matched case-insensitively.
+    pub link_headers: Vec<String>,
+    /// How long a call that reached its outcome stays for late messages.
+    pub linger_ms: i64,
+    /// An answered call with no message for this long is handed out as it is.
+    pub idle_ms: i64,
+    /// A request with no response at all for this long has timed out (RFC 3261 Timer B/F).
+    pub no_response_ms: i64,
+    /// A call ringing with no final response for this long has timed out (RFC 3261 Timer C).
+    pub ringing_ms: i64,
+}
+
+impl Default for CorrelatorConfig {
+    fn default() -> Self {
+        CorrelatorConfig {
+            max_calls: 200_000,
+            keep_messages: 0,
+            link_headers: vec!["X-Call-ID".into(), "X-CID".into()],
+            linger_ms: 32_000,
+            idle_ms: 3_600_000,
+            no_response_ms: 32_000,
+            ringing_ms: 180_000,
+        }
+    }
+}
+
+/// Counters of the correlator.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CorrelatorStats {
+    /// Calls created.
+    pub calls: u64,
+    /// Calls forced out before they ended.
+    pub evicted_calls: u64,
+    /// Protocol retransmissions.
+    pub retransmissions: u64,
+    /// Packets captured twice.
+    pub duplicates: u64,
+    /// Messages without a Call-ID (not correlated).
+    pub without_call_id: u64,
+    /// Calls held right now.
+    pub live_calls: u64,
+}
+
+/// The correlator.
+pub struct Correlator {
+    config: CorrelatorConfig,
+    calls: HashMap<Box<[u8]>, Call>,
+    finished: Vec<Call>,
+    metrics: Metrics,
+    stats: CorrelatorStats,
+    last_sweep: Timestamp,
+}
+
+impl Correlator {
+    /// An empty correlator.
+    pub fn new(config: CorrelatorConfig) -> Self {
+        Correlator {
+            config,
+            calls: HashMap::new(),
+            finished: Vec::new(),
+            metrics: Metrics::default(),
+            stats: CorrelatorStats::default(),
+            last_sweep: Timestamp(i64::MIN),
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> CorrelatorStats {
+        let mut s = self.stats;
+        s.live_calls = self.calls.len() as u64;
+        s
+    }
+
+    /// Capture-wide metrics so far (calls still live are not in the RFC 6076 counts yet).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Calls held right now.
+    pub fn live(&self) -> impl Iterator<Item = &Call> {
+        self.calls.values()
+    }
+
+    /// The live call with this Call-ID.
+    pub fn get(&self, call_id: &[u8]) -> Option<&Call> {
+        self.calls.get(call_id)
+    }
+
+    /// Adds one message; returns what it was to its call.
+    pub fn add(&mut self, msg: &SipMessage) -> Option<Added> {
+        let id = msg.call_id();
+        if id.is_empty() {
+            self.stats.without_call_id += 1;
+            return None;
+        }
+        if !self.calls.contains_key(id) {
+            if self.calls.len() >= self.config.max_calls {
+                self.evict();
+            }
+            let call = Call::new(msg);
+            self.stats.calls += 1;
+            let link = if msg.is_request() { link_target(msg, &self.config.link_headers) } else { None };
+            self.calls.insert(id.into(), call);
+            if let Some(other) = link {
+                self.link(id, &other);
+            }
+        }
+        let keep = self.config.keep_messages;
+        let call = self.calls.get_mut(id)?;
+        let added = call.add(msg, keep);
+        if added.retransmission {
+            self.stats.retransmissions += 1;
+        } else if added.duplicate {
+            self.stats.duplicates += 1;
+        } else if let Some(code) = msg.status() {
+            self.metrics.response(code);
+        }
+        Some(added)
+    }
+
+    fn link(&mut self, id: &[u8], other: &[u8]) {
+        if other == id || !self.calls.contains_key(other) {
+            if let Some(c) = self.calls.get_mut(id) {
+                c.linked.push(String::from_utf8_lossy(other).into_owned());
+            }
+            return;
+        }
+        for (a, b) in [(id, other), (other, id)] {
+            if let Some(c) = self.calls.get_mut(a) {
+                let name = String::from_utf8_lossy(b).into_owned();
+                if !c.linked.contains(&name) {
+                    c.linked.push(name);
+                }
+            }
+        }
+    }
+
+    /// Advances capture time: fires timers and hands out calls that are done. Cheap to call on
+    /// every packet (it works at most once per second of capture time).
+    pub fn tick(&mut self, now: Timestamp) {
+        if now.millis_since(self.last_sweep) < 1_000 {
+            return;
+        }
+        self.last_sweep = now;
+        let cfg = &self.config;
+        let mut done: Vec<Box<[u8]>> = Vec::new();
+        for (id, call) in self.calls.iter_mut() {
+            fire_timers(call, now, cfg);
+            let idle = now.millis_since(call.last_ts);
+            let over = if call.state.is_final() { idle >= cfg.linger_ms } else { idle >= cfg.idle_ms };
+            if over {
+                done.push(id.clone());
+            }
+        }
+        for id in done {
+            if let Some(call) = self.calls.remove(&id) {
+                self.hand_out(call);
+            }
+        }
+    }
+
+    /// End of input: hands out every call still held.
+    pub fn finish(&mut self) {
+        let mut all: Vec<Call> = self.calls.drain().map(|(_, c)| c).collect();
+        all.sort_by_key(|c| c.first_ts);
+        for call in all {
+            self.hand_out(call);
+        }
+    }
+
+    /// Calls handed out since the last drain, in the order they ended.
+    pub fn drain_finished(&mut self) -> std::vec::Drain<'_, Call> {
+        self.finished.drain(..)
+    }
+
+    fn hand_out(&mut self, call: Call) {
+        self.metrics.call_ended(&call);
+        self.finished.push(call);
+    }
+
+    /// Makes room: hands out the least useful sixteenth of the calls (finished ones first, then
+    /// the longest idle), marking the unfinished ones as evicted.
+    fn evict(&mut self) {
+        let mut order: Vec<(bool, Timestamp, Box<[u8]>)> =
+            self.calls.iter().map(|(id, c)| (!c.state.is_final(), c.last_ts, id.clone())).collect();
+        let n = (self.config.max_calls / 16).max(1).min(order.len());
+        order.select_nth_unstable_by(n.saturating_sub(1), |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        order.truncate(n);
+        order.sort_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)));
+        for (unfinished, _, id) in order {
+            if let Some(mut call) = self.calls.remove(&id) {
+                if unfinished {
+                    call.evicted = true;
+                    self.stats.evicted_calls += 1;
+                }
+                self.hand_out(call);
+            }
+        }
+    }
+}
+
+/// Applies the timeouts to a call at capture time `now`.
+fn fire_timers(call: &mut Call, now: Timestamp, cfg: &CorrelatorConfig) {
+    if call.state.is_final() || call.timed_out {
+        return;
+    }
+    let Some(caller) = call.caller_hop() else { return };
+    if caller.first_final.is_some() {
+        return;
+    }
+    let age = now.millis_since(caller.first_ts);
+    let limit =
+        if caller.responded && call.kind == CallKind::Call { cfg.ringing_ms } else { cfg.no_response_ms };
+    if age >= limit {
+        call.timed_out = true;
+        call.update_state();
+    }
+}
+
+/// The Call-ID named by a link header of `msg`, if any.
+fn link_target(msg: &SipMessage, names: &[String]) -> Option<Box<[u8]>> {
+    for name in names {
+        if let Some(span) =
+            crate::sip::scan::find_header(&msg.raw, msg.headers.body.start as usize, name.as_bytes())
+        {
+            let v = msg.slice(span);
+            if !v.is_empty() {
+                return Some(v.into());
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,148 @@
+//! One SIP transaction as seen on one hop: the request, its provisional and final responses,
+//! and the early dialogs (To-tags) the responses opened.
+
+use std::net::SocketAddr;
+
+use crate::sip::{Method, SipMessage};
+use crate::time::Timestamp;
+
+/// Most distinct To-tags remembered per transaction.
+pub const MAX_TAGS: usize = 16;
+
+/// A response kept as evidence (shared bytes, no copy).
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Status code.
+    pub code: u16,
+    /// Capture time.
+    pub ts: Timestamp,
+    /// Index of the message in its call (0-based, all messages counted).
+    pub index: u32,
+    /// The message itself.
+    pub msg: SipMessage,
+}
+
+/// The responses of one To-tag (one early dialog: one answering device behind a forking proxy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagBranch {
+    /// The To-tag.
+    pub tag: String,
+    /// Where it answered from: Contact host:port, or the response's source address.
+    pub peer: String,
+    /// Last status code seen on it.
+    pub last_code: u16,
+    /// First final status code on it.
+    pub final_code: Option<u16>,
+}
+
+/// One transaction on one hop.
+#[derive(Debug, Clone)]
+pub struct Transaction {
+    /// Request method (CSeq method for a transaction seen only through responses).
+    pub method: Method,
+    /// CSeq number.
+    pub cseq: u32,
+    /// Hash of the top Via branch of the request.
+    pub branch: u64,
+    /// Sender of the request.
+    pub src: SocketAddr,
+    /// Receiver of the request.
+    pub dst: SocketAddr,
+    /// Whether the request carried a To-tag (in-dialog).
+    pub in_dialog: bool,
+    /// Whether the request itself was captured (false: known only from its responses).
+    pub request_seen: bool,
+    /// Capture time of the request (or of the first response if the request was not seen).
+    pub first_ts: Timestamp,
+    /// Index of the request in the call.
+    pub index: u32,
+    /// First provisional response other than 100.
+    pub provisional: Option<Response>,
+    /// Whether any response was seen.
+    pub responded: bool,
+    /// First final response.
+    pub first_final: Option<Response>,
+    /// First 2xx (may follow a failure when a proxy misbehaves).
+    pub first_success: Option<Response>,
+    /// Time a CANCEL for this transaction was seen.
+    pub cancel_ts: Option<Timestamp>,
+    /// Early dialogs, by To-tag.
+    pub tags: Vec<TagBranch>,
+}
+
+impl Transaction {
+    /// The outcome that decides this transaction: its first 2xx if any, else its first final.
+    pub fn decisive(&self) -> Option<&Response> {
+        self.first_success.as_ref().or(self.first_final.as_ref())
+    }
+
+    /// Records a response of this transaction.
+    pub fn add_response(&mut self, code: u16, index: u32, msg: &SipMessage) {
+        self.responded = true;
+        let resp = || Response { code, ts: msg.ts, index, msg: msg.clone() };
+        if (101..200).contains(&code) && self.provisional.is_none() {
+            self.provisional = Some(resp());
+        }
+        if code >= 200 {
+            if self.first_final.is_none() {
+                self.first_final = Some(resp());
+            }
+            if (200..300).contains(&code) && self.first_success.is_none() {
+                self.first_success = Some(resp());
+            }
+        }
+        let tag = msg.slice(msg.headers.to.tag);
+        if tag.is_empty() {
+            return;
+        }
+        if let Some(b) = self.tags.iter_mut().find(|b| b.tag.as_bytes() == tag) {
+            b.last_code = code;
+            if code >= 200 && b.final_code.is_none() {
+                b.final_code = Some(code);
+            }
+        } else if self.tags.len() < MAX_TAGS {
+            let contact = msg.slice(msg.headers.contact.uri);
+            let peer = match uri_hostport(contact) {
+                Some(hp) => String::from_utf8_lossy(hp).into_owned(),
+                None => msg.src.to_string(),
+            };
+            self.tags.push(TagBranch {
+                tag: String::from_utf8_lossy(tag).into_owned(),
+                peer,
+                last_code: code,
+                final_code: (code >= 200).then_some(code),
+            });
+        }
+    }
+}
+
+/// The `host[:port]` part of a SIP URI (`sip:user@host:port;params`), if it has one.
+pub fn uri_hostport(uri: &[u8]) -> Option<&[u8]> {
+    let colon = uri.iter().position(|&b| b == b':')?;
+    let scheme = &uri[..colon];
+    if !scheme.eq_ignore_ascii_case(b"sip") && !scheme.eq_ignore_ascii_case(b"sips") {
+        return None;
+    }
+    let rest = &uri[colon + 1..];
+    let rest = match rest.iter().position(|&b| b == b'@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    let end = rest.iter().position(|&b| matches!(b, b';' | b'?' | b'>')).unwrap_or(rest.len());
+    let hp = &rest[..end];
+    (!hp.is_empty()).then_some(hp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_hostport;
+
+    #[test]
+    fn hostport_of_uris() {
+        assert_eq!(uri_hostport(b"sip:uas@127.0.0.31:5060;transport=UDP"), Some(&b"127.0.0.31:5060"[..]));
+        assert_eq!(uri_hostport(b"sip:[fd99::2]:5060"), Some(&b"[fd99::2]:5060"[..]));
+        assert_eq!(uri_hostport(b"SIPS:bob@example.com"), Some(&b"example.com"[..]));
+        assert_eq!(uri_hostport(b"tel:+1555"), None);
+        assert_eq!(uri_hostport(b""), None);
+    }
+}

@@ -1,0 +1,125 @@
+//! `sipscope report` as text for people: one line per call as it ends (with its branches when
+//! forked), then the capture summary, response codes and RFC 6076 metrics.
+
+use std::io::{self, Write};
+
+use crate::correlate::{Call, Metrics};
+use crate::engine::EngineStats;
+use crate::sanitize::Inert;
+use crate::sip::StartLine;
+
+/// Streams the text report.
+pub struct TextReport<W: Write> {
+    w: W,
+    calls: u64,
+}
+
+fn ms(v: Option<i64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{v}ms"))
+}
+
+impl<W: Write> TextReport<W> {
+    /// Starts the report.
+    pub fn start(w: W) -> io::Result<Self> {
+        Ok(TextReport { w, calls: 0 })
+    }
+
+    /// Writes one finished call.
+    pub fn call(&mut self, c: &Call) -> io::Result<()> {
+        if self.calls == 0 {
+            writeln!(self.w, "Calls (in the order they ended)")?;
+        }
+        self.calls += 1;
+        let first = &c.first;
+        let (code, reason) = match c.decisive() {
+            Some(r) => match r.msg.headers.start {
+                StartLine::Response { code, reason } => (code.to_string(), r.msg.slice(reason).to_vec()),
+                _ => ("-".into(), Vec::new()),
+            },
+            None => ("-".into(), Vec::new()),
+        };
+        writeln!(
+            self.w,
+            "  {} {:<12} {:<11} {} {} | {} -> {} | {} -> {} {} | pdd {} setup {} talk {} | {} msgs{}{} | {}",
+            c.first_ts.rfc3339(),
+            c.kind.as_str(),
+            c.state.as_str(),
+            code,
+            Inert(&reason),
+            Inert(first.slice(first.headers.from.uri)),
+            Inert(first.slice(first.headers.to.uri)),
+            c.src(),
+            c.dst(),
+            first.transport.as_str(),
+            ms(c.pdd_ms()),
+            ms(c.setup_ms()),
+            ms(c.duration_ms()),
+            c.messages,
+            if c.retransmissions > 0 {
+                format!(" ({} retransmitted)", c.retransmissions)
+            } else {
+                String::new()
+            },
+            if c.evicted { " [evicted]" } else { "" },
+            Inert(&c.call_id),
+        )?;
+        let branches = c.branches();
+        if branches.len() > 1 {
+            for b in branches {
+                writeln!(
+                    self.w,
+                    "      branch {} tag {} final {}",
+                    Inert(b.peer.as_bytes()),
+                    Inert(b.to_tag.as_bytes()),
+                    b.final_code.map_or("-".to_string(), |c| c.to_string())
+                )?;
+            }
+        }
+        for l in &c.linked {
+            writeln!(self.w, "      linked to {}", Inert(l.as_bytes()))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the summary and hands the writer back.
+    pub fn finish(mut self, stats: &EngineStats, metrics: Option<&Metrics>) -> io::Result<W> {
+        let w = &mut self.w;
+        if self.calls > 0 {
+            writeln!(w)?;
+        }
+        writeln!(w, "Summary")?;
+        writeln!(
+            w,
+            "  {} packets, {} SIP messages ({} retransmissions, {} duplicates), {} calls ({} evicted), {} decode errors",
+            stats.decode.packets,
+            stats.sip_messages,
+            stats.calls.retransmissions,
+            stats.calls.duplicates,
+            stats.calls.calls,
+            stats.calls.evicted_calls,
+            stats.decode.errors
+        )?;
+        let Some(m) = metrics else { return Ok(self.w) };
+        write!(w, "Responses\n ")?;
+        let mut any = false;
+        for (code, &n) in m.responses.iter().enumerate().filter(|(_, n)| **n > 0) {
+            write!(w, " {code}x{n}")?;
+            any = true;
+        }
+        writeln!(w, "{}", if any { "" } else { " none" })?;
+        let r = m.rfc6076();
+        let p = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}%"));
+        let d = |v: Option<u64>| v.map_or("-".to_string(), |v| format!("{v}ms"));
+        writeln!(w, "RFC 6076 metrics ({} INVITE sessions, {} registrations)", m.invites, m.registrations)?;
+        writeln!(w, "  SER {}  SEER {}  ISA {}  SCR {}", p(r.ser), p(r.seer), p(r.isa), p(r.scr))?;
+        writeln!(
+            w,
+            "  SRD p50 {} p95 {}  RRD p50 {} p95 {}",
+            d(r.srd_p50),
+            d(r.srd_p95),
+            d(r.rrd_p50),
+            d(r.rrd_p95)
+        )?;
+        Ok(self.w)
+    }
+}
