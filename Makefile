@@ -14,6 +14,7 @@ deps:
 
 # Shows sipscope on a bundled capture.
 demo: deps
+	cargo run --release --quiet -- report -r $(DEMO_CAPTURE)
 	cargo run --release --quiet -- messages -r $(DEMO_CAPTURE)
 
 # Formatting, lints and the whole test suite.

@@ -1,0 +1,208 @@
+//! `sipscope report --format json` on every bundled capture: valid against its schema, message
+//! counts per Call-ID as tshark counts them, and the lab answer key (shared/lab/EXPECTED.md):
+//! states, final codes and branch results.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use common::expected_counts::EXPECTED;
+use common::{captures, pcap};
+use serde_json::Value;
+
+fn report(path: &std::path::Path) -> Value {
+    let o = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["report", "-r", path.to_str().unwrap(), "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{path:?}: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+}
+
+fn call<'a>(r: &'a Value, id: &str) -> &'a Value {
+    r["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["call_id"] == id)
+        .unwrap_or_else(|| panic!("no call {id}"))
+}
+
+#[test]
+fn every_report_matches_the_schema_and_tshark_counts() {
+    let schema: Value = serde_json::from_str(include_str!("../docs/schema/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    for path in captures() {
+        let r = report(&path);
+        if let Err(e) = validator.validate(&r) {
+            panic!("{path:?}: {e}");
+        }
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let (_, calls, codes) = EXPECTED.iter().find(|(f, _, _)| *f == name).unwrap();
+        let ours: BTreeMap<String, u64> = r["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["call_id"].as_str().unwrap().to_string(), c["messages"].as_u64().unwrap()))
+            .collect();
+        let theirs: BTreeMap<String, u64> =
+            calls.iter().filter(|(c, _)| !c.is_empty()).map(|(c, n)| (c.to_string(), *n as u64)).collect();
+        assert_eq!(ours, theirs, "{name}: messages per Call-ID");
+        // No capture here has a retransmission according to tshark (sip.resend), and neither do we.
+        assert_eq!(r["capture"]["retransmissions"], 0, "{name}");
+        let responses: BTreeMap<u16, u64> = r["responses"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.parse().unwrap(), v.as_u64().unwrap()))
+            .collect();
+        let their_codes: BTreeMap<u16, u64> = codes.iter().map(|(c, n)| (*c, *n as u64)).collect();
+        assert_eq!(responses, their_codes, "{name}: response codes");
+    }
+}
+
+/// (file, Call-ID, kind, state, final code, branch final codes in peer order)
+#[allow(clippy::type_complexity)]
+const ANSWER_KEY: &[(&str, &str, &str, &str, Option<u64>, &[Option<u64>])] = &[
+    ("lab-basic-udp.pcap", "lab-basic-udp-1@127.0.0.10", "call", "completed", Some(200), &[Some(200)]),
+    ("lab-basic-tcp.pcap", "lab-basic-tcp-1@127.0.0.10", "call", "completed", Some(200), &[Some(200)]),
+    ("lab-basic-udp-sll2.pcap", "lab-basic-sll2-1@127.0.0.17", "call", "completed", Some(200), &[Some(200)]),
+    ("lab-basic-udp-ipv6.pcap", "lab-basic-ipv6-1@::1", "call", "completed", Some(200), &[Some(200)]),
+    (
+        "lab-invite-403-reason.pcap",
+        "lab-403-reason-1@127.0.0.10",
+        "call",
+        "rejected",
+        Some(403),
+        &[Some(403)],
+    ),
+    ("lab-invite-403-plain.pcap", "lab-403-plain-1@127.0.0.10", "call", "rejected", Some(403), &[Some(403)]),
+    ("lab-register-401-403.pcap", "lab-reg-1@127.0.0.10", "registration", "refused", Some(403), &[Some(403)]),
+    (
+        "lab-fork-603-cancel.pcap",
+        "lab-fork-603-1@127.0.0.10",
+        "call",
+        "declined",
+        Some(603),
+        &[Some(487), Some(487), Some(603)],
+    ),
+    (
+        "lab-fork-603-nocancel.pcap",
+        "lab-fork-nocancel-1@127.0.0.10",
+        "call",
+        "completed",
+        Some(200),
+        &[Some(487), Some(200), Some(603)],
+    ),
+    (
+        "lab-fork-603-then-200.pcap",
+        "lab-603-then-200-1@127.0.0.10",
+        "call",
+        "completed",
+        Some(200),
+        &[None, Some(200), Some(603)],
+    ),
+    ("lab-dnd-603.pcap", "lab-dnd-603-1@127.0.0.10", "call", "declined", Some(603), &[Some(603)]),
+    ("lab-busy-486.pcap", "lab-busy-486-1@127.0.0.10", "call", "busy", Some(486), &[Some(486)]),
+    ("lab-cancel-487.pcap", "lab-cancel-1@127.0.0.10", "call", "cancelled", Some(487), &[Some(487)]),
+    ("lab-tcp-coalesced-split.pcap", "lab-tcp-1@127.0.0.40", "call", "completed", Some(200), &[Some(200)]),
+    ("lab-tcp-coalesced-split.pcap", "lab-tcp-2@127.0.0.40", "call", "busy", Some(486), &[Some(486)]),
+    ("lab-tcp-coalesced-split.pcap", "lab-tcp-3@127.0.0.40", "call", "declined", Some(603), &[Some(603)]),
+    (
+        "lab-ip-fragmented-invite.pcap",
+        "lab-frag-v4-1@10.99.0.1",
+        "call",
+        "completed",
+        Some(200),
+        &[Some(200)],
+    ),
+    (
+        "lab-ipv6-fragmented-invite.pcap",
+        "lab-frag-v6-1@fd99::1",
+        "call",
+        "completed",
+        Some(200),
+        &[Some(200)],
+    ),
+];
+
+#[test]
+fn lab_answer_key() {
+    for (file, id, kind, state, code, branches) in ANSWER_KEY {
+        let r = report(&pcap(file));
+        let c = call(&r, id);
+        assert_eq!(c["kind"], *kind, "{file}");
+        assert_eq!(c["state"], *state, "{file}");
+        assert_eq!(c["final_code"].as_u64(), *code, "{file}");
+        let mut got: Vec<(String, Option<u64>)> = c["branches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| (b["peer"].as_str().unwrap().to_string(), b["final_code"].as_u64()))
+            .collect();
+        got.sort();
+        let got: Vec<Option<u64>> = got.into_iter().map(|(_, c)| c).collect();
+        assert_eq!(got, branches.to_vec(), "{file}: branch results");
+    }
+}
+
+#[test]
+fn forked_call_branches_name_the_phones() {
+    let r = report(&pcap("lab-fork-603-cancel.pcap"));
+    let c = call(&r, "lab-fork-603-1@127.0.0.10");
+    let peers: Vec<&str> =
+        c["branches"].as_array().unwrap().iter().map(|b| b["peer"].as_str().unwrap()).collect();
+    assert_eq!(peers, ["127.0.0.31:5060", "127.0.0.32:5060", "127.0.0.33:5060"]);
+    assert_eq!(c["messages"], 26);
+    assert_eq!(c["src"], "127.0.0.10:5060");
+    assert_eq!(c["dst"], "127.0.0.20:5060");
+    // 603-then-200: the branches are the three early dialogs the broken proxy relayed.
+    let r = report(&pcap("lab-fork-603-then-200.pcap"));
+    let tags: Vec<&str> = call(&r, "lab-603-then-200-1@127.0.0.10")["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["to_tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["br-a-1", "br-b-1", "br-c-1"]);
+}
+
+#[test]
+fn lab_timings_match_the_scenarios() {
+    // lab-basic-udp: ringing ~0.1 s, answer ~0.6 s after the INVITE, talk ~1 s.
+    let r = report(&pcap("lab-basic-udp.pcap"));
+    let c = call(&r, "lab-basic-udp-1@127.0.0.10");
+    let near = |v: &Value, want: i64, tol: i64| (v.as_i64().unwrap() - want).abs() <= tol;
+    assert!(near(&c["pdd_ms"], 100, 20), "{}", c["pdd_ms"]);
+    assert!(near(&c["setup_ms"], 600, 30), "{}", c["setup_ms"]);
+    assert!(near(&c["duration_ms"], 1000, 30), "{}", c["duration_ms"]);
+    // lab-fork-603-nocancel: answered ~3.1 s after the INVITE, BYE ~1 s later.
+    let r = report(&pcap("lab-fork-603-nocancel.pcap"));
+    let c = call(&r, "lab-fork-nocancel-1@127.0.0.10");
+    assert!(near(&c["setup_ms"], 3100, 100), "{}", c["setup_ms"]);
+    assert!(near(&c["duration_ms"], 1000, 100), "{}", c["duration_ms"]);
+}
+
+#[test]
+fn text_report_golden() {
+    for file in ["lab-fork-603-cancel.pcap", "lab-register-401-403.pcap", "lab-tcp-coalesced-split.pcap"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+            .args(["report", "-r", pcap(file).to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let out = String::from_utf8(o.stdout).unwrap();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(format!("report-{}.txt", file.trim_end_matches(".pcap")));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &out).unwrap();
+        }
+        assert_eq!(
+            out,
+            std::fs::read_to_string(&path).expect("golden file; run with UPDATE_GOLDEN=1"),
+            "{file}"
+        );
+    }
+}
