@@ -49,6 +49,31 @@ pub struct ReportArgs {
     /// Header naming the Call-ID of a linked call (repeatable; default X-Call-ID and X-CID).
     #[arg(long, value_name = "NAME")]
     pub link_header: Vec<String>,
+    /// Exit with code 3 when a finding of this severity or worse exists.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+}
+
+/// Severity threshold for `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Any finding.
+    Info,
+    /// Warnings and errors.
+    Warning,
+    /// Errors only.
+    Error,
+}
+
+impl FailOn {
+    /// The matching severity.
+    pub fn severity(self) -> crate::diagnose::Severity {
+        match self {
+            FailOn::Info => crate::diagnose::Severity::Info,
+            FailOn::Warning => crate::diagnose::Severity::Warning,
+            FailOn::Error => crate::diagnose::Severity::Error,
+        }
+    }
 }
 
 /// Arguments of `messages`.

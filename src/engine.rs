@@ -10,6 +10,7 @@ use crate::correlate::{Call, Correlator, CorrelatorConfig, CorrelatorStats, Metr
 use crate::decode::defrag::DefragLimits;
 use crate::decode::tcp::{FlowKey, TcpLimits, TcpReassembler, TcpStats};
 use crate::decode::{DecodeStats, Decoded, Decoder, Segment};
+use crate::diagnose::{DiagnoseStats, Diagnoser, Finding};
 use crate::sip::scan::{leading_crlf, scan, Framing, Scan};
 use crate::sip::stream::{self, StreamStats};
 use crate::sip::{Headers, SipMessage, Transport};
@@ -83,6 +84,8 @@ pub struct EngineStats {
     pub bytes_held: u64,
     /// Correlator counters (zero when correlation is off).
     pub calls: CorrelatorStats,
+    /// Diagnosis counters (zero when correlation is off).
+    pub findings: DiagnoseStats,
 }
 
 impl EngineStats {
@@ -101,7 +104,8 @@ pub struct Engine {
     counters: EngineStats,
     out: Vec<SipMessage>,
     correlator: Option<Correlator>,
-    no_calls: Vec<Call>,
+    diagnoser: Diagnoser,
+    finished: Vec<Call>,
     last_housekeeping: Timestamp,
     last_ts: Timestamp,
 }
@@ -119,7 +123,8 @@ impl Engine {
             decoder: Decoder::new(config.defrag),
             tcp: TcpReassembler::new(config.tcp),
             correlator: config.correlate.clone().map(Correlator::new),
-            no_calls: Vec::new(),
+            diagnoser: Diagnoser::new(),
+            finished: Vec::new(),
             config,
             stream_stats: StreamStats::default(),
             counters: EngineStats::default(),
@@ -138,8 +143,14 @@ impl Engine {
         s.bytes_held = (self.tcp.bytes_held() + self.decoder.bytes_held()) as u64;
         if let Some(c) = &self.correlator {
             s.calls = c.stats();
+            s.findings = self.diagnoser.stats();
         }
         s
+    }
+
+    /// Findings raised since the last call, in the order they were raised.
+    pub fn drain_findings(&mut self) -> std::vec::Drain<'_, Finding> {
+        self.diagnoser.drain()
     }
 
     /// The correlator, when correlation is on.
@@ -154,9 +165,16 @@ impl Engine {
 
     /// Calls that have ended (or were evicted) since the last call, in the order they ended.
     pub fn drain_finished_calls(&mut self) -> std::vec::Drain<'_, Call> {
-        match self.correlator.as_mut() {
-            Some(c) => c.drain_finished(),
-            None => self.no_calls.drain(..),
+        self.finished.drain(..)
+    }
+
+    /// Moves calls the correlator has handed out through the end-of-call rules.
+    fn settle_finished(&mut self) {
+        if let Some(c) = self.correlator.as_mut() {
+            for mut call in c.drain_finished() {
+                self.diagnoser.on_end(&mut call, self.last_ts);
+                self.finished.push(call);
+            }
         }
     }
 
@@ -205,9 +223,12 @@ impl Engine {
     fn correlate(&mut self) {
         if let Some(c) = self.correlator.as_mut() {
             for m in &self.out {
-                c.add(m);
+                if let Some((added, call)) = c.add(m) {
+                    self.diagnoser.on_message(m, added, call);
+                }
             }
         }
+        self.settle_finished();
     }
 
     /// End of input: reads what is held behind TCP holes and returns the messages it completes.
@@ -225,6 +246,7 @@ impl Engine {
         if let Some(c) = self.correlator.as_mut() {
             c.finish();
         }
+        self.settle_finished();
         self.out.drain(..)
     }
 
@@ -235,7 +257,12 @@ impl Engine {
             self.tcp.sweep(now);
             if let Some(c) = self.correlator.as_mut() {
                 c.tick(now);
+                for call in c.live_mut() {
+                    self.diagnoser.on_tick(call, now);
+                }
+                self.diagnoser.sweep(now);
             }
+            self.settle_finished();
         }
     }
 }

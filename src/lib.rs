@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod correlate;
 pub mod decode;
+pub mod diagnose;
 pub mod engine;
 pub mod report;
 pub mod sanitize;

@@ -206,3 +206,114 @@ fn text_report_golden() {
         );
     }
 }
+
+/// The findings each bundled capture must raise, exactly (shared/lab/EXPECTED.md for the lab;
+/// the scanner sources of the public attack captures).
+const FINDINGS: &[(&str, &[(&str, &str)])] = &[
+    ("lab-basic-udp.pcap", &[]),
+    ("lab-basic-tcp.pcap", &[]),
+    ("lab-basic-udp-sll2.pcap", &[]),
+    ("lab-basic-udp-ipv6.pcap", &[]),
+    ("lab-ip-fragmented-invite.pcap", &[]),
+    ("lab-ipv6-fragmented-invite.pcap", &[]),
+    ("lab-busy-486.pcap", &[]),
+    ("lab-cancel-487.pcap", &[]),
+    ("lab-fork-603-cancel.pcap", &[]),
+    ("lab-invite-403-reason.pcap", &[("forbidden-403", "lab-403-reason-1@127.0.0.10")]),
+    ("lab-invite-403-plain.pcap", &[("forbidden-403", "lab-403-plain-1@127.0.0.10")]),
+    ("lab-register-401-403.pcap", &[("auth-failed", "lab-reg-1@127.0.0.10")]),
+    ("lab-dnd-603.pcap", &[("decline-should-be-busy", "lab-dnd-603-1@127.0.0.10")]),
+    ("lab-tcp-coalesced-split.pcap", &[("decline-should-be-busy", "lab-tcp-3@127.0.0.40")]),
+    ("lab-fork-603-nocancel.pcap", &[("decline-not-honoured", "lab-fork-nocancel-1@127.0.0.10")]),
+    ("lab-fork-603-then-200.pcap", &[("decline-not-honoured", "lab-603-then-200-1@127.0.0.10")]),
+    (
+        "initconf-sipvicious-baduseragent.pcap",
+        &[
+            ("scanner", "146.38.187.119"),
+            ("scanner", "167.39.178.73"),
+            ("scanner", "167.39.178.78"),
+            ("scanner", "171.217.27.156"),
+            ("scanner", "171.217.27.159"),
+            ("scanner", "207.236.89.0"),
+            ("scanner", "27.53.138.51"),
+            ("scanner", "7.17.254.165"),
+            ("scanner", "7.17.254.188"),
+            ("scanner", "75.225.19.2"),
+        ],
+    ),
+];
+
+#[test]
+fn findings_are_exactly_the_expected_ones() {
+    for (file, want) in FINDINGS {
+        let r = report(&pcap(file));
+        let mut got: Vec<(String, String)> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let who = f["call_id"].as_str().or(f["source"].as_str()).unwrap();
+                (f["rule"].as_str().unwrap().to_string(), who.to_string())
+            })
+            .collect();
+        got.sort();
+        let mut want: Vec<(String, String)> =
+            want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        want.sort();
+        assert_eq!(got, want, "{file}");
+        // Per-call ids agree with the findings list.
+        for c in r["calls"].as_array().unwrap() {
+            for id in c["findings"].as_array().unwrap() {
+                assert!(
+                    got.iter()
+                        .any(|(rule, who)| rule == id.as_str().unwrap()
+                            && who == c["call_id"].as_str().unwrap())
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_toll_fraud_capture_is_explained() {
+    let r = report(&pcap("initconf-3700-unauthorized-401.pcap"));
+    let rules: std::collections::BTreeSet<&str> =
+        r["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["forbidden-403", "loop-or-hops", "scanner", "server-failure"].into_iter().collect());
+    let scanner = r["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "scanner").unwrap();
+    assert_eq!(scanner["source"], "40.129.198.250", "sipcli's packets, not its From header");
+    let forbidden = r["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "forbidden-403").unwrap();
+    assert!(
+        forbidden["summary"].as_str().unwrap().contains("after the credentials were taken"),
+        "{}",
+        forbidden["summary"]
+    );
+}
+
+#[test]
+fn reason_and_warning_are_shown_with_failures() {
+    let r = report(&pcap("lab-invite-403-reason.pcap"));
+    let c = call(&r, "lab-403-reason-1@127.0.0.10");
+    assert_eq!(c["reason_header"], "Q.850 cause 21 (Call rejected) \"Call rejected\"");
+    let f = &r["findings"][0];
+    assert!(f["explanation"].as_str().unwrap().contains("Q.850 cause 21 (Call rejected)"));
+    let r = report(&pcap("lab-invite-403-plain.pcap"));
+    assert!(call(&r, "lab-403-plain-1@127.0.0.10")["reason_header"].is_null());
+}
+
+#[test]
+fn fail_on_sets_exit_code_3() {
+    let run = |file: &str, level: &str| {
+        Command::new(env!("CARGO_BIN_EXE_sipscope"))
+            .args(["report", "-r", pcap(file).to_str().unwrap(), "--fail-on", level])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run("lab-dnd-603.pcap", "warning"), Some(3));
+    assert_eq!(run("lab-dnd-603.pcap", "info"), Some(3));
+    assert_eq!(run("lab-dnd-603.pcap", "error"), Some(0), "a warning is below error");
+    assert_eq!(run("lab-fork-603-nocancel.pcap", "error"), Some(3));
+    assert_eq!(run("lab-basic-udp.pcap", "info"), Some(0));
+}

@@ -25,7 +25,7 @@ pub fn run(args: &MessagesArgs) -> i32 {
             Format::Text => write_text(&mut out, m),
             Format::Ndjson => write_ndjson(&mut out, m),
         },
-        Item::Call(_) => Ok(()),
+        Item::Call(_) | Item::Finding(_) => Ok(()),
     })
     .and_then(|code| out.flush().map(|_| code));
     let code = finish_output(result);

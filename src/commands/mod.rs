@@ -8,6 +8,7 @@ use std::io;
 
 use crate::capture::file::{CaptureErrorKind, FileSource};
 use crate::correlate::Call;
+use crate::diagnose::Finding;
 use crate::engine::{Engine, PortSet};
 use crate::sip::SipMessage;
 
@@ -31,6 +32,8 @@ pub enum Item<'a> {
     Message(&'a SipMessage),
     /// A call that has ended (or was evicted, or the capture ended).
     Call(&'a Call),
+    /// A finding, when it was raised.
+    Finding(&'a Finding),
 }
 
 /// Parses `--ports`, printing the error.
@@ -64,9 +67,7 @@ pub fn replay(
                 for m in engine.ingest(&pkt) {
                     sink(Item::Message(&m))?;
                 }
-                for c in engine.drain_finished_calls() {
-                    sink(Item::Call(&c))?;
-                }
+                drain(engine, &mut sink)?;
             }
             Ok(None) => break,
             Err(e) => {
@@ -81,10 +82,20 @@ pub fn replay(
     for m in engine.finish() {
         sink(Item::Message(&m))?;
     }
+    drain(engine, &mut sink)?;
+    Ok(code)
+}
+
+/// Hands the findings raised and the calls ended so far to `sink` (findings first: a call is
+/// written after the rules have looked at it for the last time).
+fn drain(engine: &mut Engine, sink: &mut impl FnMut(Item<'_>) -> io::Result<()>) -> io::Result<()> {
+    for f in engine.drain_findings() {
+        sink(Item::Finding(&f))?;
+    }
     for c in engine.drain_finished_calls() {
         sink(Item::Call(&c))?;
     }
-    Ok(code)
+    Ok(())
 }
 
 /// Turns the outcome of writing a view into an exit code: a closed pipe ends quietly.

@@ -1,13 +1,42 @@
-//! `sipscope report -r FILE`: calls with their states, codes and timings, and capture metrics.
+//! `sipscope report -r FILE`: calls with their states, codes and timings, findings, and capture
+//! metrics. `--fail-on` turns findings into exit code 3 for scripts and monitoring.
 
 use std::io::{self, BufWriter, Write};
 
-use super::{finish_output, open, parse_ports, replay, Item};
+use super::{exit, finish_output, open, parse_ports, replay, Item};
 use crate::cli::{ReportArgs, ReportFormat};
-use crate::correlate::CorrelatorConfig;
+use crate::correlate::{Call, CorrelatorConfig};
+use crate::diagnose::{Finding, Severity};
 use crate::engine::{Engine, EngineConfig};
 use crate::report::report_json::JsonReport;
 use crate::report::report_text::TextReport;
+
+/// Most findings listed in one report; beyond, they are counted.
+pub const MAX_LISTED_FINDINGS: usize = 100_000;
+
+/// The two report writers behind one interface.
+trait Report {
+    fn call(&mut self, c: &Call) -> io::Result<()>;
+    fn finish(self: Box<Self>, engine: &Engine, findings: &[Finding], unlisted: u64) -> io::Result<()>;
+}
+
+impl<W: Write> Report for JsonReport<W> {
+    fn call(&mut self, c: &Call) -> io::Result<()> {
+        JsonReport::call(self, c)
+    }
+    fn finish(self: Box<Self>, e: &Engine, findings: &[Finding], unlisted: u64) -> io::Result<()> {
+        JsonReport::finish(*self, &e.stats(), e.metrics(), findings, unlisted)?.flush()
+    }
+}
+
+impl<W: Write> Report for TextReport<W> {
+    fn call(&mut self, c: &Call) -> io::Result<()> {
+        TextReport::call(self, c)
+    }
+    fn finish(self: Box<Self>, e: &Engine, findings: &[Finding], unlisted: u64) -> io::Result<()> {
+        TextReport::finish(*self, &e.stats(), e.metrics(), findings, unlisted)?.flush()
+    }
+}
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &ReportArgs) -> i32 {
@@ -25,33 +54,33 @@ pub fn run(args: &ReportArgs) -> i32 {
     }
     let mut engine = Engine::new(EngineConfig { ports, correlate: Some(correlate), ..Default::default() });
     let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let result = match args.format {
-        ReportFormat::Json => {
-            write(JsonReport::start(out), &mut source, &mut engine, JsonReport::call, |r, e| {
-                r.finish(&e.stats(), e.metrics()).and_then(|mut w| w.flush())
-            })
-        }
-        ReportFormat::Text => {
-            write(TextReport::start(out), &mut source, &mut engine, TextReport::call, |r, e| {
-                r.finish(&e.stats(), e.metrics()).and_then(|mut w| w.flush())
-            })
-        }
+    let started: io::Result<Box<dyn Report>> = match args.format {
+        ReportFormat::Json => JsonReport::start(out).map(|r| Box::new(r) as Box<dyn Report>),
+        ReportFormat::Text => TextReport::start(out).map(|r| Box::new(r) as Box<dyn Report>),
     };
-    finish_output(result)
-}
-
-fn write<R>(
-    report: io::Result<R>,
-    source: &mut crate::capture::file::FileSource,
-    engine: &mut Engine,
-    mut call: impl FnMut(&mut R, &crate::correlate::Call) -> io::Result<()>,
-    finish: impl FnOnce(R, &Engine) -> io::Result<()>,
-) -> io::Result<i32> {
-    let mut report = report?;
-    let code = replay(source, engine, |item| match item {
-        Item::Call(c) => call(&mut report, c),
-        Item::Message(_) => Ok(()),
-    })?;
-    finish(report, engine)?;
-    Ok(code)
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut unlisted = 0u64;
+    let mut worst: Option<Severity> = None;
+    let result = started.and_then(|mut report| {
+        let code = replay(&mut source, &mut engine, |item| match item {
+            Item::Call(c) => report.call(c),
+            Item::Finding(f) => {
+                worst = worst.max(Some(f.severity));
+                if findings.len() < MAX_LISTED_FINDINGS {
+                    findings.push(f.clone());
+                } else {
+                    unlisted += 1;
+                }
+                Ok(())
+            }
+            Item::Message(_) => Ok(()),
+        })?;
+        report.finish(&engine, &findings, unlisted)?;
+        Ok(code)
+    });
+    let code = finish_output(result);
+    match (args.fail_on, worst) {
+        (Some(threshold), Some(w)) if code == exit::OK && w >= threshold.severity() => exit::FINDINGS,
+        _ => code,
+    }
 }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use super::kind::{CallKind, CallState};
 use super::transaction::{Response, TagBranch, Transaction};
+use crate::sip::scan::find_header;
 use crate::sip::{Method, SipMessage, StartLine};
 use crate::time::Timestamp;
 
@@ -85,6 +86,10 @@ pub struct Call {
     pub bye_ts: Option<Timestamp>,
     /// An ACK for a 2xx was seen.
     pub ack_for_2xx: bool,
+    /// Where ACKs for 2xx went, and when (bounded).
+    pub acks_for_2xx: Vec<(std::net::IpAddr, Timestamp)>,
+    /// Index of a request that arrived with Max-Forwards: 0.
+    pub max_forwards_zero: Option<u32>,
     /// Set by the timers: no final answer in time.
     pub timed_out: bool,
     /// Call-IDs of linked calls (B2BUA legs named by X-Call-ID-style headers).
@@ -122,6 +127,8 @@ impl Call {
             attempt_cseq: None,
             bye_ts: None,
             ack_for_2xx: false,
+            acks_for_2xx: Vec::new(),
+            max_forwards_zero: None,
             timed_out: false,
             linked: Vec::new(),
             findings: Vec::new(),
@@ -184,6 +191,20 @@ impl Call {
         }
         if added.retransmission {
             self.retransmissions += 1;
+            let branch = Self::branch_of(msg);
+            match h.start {
+                StartLine::Request { method, .. } => {
+                    if let Some(tx) = self.find_tx(branch, method, h.cseq) {
+                        tx.request_retransmissions += 1;
+                    }
+                }
+                StartLine::Response { code: 200..=299, .. } => {
+                    if let Some(tx) = self.find_tx(branch, h.cseq_method, h.cseq) {
+                        tx.success_retransmissions += 1;
+                    }
+                }
+                StartLine::Response { .. } => {}
+            }
             return added;
         }
         match h.start {
@@ -218,11 +239,17 @@ impl Call {
         let h = &msg.headers;
         let branch = Self::branch_of(msg);
         let in_dialog = !h.to.tag.is_empty();
+        if h.max_forwards == Some(0) && self.max_forwards_zero.is_none() {
+            self.max_forwards_zero = Some(index);
+        }
         match method {
             Method::Ack => {
                 // ACK for a non-2xx final shares the INVITE's branch; ACK for a 2xx is new.
                 if self.find_tx(branch, Method::Invite, h.cseq).is_none() {
                     self.ack_for_2xx = true;
+                    if self.acks_for_2xx.len() < 16 {
+                        self.acks_for_2xx.push((msg.dst.ip(), msg.ts));
+                    }
                 }
                 return;
             }
@@ -249,6 +276,9 @@ impl Call {
             }
             return;
         }
+        let credentials = method != Method::Ack
+            && (find_header(&msg.raw, h.body.start as usize, b"Authorization").is_some()
+                || find_header(&msg.raw, h.body.start as usize, b"Proxy-Authorization").is_some());
         self.push_tx(Transaction {
             method,
             cseq: h.cseq,
@@ -256,6 +286,10 @@ impl Call {
             src: msg.src,
             dst: msg.dst,
             in_dialog,
+            credentials,
+            provisional_before_final: false,
+            request_retransmissions: 0,
+            success_retransmissions: 0,
             request_seen: true,
             first_ts: msg.ts,
             index,
@@ -284,6 +318,10 @@ impl Call {
                 src: msg.dst,
                 dst: msg.src,
                 in_dialog: false,
+                credentials: false,
+                provisional_before_final: false,
+                request_retransmissions: 0,
+                success_retransmissions: 0,
                 request_seen: false,
                 first_ts: msg.ts,
                 index,
@@ -298,6 +336,14 @@ impl Call {
         if let Some(tx) = self.find_tx(branch, method, h.cseq) {
             tx.add_response(code, index, msg);
         }
+    }
+
+    /// The transaction a message belongs to (by top Via branch, CSeq number and method).
+    pub fn transaction_of(&self, msg: &SipMessage) -> Option<&Transaction> {
+        let branch = Self::branch_of(msg);
+        let (method, cseq) = (msg.headers.cseq_method, msg.headers.cseq);
+        let method = if msg.is_request() { msg.method() } else { method };
+        self.transactions.iter().rev().find(|t| t.branch == branch && t.method == method && t.cseq == cseq)
     }
 
     /// Transactions of the current attempt of the primary request, caller's hop first.

@@ -115,8 +115,13 @@ impl Correlator {
         self.calls.get(call_id)
     }
 
-    /// Adds one message; returns what it was to its call.
-    pub fn add(&mut self, msg: &SipMessage) -> Option<Added> {
+    /// Live calls, mutable (for rules that run on ticks).
+    pub fn live_mut(&mut self) -> impl Iterator<Item = &mut Call> {
+        self.calls.values_mut()
+    }
+
+    /// Adds one message; returns what it was to its call, and the call.
+    pub fn add(&mut self, msg: &SipMessage) -> Option<(Added, &mut Call)> {
         let id = msg.call_id();
         if id.is_empty() {
             self.stats.without_call_id += 1;
@@ -137,14 +142,15 @@ impl Correlator {
         let keep = self.config.keep_messages;
         let call = self.calls.get_mut(id)?;
         let added = call.add(msg, keep);
+        let (stats, metrics) = (&mut self.stats, &mut self.metrics);
         if added.retransmission {
-            self.stats.retransmissions += 1;
+            stats.retransmissions += 1;
         } else if added.duplicate {
-            self.stats.duplicates += 1;
+            stats.duplicates += 1;
         } else if let Some(code) = msg.status() {
-            self.metrics.response(code);
+            metrics.response(code);
         }
-        Some(added)
+        Some((added, call))
     }
 
     fn link(&mut self, id: &[u8], other: &[u8]) {

@@ -52,6 +52,8 @@ pub struct Transaction {
     pub in_dialog: bool,
     /// Whether the request itself was captured (false: known only from its responses).
     pub request_seen: bool,
+    /// The request carried Authorization or Proxy-Authorization.
+    pub credentials: bool,
     /// Capture time of the request (or of the first response if the request was not seen).
     pub first_ts: Timestamp,
     /// Index of the request in the call.
@@ -60,6 +62,12 @@ pub struct Transaction {
     pub provisional: Option<Response>,
     /// Whether any response was seen.
     pub responded: bool,
+    /// Whether a 1xx (100 included) arrived before the first final response.
+    pub provisional_before_final: bool,
+    /// Retransmissions of the request.
+    pub request_retransmissions: u32,
+    /// Retransmissions of a 2xx response (the UAS resends it until the ACK arrives).
+    pub success_retransmissions: u32,
     /// First final response.
     pub first_final: Option<Response>,
     /// First 2xx (may follow a failure when a proxy misbehaves).
@@ -79,6 +87,9 @@ impl Transaction {
     /// Records a response of this transaction.
     pub fn add_response(&mut self, code: u16, index: u32, msg: &SipMessage) {
         self.responded = true;
+        if code < 200 && self.first_final.is_none() {
+            self.provisional_before_final = true;
+        }
         let resp = || Response { code, ts: msg.ts, index, msg: msg.clone() };
         if (101..200).contains(&code) && self.provisional.is_none() {
             self.provisional = Some(resp());

@@ -7,6 +7,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::correlate::{Call, Metrics};
+use crate::diagnose::reason::{describe_reason, describe_warning};
+use crate::diagnose::{Finding, Subject};
 use crate::engine::EngineStats;
 
 /// One branch of a call.
@@ -69,6 +71,10 @@ pub struct CallJson {
     pub findings: Vec<&'static str>,
     /// Forced out of memory before it ended.
     pub evicted: bool,
+    /// The Reason header of the deciding response, described (Q.850 cause names included).
+    pub reason_header: Option<String>,
+    /// Its Warning header, described.
+    pub warning: Option<String>,
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -111,6 +117,71 @@ impl CallJson {
             linked_calls: c.linked.clone(),
             findings: c.findings.clone(),
             evicted: c.evicted,
+            reason_header: decisive
+                .filter(|r| !r.msg.headers.reason.is_empty())
+                .map(|r| describe_reason(r.msg.slice(r.msg.headers.reason))),
+            warning: decisive
+                .filter(|r| !r.msg.headers.warning.is_empty())
+                .map(|r| describe_warning(r.msg.slice(r.msg.headers.warning))),
+        }
+    }
+}
+
+/// One message in a finding's evidence.
+#[derive(Serialize)]
+pub struct EvidenceJson<'a> {
+    /// Call-ID.
+    pub call_id: &'a str,
+    /// Index of the message in its call.
+    pub index: u32,
+    /// What it is.
+    pub what: &'a str,
+}
+
+/// One finding in the report.
+#[derive(Serialize)]
+pub struct FindingJson<'a> {
+    /// Rule id.
+    pub rule: &'static str,
+    /// info, warning or error.
+    pub severity: &'static str,
+    /// The call, for call rules.
+    pub call_id: Option<&'a str>,
+    /// The source address, for traffic rules.
+    pub source: Option<String>,
+    /// Capture time the evidence was complete.
+    pub ts: String,
+    /// One line.
+    pub summary: &'a str,
+    /// What it means.
+    pub explanation: &'a str,
+    /// What to do.
+    pub next_steps: &'a [String],
+    /// Proof.
+    pub evidence: Vec<EvidenceJson<'a>>,
+}
+
+impl<'a> FindingJson<'a> {
+    /// The report's view of a finding.
+    pub fn from_finding(f: &'a Finding) -> Self {
+        let (call_id, source) = match &f.subject {
+            Subject::Call(id) => (Some(id.as_str()), None),
+            Subject::Source(ip) => (None, Some(ip.to_string())),
+        };
+        FindingJson {
+            rule: f.rule,
+            severity: f.severity.as_str(),
+            call_id,
+            source,
+            ts: f.ts.rfc3339().to_string(),
+            summary: &f.summary,
+            explanation: &f.explanation,
+            next_steps: &f.next_steps,
+            evidence: f
+                .evidence
+                .iter()
+                .map(|e| EvidenceJson { call_id: &e.call_id, index: e.index, what: &e.what })
+                .collect(),
         }
     }
 }
@@ -128,6 +199,8 @@ struct CaptureJson {
     calls: u64,
     evicted_calls: u64,
     messages_without_call_id: u64,
+    findings: u64,
+    findings_not_listed: u64,
 }
 
 #[derive(Serialize)]
@@ -174,7 +247,13 @@ impl<W: Write> JsonReport<W> {
     }
 
     /// Closes the calls array and writes everything else.
-    pub fn finish(mut self, stats: &EngineStats, metrics: Option<&Metrics>) -> io::Result<W> {
+    pub fn finish(
+        mut self,
+        stats: &EngineStats,
+        metrics: Option<&Metrics>,
+        findings: &[Finding],
+        unlisted: u64,
+    ) -> io::Result<W> {
         self.w.write_all(b"\n],\n\"capture\":")?;
         let capture = CaptureJson {
             packets: stats.decode.packets,
@@ -188,6 +267,8 @@ impl<W: Write> JsonReport<W> {
             calls: stats.calls.calls,
             evicted_calls: stats.calls.evicted_calls,
             messages_without_call_id: stats.calls.without_call_id,
+            findings: stats.findings.findings,
+            findings_not_listed: unlisted + stats.findings.dropped,
         };
         serde_json::to_writer(&mut self.w, &capture)?;
         self.w.write_all(b",\n\"responses\":{")?;
@@ -215,7 +296,12 @@ impl<W: Write> JsonReport<W> {
             registrations_ok: m.registrations_ok,
         };
         serde_json::to_writer(&mut self.w, &mj)?;
-        self.w.write_all(b",\n\"findings\":[]\n}\n")?;
+        self.w.write_all(b",\n\"findings\":[")?;
+        for (i, f) in findings.iter().enumerate() {
+            self.w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(&mut self.w, &FindingJson::from_finding(f))?;
+        }
+        self.w.write_all(b"\n]\n}\n")?;
         Ok(self.w)
     }
 }

@@ -4,6 +4,8 @@
 use std::io::{self, Write};
 
 use crate::correlate::{Call, Metrics};
+use crate::diagnose::reason::{describe_reason, describe_warning};
+use crate::diagnose::{Finding, Subject};
 use crate::engine::EngineStats;
 use crate::sanitize::Inert;
 use crate::sip::StartLine;
@@ -78,13 +80,49 @@ impl<W: Write> TextReport<W> {
         for l in &c.linked {
             writeln!(self.w, "      linked to {}", Inert(l.as_bytes()))?;
         }
+        if let Some(r) = c.decisive().filter(|r| r.code >= 300) {
+            let h = &r.msg.headers;
+            if !h.reason.is_empty() {
+                writeln!(
+                    self.w,
+                    "      Reason: {}",
+                    Inert(describe_reason(r.msg.slice(h.reason)).as_bytes())
+                )?;
+            }
+            if !h.warning.is_empty() {
+                writeln!(
+                    self.w,
+                    "      Warning: {}",
+                    Inert(describe_warning(r.msg.slice(h.warning)).as_bytes())
+                )?;
+            }
+        }
+        if !c.findings.is_empty() {
+            writeln!(self.w, "      findings: {}", c.findings.join(", "))?;
+        }
         Ok(())
     }
 
-    /// Writes the summary and hands the writer back.
-    pub fn finish(mut self, stats: &EngineStats, metrics: Option<&Metrics>) -> io::Result<W> {
+    /// Writes the findings and the summary, and hands the writer back.
+    pub fn finish(
+        mut self,
+        stats: &EngineStats,
+        metrics: Option<&Metrics>,
+        findings: &[Finding],
+        unlisted: u64,
+    ) -> io::Result<W> {
         let w = &mut self.w;
         if self.calls > 0 {
+            writeln!(w)?;
+        }
+        if !findings.is_empty() {
+            writeln!(w, "Findings ({})", findings.len() as u64 + unlisted)?;
+            for f in findings {
+                write_finding(w, f)?;
+            }
+            if unlisted > 0 {
+                writeln!(w, "  … and {unlisted} more not listed")?;
+            }
             writeln!(w)?;
         }
         writeln!(w, "Summary")?;
@@ -122,4 +160,44 @@ impl<W: Write> TextReport<W> {
         )?;
         Ok(self.w)
     }
+}
+
+/// Writes one finding: severity, rule and subject, summary, explanation, next steps, evidence.
+pub fn write_finding(w: &mut impl Write, f: &Finding) -> io::Result<()> {
+    let subject = match &f.subject {
+        Subject::Call(id) => format!("call {}", crate::sanitize::inert_string(id.as_bytes())),
+        Subject::Source(ip) => format!("source {ip}"),
+    };
+    writeln!(w, "  [{}] {}  {}  at {}", f.severity.as_str(), f.rule, subject, f.ts.rfc3339())?;
+    writeln!(w, "    {}", Inert(f.summary.as_bytes()))?;
+    for line in wrap(&f.explanation, 96) {
+        writeln!(w, "    {}", Inert(line.as_bytes()))?;
+    }
+    writeln!(w, "    Next steps:")?;
+    for s in &f.next_steps {
+        for (i, line) in wrap(s, 92).into_iter().enumerate() {
+            writeln!(w, "    {} {}", if i == 0 { "-" } else { " " }, Inert(line.as_bytes()))?;
+        }
+    }
+    let ev: Vec<String> = f.evidence.iter().map(|e| format!("#{} {}", e.index, e.what)).collect();
+    writeln!(w, "    Evidence: {}", Inert(ev.join(", ").as_bytes()))
+}
+
+/// Greedy word wrap.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }

@@ -75,6 +75,27 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method name (`OTHER` for an extension method).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Invite => "INVITE",
+            Method::Ack => "ACK",
+            Method::Bye => "BYE",
+            Method::Cancel => "CANCEL",
+            Method::Register => "REGISTER",
+            Method::Options => "OPTIONS",
+            Method::Info => "INFO",
+            Method::Update => "UPDATE",
+            Method::Prack => "PRACK",
+            Method::Subscribe => "SUBSCRIBE",
+            Method::Notify => "NOTIFY",
+            Method::Refer => "REFER",
+            Method::Message => "MESSAGE",
+            Method::Publish => "PUBLISH",
+            Method::Other => "OTHER",
+        }
+    }
+
     /// Recognises a method token (method names are case-sensitive, RFC 3261 §7.1).
     pub fn from_token(token: &[u8]) -> Method {
         match token {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod expected_counts;
+pub mod script;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

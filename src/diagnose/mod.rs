@@ -1,0 +1,211 @@
+//! Diagnose stage: rules that watch calls and traffic and explain failures as they happen.
+//!
+//! Call rules ([`rules`]) are pure functions of a [`Call`] at a capture time: they run after each
+//! new message of the call, on each tick, and when the call ends, and fire once per call when
+//! their evidence is complete. Source rules (scanners, brute force) keep a bounded window per
+//! source address. Findings carry a stable rule id, a severity, the call or source address, a
+//! one-line summary, an explanation, next steps and the evidence (messages by index in the call).
+
+pub mod codes;
+pub mod reason;
+pub mod rules;
+pub mod sources;
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::correlate::{Added, Call};
+use crate::sip::SipMessage;
+use crate::time::Timestamp;
+use sources::SourceRules;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Probably a misconfiguration or a misbehaving device.
+    Warning,
+    /// A failure or a broken element.
+    Error,
+}
+
+impl Severity {
+    /// Name used in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// One call (by Call-ID).
+    Call(String),
+    /// A traffic pattern from one source address.
+    Source(IpAddr),
+}
+
+/// One message that proves a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// The call the message belongs to.
+    pub call_id: String,
+    /// Index of the message in its call (0-based, every message counted).
+    pub index: u32,
+    /// What the message is (`INVITE`, `603 Decline`…).
+    pub what: String,
+}
+
+/// A diagnosis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Stable rule id (`forbidden-403`, `decline-not-honoured`…).
+    pub rule: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// The call or source address.
+    pub subject: Subject,
+    /// Capture time at which the evidence was complete.
+    pub ts: Timestamp,
+    /// One line.
+    pub summary: String,
+    /// What it means.
+    pub explanation: String,
+    /// What to check or change.
+    pub next_steps: Vec<String>,
+    /// The messages that prove it.
+    pub evidence: Vec<Evidence>,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}: {}", self.severity.as_str(), self.rule, self.summary)
+    }
+}
+
+/// Every rule id, for views and docs.
+pub const RULES: &[&str] = &[
+    "forbidden-403",
+    "auth-failed",
+    "from-private-host",
+    "decline-should-be-busy",
+    "decline-not-honoured",
+    "cancel-not-propagated",
+    "487-without-cancel",
+    "no-final-response",
+    "no-ack-for-2xx",
+    "loop-or-hops",
+    "media-rejected",
+    "server-failure",
+    "scanner",
+    "auth-bruteforce",
+];
+
+/// When a call rule is being run.
+#[derive(Debug, Clone, Copy)]
+pub struct Moment {
+    /// Capture time now.
+    pub now: Timestamp,
+    /// The call is over (ended, evicted, or the input ended): no more evidence will come.
+    pub ended: bool,
+}
+
+/// Most findings kept waiting for a view to take them; beyond, they are counted only.
+pub const MAX_PENDING_FINDINGS: usize = 100_000;
+
+/// Counters of the diagnosis stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiagnoseStats {
+    /// Findings raised.
+    pub findings: u64,
+    /// Findings not kept because views did not take them fast enough.
+    pub dropped: u64,
+}
+
+/// Runs the rules.
+#[derive(Default)]
+pub struct Diagnoser {
+    sources: SourceRules,
+    servers_403: std::collections::HashMap<IpAddr, u32>,
+    pending: Vec<Finding>,
+    stats: DiagnoseStats,
+}
+
+impl Diagnoser {
+    /// A diagnoser with empty state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> DiagnoseStats {
+        self.stats
+    }
+
+    /// After a message was added to `call`.
+    pub fn on_message(&mut self, msg: &SipMessage, added: Added, call: &mut Call) {
+        if added.duplicate || added.retransmission {
+            return;
+        }
+        if msg.status() == Some(403) && self.servers_403.len() < 65_536 {
+            *self.servers_403.entry(msg.src.ip()).or_default() += 1;
+        }
+        let mut found = Vec::new();
+        self.sources.on_message(msg, added, call, &mut found);
+        for f in found {
+            self.raise(f);
+        }
+        self.check(call, Moment { now: msg.ts, ended: false });
+    }
+
+    /// On a tick of capture time, for a live call.
+    pub fn on_tick(&mut self, call: &mut Call, now: Timestamp) {
+        self.check(call, Moment { now, ended: false });
+    }
+
+    /// When a call leaves memory.
+    pub fn on_end(&mut self, call: &mut Call, now: Timestamp) {
+        self.check(call, Moment { now, ended: true });
+    }
+
+    /// Forgets old source windows.
+    pub fn sweep(&mut self, now: Timestamp) {
+        self.sources.sweep(now);
+    }
+
+    /// Findings raised since the last call, in the order they were raised.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Finding> {
+        self.pending.drain(..)
+    }
+
+    fn check(&mut self, call: &mut Call, at: Moment) {
+        let ctx = rules::Context { at, servers_403: &self.servers_403 };
+        let mut new = Vec::new();
+        for rule in rules::CALL_RULES {
+            if call.findings.contains(&rule.id) {
+                continue;
+            }
+            if let Some(f) = (rule.check)(call, &ctx) {
+                new.push((rule.id, f));
+            }
+        }
+        for (id, f) in new {
+            call.findings.push(id);
+            self.raise(f);
+        }
+    }
+
+    fn raise(&mut self, f: Finding) {
+        self.stats.findings += 1;
+        if self.pending.len() >= MAX_PENDING_FINDINGS {
+            self.stats.dropped += 1;
+        } else {
+            self.pending.push(f);
+        }
+    }
+}

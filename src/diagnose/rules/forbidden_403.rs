@@ -1,0 +1,65 @@
+//! `forbidden-403`: a request was refused with 403. A policy decision, not an authentication
+//! challenge; the evidence tells which policy is likely.
+
+use super::*;
+use crate::correlate::CallKind;
+
+/// Rule id.
+pub const ID: &str = "forbidden-403";
+
+pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
+    let (caller, _) = hops(call);
+    let tx = caller?;
+    let r = tx.decisive().filter(|r| r.code == 403)?;
+    let challenged = call.transactions.iter().any(|t| {
+        t.method == tx.method
+            && t.cseq < tx.cseq
+            && t.first_final.as_ref().is_some_and(|f| matches!(f.code, 401 | 407))
+    });
+    if challenged && tx.credentials && !tx.provisional_before_final {
+        return None; // credentials refused: that is auth-failed's finding
+    }
+    let what = if call.kind == CallKind::Registration { "registration" } else { tx.method.as_str() };
+    let server = r.msg.src;
+    let (summary, why) = if challenged && tx.credentials {
+        (
+            format!("{what} refused with 403 by {server} after the credentials were taken"),
+            "The server challenged the request, accepted the credentials (it started processing: a provisional response came first) and then refused it. The account is known; something about it or about this request is not allowed: an exhausted balance or credit limit, a suspended account, a destination outside the allowed routes (international, premium, a country block), or a caller ID the account may not use.",
+        )
+    } else if !tx.provisional_before_final && !challenged {
+        (
+            format!("{what} refused outright with 403 by {server}"),
+            "The server answered 403 at once, without asking for credentials and without any provisional response. A server that refuses before even challenging usually does so by source address: the address is not in the provider's IP allowlist, or it was banned (fail2ban or an ACL) after earlier failures, or IP authentication is expected and this address is not the registered one.",
+        )
+    } else {
+        (
+            format!("{what} refused with 403 by {server}"),
+            "The server understood the request and refuses to serve it as a matter of policy. Typical policies behind a 403: source address not allowed, banned address, account suspended or out of credit, destination not permitted for this account, or a From domain that does not match the account.",
+        )
+    };
+    let repeated = ctx.servers_403.get(&server.ip()).copied().unwrap_or(0);
+    let mut explanation = format!(
+        "403 Forbidden is a refusal, not a challenge: unlike 401/407 no credentials were asked for, and sending the same request again will get the same answer. {why}{}",
+        reason_and_warning(r)
+    );
+    if repeated > 1 {
+        explanation.push_str(&format!(" This server has answered 403 {repeated} times in this capture so far, so the refusal is systematic rather than a one-off."));
+    }
+    let steps: &[&str] = if challenged && tx.credentials {
+        &[
+            "Check the account's balance, credit limit and status in the provider's portal.",
+            "Check that the dialled destination is allowed for the account (international, premium, country restrictions).",
+            "Check that the caller ID (From / P-Asserted-Identity) is one the account may present.",
+        ]
+    } else {
+        &[
+            "Check that the sending public IP is in the provider's or PBX's IP allowlist (and that a dynamic IP has not changed).",
+            "Check whether the address is banned: on the server, `fail2ban-client status` for the SIP jail, or its ACL.",
+            "Check that the From header carries the account's domain, not a private IP.",
+            "Check the account's status and balance, and whether the destination is allowed.",
+        ]
+    };
+    let mut evidence = vec![req_ev(call, tx), resp_ev(call, r)];
+    evidence.dedup_by_key(|e| e.index);
+    Some(call_finding(call, ID, Severity::Error, ctx, summary, explanation, steps, evidence))
+}

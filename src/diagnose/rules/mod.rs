@@ -1,0 +1,136 @@
+//! Call rules: one file per rule, each a pure function of a call at a moment of capture time.
+
+mod auth_failed;
+mod cancel_not_propagated;
+mod decline_not_honoured;
+mod decline_should_be_busy;
+mod forbidden_403;
+mod from_private_host;
+mod loop_or_hops;
+mod media_rejected;
+mod no_ack_for_2xx;
+mod no_cancel_487;
+mod no_final_response;
+mod server_failure;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use super::reason::{describe_reason, describe_warning};
+use super::{Evidence, Finding, Moment, Severity, Subject};
+use crate::correlate::transaction::{Response, Transaction};
+use crate::correlate::Call;
+use crate::sip::scan::find_header;
+
+/// What a call rule can see besides the call.
+pub struct Context<'a> {
+    /// When it runs.
+    pub at: Moment,
+    /// 403 responses seen so far per server address.
+    pub servers_403: &'a HashMap<IpAddr, u32>,
+}
+
+/// A call rule.
+pub struct CallRule {
+    /// Stable id.
+    pub id: &'static str,
+    /// Returns a finding when the evidence is complete.
+    pub check: fn(&Call, &Context<'_>) -> Option<Finding>,
+}
+
+/// Every call rule, in the order they are checked.
+pub const CALL_RULES: &[CallRule] = &[
+    CallRule { id: forbidden_403::ID, check: forbidden_403::check },
+    CallRule { id: auth_failed::ID, check: auth_failed::check },
+    CallRule { id: from_private_host::ID, check: from_private_host::check },
+    CallRule { id: decline_should_be_busy::ID, check: decline_should_be_busy::check },
+    CallRule { id: decline_not_honoured::ID, check: decline_not_honoured::check },
+    CallRule { id: cancel_not_propagated::ID, check: cancel_not_propagated::check },
+    CallRule { id: no_cancel_487::ID, check: no_cancel_487::check },
+    CallRule { id: no_final_response::ID, check: no_final_response::check },
+    CallRule { id: no_ack_for_2xx::ID, check: no_ack_for_2xx::check },
+    CallRule { id: loop_or_hops::ID, check: loop_or_hops::check },
+    CallRule { id: media_rejected::ID, check: media_rejected::check },
+    CallRule { id: server_failure::ID, check: server_failure::check },
+];
+
+/// How long a proxy may take to CANCEL the other branches before we say it did not.
+pub const GRACE_MS: i64 = 1_000;
+
+/// The caller's hop and the proxy legs of the current attempt.
+pub(crate) fn hops(call: &Call) -> (Option<&Transaction>, Vec<&Transaction>) {
+    let mut it = call.attempt();
+    let caller = it.next();
+    (caller, it.collect())
+}
+
+/// Evidence pointing at a response.
+pub(crate) fn resp_ev(call: &Call, r: &Response) -> Evidence {
+    Evidence { call_id: call_id(call), index: r.index, what: status_line(r) }
+}
+
+/// Evidence pointing at the request of a transaction.
+pub(crate) fn req_ev(call: &Call, t: &Transaction) -> Evidence {
+    Evidence {
+        call_id: call_id(call),
+        index: t.index,
+        what: format!("{} {} -> {}", t.method.as_str(), t.src, t.dst),
+    }
+}
+
+/// `603 Decline` as sent.
+pub(crate) fn status_line(r: &Response) -> String {
+    match r.msg.headers.start {
+        crate::sip::StartLine::Response { reason, .. } => {
+            format!("{} {}", r.code, String::from_utf8_lossy(r.msg.slice(reason)))
+        }
+        _ => r.code.to_string(),
+    }
+}
+
+pub(crate) fn call_id(call: &Call) -> String {
+    String::from_utf8_lossy(&call.call_id).into_owned()
+}
+
+/// What the Reason and Warning headers of a response say, as a sentence to append.
+pub(crate) fn reason_and_warning(r: &Response) -> String {
+    let h = &r.msg.headers;
+    let mut s = String::new();
+    if !h.reason.is_empty() {
+        s.push_str(&format!(" The response carries Reason: {}.", describe_reason(r.msg.slice(h.reason))));
+    }
+    if !h.warning.is_empty() {
+        s.push_str(&format!(" It also carries Warning: {}.", describe_warning(r.msg.slice(h.warning))));
+    }
+    s
+}
+
+/// The value of a header of a response, if present.
+pub(crate) fn header(r: &Response, name: &str) -> Option<String> {
+    let span = find_header(&r.msg.raw, r.msg.headers.body.start as usize, name.as_bytes())?;
+    Some(String::from_utf8_lossy(r.msg.slice(span)).into_owned())
+}
+
+/// Builds a call finding.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn call_finding(
+    call: &Call,
+    rule: &'static str,
+    severity: Severity,
+    ctx: &Context<'_>,
+    summary: String,
+    explanation: String,
+    next_steps: &[&str],
+    evidence: Vec<Evidence>,
+) -> Finding {
+    Finding {
+        rule,
+        severity,
+        subject: Subject::Call(call_id(call)),
+        ts: ctx.at.now,
+        summary,
+        explanation,
+        next_steps: next_steps.iter().map(|s| s.to_string()).collect(),
+        evidence,
+    }
+}
