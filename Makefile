@@ -3,23 +3,35 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE ?= pcaps/lab-fork-603-nocancel.pcap
 
-.PHONY: demo test deps lint bench-messages
+.PHONY: demo test deps test-deps lint bench-messages bench-dashboard
 
-# Debian packages the build needs: libpcap (capture) and pkg-config (to find it).
+PACKAGES := libpcap-dev pkg-config
+TEST_PACKAGES := $(PACKAGES) tmux
+
+# Debian packages: libpcap (capture) and pkg-config (to find it); tests also drive tmux.
 deps:
-	@if ! dpkg -s libpcap-dev pkg-config >/dev/null 2>&1; then \
-		echo "Installing libpcap-dev and pkg-config"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpcap-dev pkg-config; \
+	@if ! dpkg -s $(PACKAGES) >/dev/null 2>&1; then \
+		echo "Installing $(PACKAGES)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(PACKAGES); \
 	fi
 
-# Shows sipscope on a bundled capture.
+test-deps:
+	@if ! dpkg -s $(TEST_PACKAGES) >/dev/null 2>&1; then \
+		echo "Installing $(TEST_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(TEST_PACKAGES); \
+	fi
+
+# The dashboard on the built-in demo capture (q quits).
 demo: deps
-	cargo run --release --quiet -- report -r $(DEMO_CAPTURE)
-	cargo run --release --quiet -- messages -r $(DEMO_CAPTURE)
+	cargo run --release --quiet -- --demo
 
 # Formatting, lints and the whole test suite.
-test: deps lint
+test: test-deps lint
 	cargo test --all-targets
+
+# Frame render time of the dashboard on a 1,000,000-message model (docs/performance.md).
+bench-dashboard: deps
+	cargo bench --bench dashboard
 
 lint:
 	cargo fmt --all -- --check

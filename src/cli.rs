@@ -5,12 +5,37 @@ use clap::{Parser, Subcommand};
 use crate::report::messages::Format;
 
 /// sipscope: watch SIP calls in a capture and see why they fail.
+///
+/// Without a subcommand it opens the dashboard: `sipscope -r trace.pcap` or `sipscope --demo`.
 #[derive(Debug, Parser)]
-#[command(name = "sipscope", version, about, long_about = None)]
+#[command(name = "sipscope", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
-    /// What to do.
+    /// What to do (default: the dashboard).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// Dashboard options, when no subcommand is given.
+    #[command(flatten)]
+    pub watch: WatchArgs,
+}
+
+/// Arguments of the dashboard (`sipscope [watch] …`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct WatchArgs {
+    /// Capture file to replay (pcap or pcapng; `-` for standard input).
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Option<String>,
+    /// Replay at N times capture speed (default: as fast as possible).
+    #[arg(long, value_name = "N")]
+    pub speed: Option<f64>,
+    /// Replay the capture built into sipscope, in real time, looping.
+    #[arg(long, conflicts_with = "read")]
+    pub demo: bool,
+    /// Only read SIP from or to these ports, e.g. `5060,5080-5090` (default: any port).
+    #[arg(long, value_name = "LIST")]
+    pub ports: Option<String>,
+    /// Memory for kept messages, in MiB; beyond it the oldest finished calls lose their messages.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub max_memory: usize,
 }
 
 /// Subcommands.
@@ -20,6 +45,8 @@ pub enum Command {
     Messages(MessagesArgs),
     /// Group a capture into calls and report their states, codes, timings and metrics.
     Report(ReportArgs),
+    /// Open the dashboard (the default when no subcommand is given).
+    Watch(WatchArgs),
 }
 
 /// Output format of `report`.

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::capture::RawPacket;
-use crate::correlate::{Call, Correlator, CorrelatorConfig, CorrelatorStats, Metrics};
+use crate::correlate::{Added, Call, Correlator, CorrelatorConfig, CorrelatorStats, Metrics};
 use crate::decode::defrag::DefragLimits;
 use crate::decode::tcp::{FlowKey, TcpLimits, TcpReassembler, TcpStats};
 use crate::decode::{DecodeStats, Decoded, Decoder, Segment};
@@ -103,6 +103,7 @@ pub struct Engine {
     stream_stats: StreamStats,
     counters: EngineStats,
     out: Vec<SipMessage>,
+    flags: Vec<Option<Added>>,
     correlator: Option<Correlator>,
     diagnoser: Diagnoser,
     finished: Vec<Call>,
@@ -122,6 +123,7 @@ impl Engine {
         Engine {
             decoder: Decoder::new(config.defrag),
             tcp: TcpReassembler::new(config.tcp),
+            flags: Vec::new(),
             correlator: config.correlate.clone().map(Correlator::new),
             diagnoser: Diagnoser::new(),
             finished: Vec::new(),
@@ -178,9 +180,34 @@ impl Engine {
         }
     }
 
+    /// Like [`Engine::ingest`], with what each message was to its call (retransmission,
+    /// duplicate, index; `None` when correlation is off or the message has no Call-ID).
+    pub fn ingest_flagged(
+        &mut self,
+        pkt: &RawPacket<'_>,
+    ) -> std::iter::Zip<std::vec::Drain<'_, SipMessage>, std::vec::Drain<'_, Option<Added>>> {
+        self.step(pkt);
+        self.out.drain(..).zip(self.flags.drain(..))
+    }
+
+    /// Like [`Engine::finish`], with each message's flags.
+    pub fn finish_flagged(
+        &mut self,
+    ) -> std::iter::Zip<std::vec::Drain<'_, SipMessage>, std::vec::Drain<'_, Option<Added>>> {
+        self.end();
+        self.out.drain(..).zip(self.flags.drain(..))
+    }
+
     /// Feeds one captured frame; returns the SIP messages it completed, in order.
     pub fn ingest(&mut self, pkt: &RawPacket<'_>) -> std::vec::Drain<'_, SipMessage> {
+        self.step(pkt);
+        self.out.drain(..)
+    }
+
+    /// Processes one frame into `out` and `flags`.
+    fn step(&mut self, pkt: &RawPacket<'_>) {
         self.out.clear();
+        self.flags.clear();
         let Engine { config, decoder, tcp, stream_stats, counters, out, .. } = self;
         decoder.decode(pkt, &mut |d: Decoded<'_>| {
             if let Some(ports) = &config.ports {
@@ -209,7 +236,6 @@ impl Engine {
         self.last_ts = self.last_ts.max(pkt.ts);
         self.correlate();
         self.housekeeping(pkt.ts);
-        self.out.drain(..)
     }
 
     /// Advances capture time without a packet (live mode ticks): expires reassembly state and
@@ -222,18 +248,33 @@ impl Engine {
 
     fn correlate(&mut self) {
         if let Some(c) = self.correlator.as_mut() {
+            self.flags.clear();
             for m in &self.out {
-                if let Some((added, call)) = c.add(m) {
-                    self.diagnoser.on_message(m, added, call);
+                match c.add(m) {
+                    Some((added, call)) => {
+                        self.diagnoser.on_message(m, added, call);
+                        self.flags.push(Some(added));
+                    }
+                    None => self.flags.push(None),
                 }
             }
+        } else {
+            self.flags.clear();
+            self.flags.resize(self.out.len(), None);
         }
         self.settle_finished();
     }
 
     /// End of input: reads what is held behind TCP holes and returns the messages it completes.
     pub fn finish(&mut self) -> std::vec::Drain<'_, SipMessage> {
+        self.end();
+        self.out.drain(..)
+    }
+
+    /// Flushes TCP and hands out every call, into `out` and `flags`.
+    fn end(&mut self) {
         self.out.clear();
+        self.flags.clear();
         let Engine { tcp, stream_stats, counters, out, last_ts, .. } = self;
         let ts = *last_ts;
         tcp.flush(|key, s| {
@@ -247,7 +288,6 @@ impl Engine {
             c.finish();
         }
         self.settle_finished();
-        self.out.drain(..)
     }
 
     fn housekeeping(&mut self, now: Timestamp) {

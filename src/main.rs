@@ -8,8 +8,10 @@ use sipscope::commands;
 fn main() {
     let cli = Cli::parse();
     let code = match &cli.command {
-        Command::Messages(args) => commands::messages::run(args),
-        Command::Report(args) => commands::report::run(args),
+        Some(Command::Messages(args)) => commands::messages::run(args),
+        Some(Command::Report(args)) => commands::report::run(args),
+        Some(Command::Watch(args)) => commands::watch::run(args),
+        None => commands::watch::run(&cli.watch),
     };
     std::process::exit(code);
 }

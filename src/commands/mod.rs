@@ -3,6 +3,7 @@
 
 pub mod messages;
 pub mod report;
+pub mod watch;
 
 use std::io;
 

@@ -1,0 +1,41 @@
+//! `sipscope [watch] -r FILE | --demo`: the dashboard.
+
+use super::{exit, parse_ports};
+use crate::cli::WatchArgs;
+use crate::engine::EngineConfig;
+use crate::tui::{self, feed::Source};
+
+/// Runs the dashboard; returns the exit code.
+pub fn run(args: &WatchArgs) -> i32 {
+    let ports = match parse_ports(args.ports.as_deref()) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let source = match (&args.read, args.demo) {
+        (_, true) => Source::Demo,
+        (Some(path), false) => {
+            if path != "-" {
+                if let Err(e) = crate::capture::file::FileSource::open(path) {
+                    eprintln!("sipscope: {e}");
+                    return exit::FAILURE;
+                }
+            }
+            Source::File { path: path.clone(), speed: args.speed }
+        }
+        (None, false) => {
+            eprintln!("sipscope: nothing to watch: give a capture with -r FILE, or try --demo (see --help)");
+            return exit::USAGE;
+        }
+    };
+    if let Some(s) = args.speed {
+        if s.is_nan() || s <= 0.0 {
+            eprintln!("sipscope: --speed must be a positive number");
+            return exit::USAGE;
+        }
+    }
+    tui::run(tui::Options {
+        source,
+        engine: EngineConfig { ports, ..Default::default() },
+        max_memory: args.max_memory.saturating_mul(1 << 20),
+    })
+}

@@ -1,0 +1,3 @@
+//! Exports: writing what sipscope saw to files other tools read.
+
+pub mod pcap;

@@ -1,0 +1,503 @@
+//! Dashboard state and key handling: which view, what is selected, filters, sort, follow, pause.
+//! Pure: no terminal, no clock; the shell feeds it keys and draws it.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::keys::{action_for, Action};
+use super::model::{Counters, Model, Row};
+use crate::correlate::{CallKind, CallState};
+
+/// The views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The calls table (home).
+    Calls,
+    /// One call: ladder, findings, raw message.
+    Call,
+    /// Every finding.
+    Findings,
+    /// Response codes, rates, metrics, counters.
+    Stats,
+}
+
+/// Columns the calls table can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// First message time.
+    Time,
+    /// From.
+    From,
+    /// To.
+    To,
+    /// State.
+    State,
+    /// Final code.
+    Code,
+    /// Post-dial delay.
+    Pdd,
+    /// Talk time.
+    Duration,
+    /// Message count.
+    Messages,
+}
+
+impl SortKey {
+    /// The next column.
+    pub fn next(self) -> SortKey {
+        use SortKey::*;
+        match self {
+            Time => From,
+            From => To,
+            To => State,
+            State => Code,
+            Code => Pdd,
+            Pdd => Duration,
+            Duration => Messages,
+            Messages => Time,
+        }
+    }
+
+    /// Column title.
+    pub fn title(self) -> &'static str {
+        match self {
+            SortKey::Time => "time",
+            SortKey::From => "from",
+            SortKey::To => "to",
+            SortKey::State => "state",
+            SortKey::Code => "code",
+            SortKey::Pdd => "pdd",
+            SortKey::Duration => "duration",
+            SortKey::Messages => "msgs",
+        }
+    }
+}
+
+/// What the shell must do after a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Save the messages of this row to a pcap file.
+    Save(usize),
+}
+
+/// A frozen view (pause).
+#[derive(Debug, Clone)]
+pub struct Frozen {
+    /// Rows shown.
+    pub rows: usize,
+    /// Findings shown.
+    pub findings: usize,
+    /// Counters shown.
+    pub counters: Counters,
+}
+
+/// The dashboard state.
+#[derive(Debug)]
+pub struct App {
+    /// Current view.
+    pub view: View,
+    /// View to return to from the call view.
+    pub back_to: View,
+    /// Selected line of the calls table (index into `visible`).
+    pub selected: usize,
+    /// Row opened in the call view.
+    pub open_row: Option<usize>,
+    /// Selected message in the call view.
+    pub message: usize,
+    /// Selected finding (newest first).
+    pub finding: usize,
+    /// Applied filter text.
+    pub filter: String,
+    /// Filter being typed, if the filter bar is open.
+    pub typing: Option<String>,
+    /// Quick filters.
+    pub failures_only: bool,
+    /// Quick filter: calls with findings.
+    pub findings_only: bool,
+    /// Quick filter: INVITE calls.
+    pub calls_only: bool,
+    /// Sort column.
+    pub sort: SortKey,
+    /// Reversed sort.
+    pub reverse: bool,
+    /// Keep the newest call selected.
+    pub follow: bool,
+    /// Frozen view, when paused.
+    pub paused: Option<Frozen>,
+    /// Help overlay shown.
+    pub help: bool,
+    /// Quit requested.
+    pub quit: bool,
+    /// A message for the status bar.
+    pub status: Option<String>,
+    /// What is being watched (status bar).
+    pub source: String,
+    /// Rows of the calls table after filter and sort.
+    pub visible: Vec<usize>,
+    /// Failed calls and calls with findings among the rows shown (before filters).
+    pub totals: (usize, usize),
+    /// Lines per page in the last drawn list.
+    pub page: usize,
+    /// First line drawn of the calls table.
+    pub offset: usize,
+    /// First line drawn of the ladder.
+    pub ladder_offset: usize,
+    /// First line drawn of the findings list.
+    pub findings_offset: usize,
+    /// Messages per second of wall time, measured by the shell.
+    pub rate: f64,
+    cache_key: Option<ListKey>,
+}
+
+/// What the visible rows were computed from: model version, filter, quick filters, sort, limit.
+type ListKey = (u64, String, bool, bool, bool, SortKey, bool, Option<usize>);
+
+impl App {
+    /// A new dashboard state for a source.
+    pub fn new(source: String) -> App {
+        App {
+            view: View::Calls,
+            back_to: View::Calls,
+            selected: 0,
+            open_row: None,
+            message: 0,
+            finding: 0,
+            filter: String::new(),
+            typing: None,
+            failures_only: false,
+            findings_only: false,
+            calls_only: false,
+            sort: SortKey::Time,
+            reverse: false,
+            follow: true,
+            paused: None,
+            help: false,
+            quit: false,
+            status: None,
+            source,
+            visible: Vec::new(),
+            totals: (0, 0),
+            page: 20,
+            offset: 0,
+            ladder_offset: 0,
+            findings_offset: 0,
+            rate: 0.0,
+            cache_key: None,
+        }
+    }
+
+    /// Rows the views may show (all, or those that existed when paused).
+    pub fn row_limit(&self, model: &Model) -> usize {
+        self.paused.as_ref().map_or(model.rows.len(), |f| f.rows.min(model.rows.len()))
+    }
+
+    /// Counters the views show (frozen when paused).
+    pub fn counters<'a>(&'a self, model: &'a Model) -> &'a Counters {
+        self.paused.as_ref().map_or(&model.counters, |f| &f.counters)
+    }
+
+    fn matches(&self, row: &Row) -> bool {
+        let s = &row.summary;
+        if self.failures_only && !s.state.is_failure() {
+            return false;
+        }
+        if self.findings_only && s.findings.is_empty() {
+            return false;
+        }
+        if self.calls_only && s.kind != CallKind::Call {
+            return false;
+        }
+        if self.filter.is_empty() {
+            return true;
+        }
+        let needle = self.filter.as_bytes();
+        if let Some(c) = s.final_code.filter(|c| (100..1000).contains(c)) {
+            let digits = [b'0' + (c / 100) as u8, b'0' + (c / 10 % 10) as u8, b'0' + (c % 10) as u8];
+            if contains_ignore_case(&digits, needle) {
+                return true;
+            }
+        }
+        [s.call_id.as_bytes(), s.from.as_bytes(), s.to.as_bytes(), s.src.as_bytes(), s.dst.as_bytes()]
+            .into_iter()
+            .chain([
+                s.final_reason.as_bytes(),
+                s.state.as_str().as_bytes(),
+                s.kind.as_str().as_bytes(),
+                s.method.as_bytes(),
+            ])
+            .chain(s.findings.iter().map(|f| f.as_bytes()))
+            .any(|hay| contains_ignore_case(hay, needle))
+    }
+
+    /// Recomputes the visible rows (and the totals) when the model, filter or sort changed;
+    /// applies follow.
+    pub fn refresh(&mut self, model: &Model) {
+        let limit = self.row_limit(model);
+        let version = if self.paused.is_some() { 0 } else { model.version };
+        let key = (
+            version,
+            self.filter.clone(),
+            self.failures_only,
+            self.findings_only,
+            self.calls_only,
+            self.sort,
+            self.reverse,
+            Some(limit),
+        );
+        // Typing more characters only narrows the result: refine the rows already shown.
+        let refine = match &self.cache_key {
+            Some(old) => {
+                let same_rest = (old.0, old.2, old.3, old.4, old.5, old.6, old.7)
+                    == (key.0, key.2, key.3, key.4, key.5, key.6, key.7);
+                same_rest && key.1.contains(old.1.as_str()) && old.1 != key.1
+            }
+            None => false,
+        };
+        if refine {
+            let kept: Vec<usize> =
+                self.visible.iter().copied().filter(|&i| self.matches(&model.rows[i])).collect();
+            self.visible = kept;
+            self.cache_key = Some(key);
+        } else if self.cache_key.as_ref() != Some(&key) {
+            let mut v: Vec<usize> = (0..limit).filter(|&i| self.matches(&model.rows[i])).collect();
+            let rows = &model.rows;
+            match self.sort {
+                SortKey::Time => {}
+                SortKey::From => v.sort_by(|a, b| rows[*a].summary.from.cmp(&rows[*b].summary.from)),
+                SortKey::To => v.sort_by(|a, b| rows[*a].summary.to.cmp(&rows[*b].summary.to)),
+                SortKey::State => v.sort_by_key(|i| rows[*i].summary.state.as_str()),
+                SortKey::Code => v.sort_by_key(|i| rows[*i].summary.final_code),
+                SortKey::Pdd => v.sort_by_key(|i| rows[*i].summary.pdd_ms),
+                SortKey::Duration => v.sort_by_key(|i| rows[*i].summary.duration_ms),
+                SortKey::Messages => v.sort_by_key(|i| rows[*i].summary.messages),
+            }
+            if self.reverse {
+                v.reverse();
+            }
+            self.visible = v;
+            let rows = &model.rows[..limit];
+            self.totals = (
+                rows.iter().filter(|r| r.summary.state.is_failure()).count(),
+                rows.iter().filter(|r| !r.summary.findings.is_empty()).count(),
+            );
+            self.cache_key = Some(key);
+        }
+        if self.follow && self.paused.is_none() && !self.visible.is_empty() {
+            self.selected = if self.reverse { 0 } else { self.visible.len() - 1 };
+        }
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    /// The row selected in the calls table.
+    pub fn selected_row(&self) -> Option<usize> {
+        self.visible.get(self.selected).copied()
+    }
+
+    /// Handles a mouse event (the wheel scrolls).
+    pub fn on_mouse(&mut self, ev: MouseEvent, model: &Model) {
+        let action = match ev.kind {
+            MouseEventKind::ScrollUp => Action::Up,
+            MouseEventKind::ScrollDown => Action::Down,
+            _ => return,
+        };
+        for _ in 0..3 {
+            self.act(action, model);
+        }
+    }
+
+    /// Handles a key; returns what the shell must do, if anything.
+    pub fn on_key(&mut self, ev: KeyEvent, model: &Model) -> Option<Command> {
+        if let Some(text) = self.typing.as_mut() {
+            match ev.code {
+                KeyCode::Enter => {
+                    self.filter = self.typing.take().unwrap_or_default();
+                    self.selected = 0;
+                }
+                KeyCode::Esc => {
+                    self.typing = None;
+                    self.filter.clear();
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char('c') if ev.modifiers == KeyModifiers::CONTROL => self.quit = true,
+                KeyCode::Char(ch) if !ch.is_control() => text.push(ch),
+                _ => {}
+            }
+            return None;
+        }
+        let action = action_for(&ev)?;
+        self.act(action, model)
+    }
+
+    fn len(&self, model: &Model) -> usize {
+        match self.view {
+            View::Calls => self.visible.len(),
+            View::Call => self.open_row.and_then(|r| model.rows.get(r)).map_or(0, |r| r.messages.len()),
+            View::Findings => self.paused.as_ref().map_or(model.findings.len(), |f| f.findings),
+            View::Stats => 0,
+        }
+    }
+
+    fn cursor(&mut self) -> &mut usize {
+        match self.view {
+            View::Calls | View::Stats => &mut self.selected,
+            View::Call => &mut self.message,
+            View::Findings => &mut self.finding,
+        }
+    }
+
+    fn act(&mut self, action: Action, model: &Model) -> Option<Command> {
+        if self.help && !matches!(action, Action::Help | Action::Quit | Action::Back) {
+            return None;
+        }
+        let len = self.len(model);
+        let page = self.page.max(1);
+        let moving =
+            matches!(action, Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Home);
+        if moving && self.view == View::Calls {
+            self.follow = false;
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = !self.help,
+            Action::Up => *self.cursor() = self.cursor().saturating_sub(1),
+            Action::Down => {
+                let c = self.cursor();
+                *c = (*c + 1).min(len.saturating_sub(1));
+            }
+            Action::PageUp => *self.cursor() = self.cursor().saturating_sub(page),
+            Action::PageDown => {
+                let c = self.cursor();
+                *c = (*c + page).min(len.saturating_sub(1));
+            }
+            Action::Home => *self.cursor() = 0,
+            Action::End => {
+                *self.cursor() = len.saturating_sub(1);
+                if self.view == View::Calls && !self.reverse {
+                    self.follow = true;
+                }
+            }
+            Action::Open => match self.view {
+                View::Calls => {
+                    if let Some(r) = self.selected_row() {
+                        self.open(r, View::Calls);
+                    }
+                }
+                View::Findings => {
+                    let n = model.findings.len();
+                    let f = n.checked_sub(1 + self.finding).and_then(|i| model.findings.get(i));
+                    if let Some(crate::diagnose::Subject::Call(id)) = f.map(|f| &f.subject) {
+                        if let Some(r) = model.row(id) {
+                            self.open(r, View::Findings);
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Action::Back => {
+                if self.help {
+                    self.help = false;
+                } else if self.view == View::Call {
+                    self.view = self.back_to;
+                } else if self.view == View::Calls {
+                    self.filter.clear();
+                    self.failures_only = false;
+                    self.findings_only = false;
+                    self.calls_only = false;
+                } else {
+                    self.view = View::Calls;
+                }
+            }
+            Action::NextView | Action::PrevView => {
+                let order = [View::Calls, View::Findings, View::Stats];
+                let at = order.iter().position(|v| *v == self.view).unwrap_or(0);
+                let step = if action == Action::NextView { 1 } else { order.len() - 1 };
+                self.view = order[(at + step) % order.len()];
+            }
+            Action::Filter => {
+                if self.view == View::Calls {
+                    self.typing = Some(self.filter.clone());
+                }
+            }
+            Action::Follow => {
+                self.follow = !self.follow;
+            }
+            Action::Pause => {
+                self.paused = match self.paused {
+                    Some(_) => None,
+                    None => Some(Frozen {
+                        rows: model.rows.len(),
+                        findings: model.findings.len(),
+                        counters: model.counters.clone(),
+                    }),
+                };
+            }
+            Action::Save => {
+                let row = match self.view {
+                    View::Call => self.open_row,
+                    View::Calls => self.selected_row(),
+                    _ => None,
+                };
+                return row.map(Command::Save);
+            }
+            Action::SortNext => self.sort = self.sort.next(),
+            Action::SortReverse => self.reverse = !self.reverse,
+            Action::FailuresOnly => self.failures_only = !self.failures_only,
+            Action::FindingsOnly => self.findings_only = !self.findings_only,
+            Action::CallsOnly => self.calls_only = !self.calls_only,
+        }
+        None
+    }
+
+    fn open(&mut self, row: usize, from: View) {
+        self.open_row = Some(row);
+        self.back_to = from;
+        self.view = View::Call;
+        self.message = 0;
+    }
+}
+
+/// Whether a state is a failure worth highlighting (used by the calls view).
+pub fn is_rejection(s: CallState) -> bool {
+    s.is_failure()
+}
+
+/// ASCII case-insensitive substring search, without allocating.
+pub fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if needle.len() > hay.len() {
+        return false;
+    }
+    let first = needle[0].to_ascii_lowercase();
+    let upper = needle[0].to_ascii_uppercase();
+    let mut i = 0;
+    while let Some(p) = memchr::memchr2(first, upper, &hay[i..=hay.len() - needle.len()]) {
+        let at = i + p;
+        if hay[at..at + needle.len()].eq_ignore_ascii_case(needle) {
+            return true;
+        }
+        i = at + 1;
+        if i > hay.len() - needle.len() {
+            break;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_ignore_case;
+
+    #[test]
+    fn case_insensitive_search() {
+        assert!(contains_ignore_case(b"Alice <sip:ALICE@x>", b"alice@"));
+        assert!(contains_ignore_case(b"abc", b"ABC"));
+        assert!(contains_ignore_case(b"xxabx abc", b"abc"));
+        assert!(!contains_ignore_case(b"ab", b"abc"));
+        assert!(contains_ignore_case(b"", b""));
+        assert!(!contains_ignore_case(b"", b"a"));
+        assert!(contains_ignore_case("Zoë 603".as_bytes(), b"603"));
+    }
+}

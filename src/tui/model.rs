@@ -1,0 +1,362 @@
+//! What the dashboard knows: a copy of the calls, their messages, the findings and the counters,
+//! built from the engine's batches. Pure data, no terminal: views read it, tests build it.
+
+use std::collections::HashMap;
+
+use crate::correlate::{Added, BranchSummary, Call, CallKind, CallState, Metrics, Rfc6076};
+use crate::diagnose::{Finding, Severity};
+use crate::engine::EngineStats;
+use crate::sip::{SipMessage, StartLine};
+use crate::time::Timestamp;
+
+/// A call as the dashboard shows it (what the correlator knew at the last update).
+#[derive(Debug, Clone)]
+pub struct CallSummary {
+    /// Call-ID (lossy UTF-8, not yet sanitised).
+    pub call_id: String,
+    /// Kind.
+    pub kind: CallKind,
+    /// State.
+    pub state: CallState,
+    /// First request method.
+    pub method: &'static str,
+    /// Deciding final code.
+    pub final_code: Option<u16>,
+    /// Its reason phrase.
+    pub final_reason: String,
+    /// From display name (or user) and URI.
+    pub from: String,
+    /// To URI.
+    pub to: String,
+    /// Caller address.
+    pub src: String,
+    /// First hop.
+    pub dst: String,
+    /// First message time.
+    pub first_ts: Timestamp,
+    /// Last message time.
+    pub last_ts: Timestamp,
+    /// Messages of the Call-ID.
+    pub messages: u32,
+    /// Retransmissions among them.
+    pub retransmissions: u32,
+    /// Post-dial delay.
+    pub pdd_ms: Option<i64>,
+    /// Talk time.
+    pub duration_ms: Option<i64>,
+    /// Rule ids of findings.
+    pub findings: Vec<&'static str>,
+    /// Linked Call-IDs.
+    pub linked: Vec<String>,
+    /// Branches.
+    pub branches: Vec<BranchSummary>,
+    /// Handed out by the correlator (ended, evicted or end of input).
+    pub ended: bool,
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl CallSummary {
+    /// Summarises a correlator call.
+    pub fn of(c: &Call, ended: bool) -> CallSummary {
+        let first = &c.first;
+        let h = &first.headers;
+        let decisive = c.decisive();
+        let display = first.slice(h.from.display);
+        let from_uri = lossy(first.slice(h.from.uri));
+        CallSummary {
+            call_id: lossy(&c.call_id),
+            kind: c.kind,
+            state: c.state,
+            method: first.method().as_str(),
+            final_code: decisive.map(|r| r.code),
+            final_reason: decisive
+                .map(|r| match r.msg.headers.start {
+                    StartLine::Response { reason, .. } => lossy(r.msg.slice(reason)),
+                    _ => String::new(),
+                })
+                .unwrap_or_default(),
+            from: if display.is_empty() { from_uri } else { format!("{} <{}>", lossy(display), from_uri) },
+            to: lossy(first.slice(h.to.uri)),
+            src: c.src().to_string(),
+            dst: c.dst().to_string(),
+            first_ts: c.first_ts,
+            last_ts: c.last_ts,
+            messages: c.messages,
+            retransmissions: c.retransmissions,
+            pdd_ms: c.pdd_ms(),
+            duration_ms: c.duration_ms(),
+            findings: c.findings.clone(),
+            linked: c.linked.clone(),
+            branches: c.branches(),
+            ended,
+        }
+    }
+}
+
+/// One message kept for the call view.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    /// The message.
+    pub msg: SipMessage,
+    /// Retransmission / duplicate flags and index.
+    pub added: Option<Added>,
+}
+
+/// One row of the calls list.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Latest summary.
+    pub summary: CallSummary,
+    /// Messages kept (may be emptied by the memory budget).
+    pub messages: Vec<Shown>,
+    /// Messages dropped from this row by the budget.
+    pub dropped: u32,
+    /// Worst severity among its findings.
+    pub worst: Option<Severity>,
+    /// Sequence number of the last change (for emphasis of fresh rejections).
+    pub changed: u64,
+}
+
+/// Capture-wide numbers for the status bar and the stats view.
+#[derive(Debug, Clone, Default)]
+pub struct Counters {
+    /// Engine counters.
+    pub engine: EngineStats,
+    /// Responses per code (non-zero only).
+    pub responses: Vec<(u16, u64)>,
+    /// RFC 6076 figures, when any.
+    pub rfc6076: Option<Rfc6076>,
+    /// Packets the kernel dropped (live capture).
+    pub kernel_drops: u64,
+    /// Capture time of the newest packet.
+    pub now: Timestamp,
+}
+
+/// One batch of changes from the engine thread.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// New messages, in capture order, with their flags.
+    pub messages: Vec<(SipMessage, Option<Added>)>,
+    /// Latest summaries of the calls that changed.
+    pub calls: Vec<CallSummary>,
+    /// New findings.
+    pub findings: Vec<Finding>,
+    /// Counters at the end of the batch.
+    pub counters: Option<Counters>,
+    /// Something the status bar should say (end of file, errors).
+    pub notice: Option<String>,
+}
+
+impl Batch {
+    /// Whether there is nothing in it.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+            && self.calls.is_empty()
+            && self.findings.is_empty()
+            && self.counters.is_none()
+            && self.notice.is_none()
+    }
+
+    /// Appends a later batch to this one.
+    pub fn merge(&mut self, later: Batch) {
+        self.messages.extend(later.messages);
+        for c in later.calls {
+            match self.calls.iter_mut().find(|x| x.call_id == c.call_id && !x.ended) {
+                Some(slot) => *slot = c,
+                None => self.calls.push(c),
+            }
+        }
+        self.findings.extend(later.findings);
+        if later.counters.is_some() {
+            self.counters = later.counters;
+        }
+        if later.notice.is_some() {
+            self.notice = later.notice;
+        }
+    }
+
+    /// Snapshot of the engine's counters and metrics.
+    pub fn counters_of(
+        stats: EngineStats,
+        metrics: Option<&Metrics>,
+        now: Timestamp,
+        kernel_drops: u64,
+    ) -> Counters {
+        Counters {
+            engine: stats,
+            responses: metrics
+                .map(|m| {
+                    m.responses
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(c, n)| (c as u16, *n))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            rfc6076: metrics.map(|m| m.rfc6076()),
+            kernel_drops,
+            now,
+        }
+    }
+}
+
+/// The dashboard's data.
+#[derive(Debug, Default)]
+pub struct Model {
+    /// Rows in order of first appearance.
+    pub rows: Vec<Row>,
+    index: HashMap<String, usize>,
+    /// Findings in the order raised.
+    pub findings: Vec<Finding>,
+    /// Counters.
+    pub counters: Counters,
+    /// Last notice from the source.
+    pub notice: Option<String>,
+    /// Bytes of messages held.
+    pub bytes: usize,
+    /// Budget for held message bytes.
+    pub budget: usize,
+    /// Rows whose messages were dropped for the budget.
+    pub evicted_rows: u64,
+    /// Change counter (bumped by every applied batch).
+    pub version: u64,
+    /// Calls per second of capture time: (second, new calls).
+    pub per_second: Vec<(i64, u64)>,
+    evict_cursor: usize,
+}
+
+/// Messages kept per row at most.
+pub const MAX_MESSAGES_PER_ROW: usize = 2_000;
+/// Findings kept at most.
+pub const MAX_FINDINGS: usize = 50_000;
+
+impl Model {
+    /// An empty model with a memory budget for message bytes.
+    pub fn new(budget: usize) -> Self {
+        Model { budget, ..Default::default() }
+    }
+
+    /// The row of a Call-ID (the newest one if the Call-ID was reused).
+    pub fn row(&self, call_id: &str) -> Option<usize> {
+        self.index.get(call_id).copied()
+    }
+
+    fn row_for(&mut self, call_id: &str, ts: Timestamp) -> usize {
+        if let Some(&i) = self.index.get(call_id) {
+            if !self.rows[i].summary.ended {
+                return i;
+            }
+        }
+        let i = self.rows.len();
+        self.rows.push(Row {
+            summary: CallSummary {
+                call_id: call_id.to_string(),
+                kind: CallKind::Other,
+                state: CallState::InProgress,
+                method: "",
+                final_code: None,
+                final_reason: String::new(),
+                from: String::new(),
+                to: String::new(),
+                src: String::new(),
+                dst: String::new(),
+                first_ts: ts,
+                last_ts: ts,
+                messages: 0,
+                retransmissions: 0,
+                pdd_ms: None,
+                duration_ms: None,
+                findings: Vec::new(),
+                linked: Vec::new(),
+                branches: Vec::new(),
+                ended: false,
+            },
+            messages: Vec::new(),
+            dropped: 0,
+            worst: None,
+            changed: self.version,
+        });
+        self.index.insert(call_id.to_string(), i);
+        let sec = ts.secs();
+        match self.per_second.last_mut() {
+            Some((s, n)) if *s == sec => *n += 1,
+            _ => {
+                self.per_second.push((sec, 1));
+                if self.per_second.len() > 3_600 {
+                    self.per_second.remove(0);
+                }
+            }
+        }
+        i
+    }
+
+    /// Applies a batch from the engine thread.
+    pub fn apply(&mut self, batch: Batch) {
+        self.version += 1;
+        for (msg, added) in batch.messages {
+            let id = String::from_utf8_lossy(msg.call_id()).into_owned();
+            if id.is_empty() {
+                continue;
+            }
+            let i = self.row_for(&id, msg.ts);
+            let row = &mut self.rows[i];
+            if row.messages.len() < MAX_MESSAGES_PER_ROW {
+                self.bytes += msg.raw.len();
+                row.messages.push(Shown { msg, added });
+            } else {
+                row.dropped += 1;
+            }
+        }
+        for c in batch.calls {
+            let i = self.row_for(&c.call_id, c.first_ts);
+            let row = &mut self.rows[i];
+            let was = (row.summary.state, row.summary.findings.len());
+            row.summary = c;
+            if was != (row.summary.state, row.summary.findings.len()) {
+                row.changed = self.version;
+            }
+        }
+        for f in batch.findings {
+            if let crate::diagnose::Subject::Call(id) = &f.subject {
+                if let Some(&i) = self.index.get(id) {
+                    let row = &mut self.rows[i];
+                    row.worst = row.worst.max(Some(f.severity));
+                    row.changed = self.version;
+                }
+            }
+            if self.findings.len() < MAX_FINDINGS {
+                self.findings.push(f);
+            }
+        }
+        if let Some(c) = batch.counters {
+            self.counters = c;
+        }
+        if batch.notice.is_some() {
+            self.notice = batch.notice;
+        }
+        self.enforce_budget();
+    }
+
+    /// Drops the messages of the oldest ended calls until the held bytes fit the budget.
+    fn enforce_budget(&mut self) {
+        while self.bytes > self.budget && self.evict_cursor < self.rows.len() {
+            let row = &mut self.rows[self.evict_cursor];
+            self.evict_cursor += 1;
+            if !row.summary.ended || row.messages.is_empty() {
+                continue;
+            }
+            let freed: usize = row.messages.iter().map(|s| s.msg.raw.len()).sum();
+            row.dropped += row.messages.len() as u32;
+            row.messages = Vec::new();
+            self.bytes -= freed;
+            self.evicted_rows += 1;
+        }
+        if self.evict_cursor >= self.rows.len() {
+            self.evict_cursor = 0;
+        }
+    }
+}

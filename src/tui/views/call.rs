@@ -1,0 +1,162 @@
+//! The call view: the ladder of the call (and its linked B-legs), the findings with their
+//! explanation and next steps, and the raw message under the cursor with header names
+//! highlighted.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::sanitize::inert_string;
+use crate::tui::app::App;
+use crate::tui::model::{Model, Shown};
+use crate::tui::theme;
+use crate::tui::widgets::ladder;
+
+/// The messages shown for a row: its own and those of its linked calls, in time order.
+pub fn messages(model: &Model, row: usize) -> Vec<&Shown> {
+    let r = &model.rows[row];
+    let mut v: Vec<&Shown> = r.messages.iter().collect();
+    for l in &r.summary.linked {
+        if let Some(i) = model.row(l) {
+            v.extend(model.rows[i].messages.iter());
+        }
+    }
+    v.sort_by_key(|s| s.msg.ts);
+    v
+}
+
+/// Draws the call view.
+pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
+    let Some(row) = app.open_row.filter(|r| *r < model.rows.len()) else { return };
+    let r = &model.rows[row];
+    let s = &r.summary;
+    let msgs = messages(model, row);
+    app.message = app.message.min(msgs.len().saturating_sub(1));
+    let findings: Vec<&crate::diagnose::Finding> = model
+        .findings
+        .iter()
+        .filter(|f| matches!(&f.subject, crate::diagnose::Subject::Call(id) if *id == s.call_id))
+        .collect();
+    let findings_height = if findings.is_empty() { 0 } else { (area.height / 3).clamp(6, 14) };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(findings_height)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(top);
+
+    // Ladder.
+    let code = s.final_code.map_or(String::new(), |c| format!(" {c} {}", s.final_reason));
+    let title = format!(
+        " {} · {} → {} · {}{}{} ",
+        s.kind.as_str(),
+        s.from,
+        s.to,
+        s.state.as_str(),
+        code,
+        if s.linked.is_empty() { String::new() } else { format!(" · linked {}", s.linked.join(", ")) }
+    );
+    let block = Block::default().borders(Borders::ALL).title(inert_string(title.as_bytes())).title_bottom(
+        Line::from(format!(
+            " {} · {} messages{} ",
+            inert_string(s.call_id.as_bytes()),
+            s.messages,
+            if r.dropped > 0 { format!(", {} not kept", r.dropped) } else { String::new() }
+        )),
+    );
+    let inner = block.inner(left);
+    f.render_widget(block, left);
+    let cols = ladder::endpoints(&msgs);
+    let width = inner.width as usize;
+    let height = inner.height.saturating_sub(1) as usize;
+    app.page = height.max(1);
+    let t0 = msgs.first().map(|m| m.msg.ts).unwrap_or_default();
+    let (start, end) = super::window(app.message, &mut app.ladder_offset, height, msgs.len());
+    let mut lines = vec![ladder::header(&cols, width)];
+    for (i, m) in msgs[start..end].iter().enumerate() {
+        lines.push(ladder::line(m, &cols, t0, width, start + i == app.message));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+
+    // Raw message.
+    let raw_lines: Vec<Line> = msgs.get(app.message).map(|m| raw(m)).unwrap_or_default();
+    let raw_title = msgs.get(app.message).map_or(" message ".to_string(), |m| {
+        format!(
+            " #{} {} → {} {} ",
+            m.added.map_or(0, |a| a.index),
+            m.msg.src,
+            m.msg.dst,
+            m.msg.transport.as_str()
+        )
+    });
+    f.render_widget(
+        Paragraph::new(raw_lines)
+            .block(Block::default().borders(Borders::ALL).title(raw_title))
+            .wrap(Wrap { trim: false }),
+        right,
+    );
+
+    // Findings.
+    if !findings.is_empty() {
+        let mut lines = Vec::new();
+        for fd in &findings {
+            let (mark, st) = theme::severity(Some(fd.severity));
+            lines.push(Line::from(vec![
+                Span::styled(format!("{mark} {} ", fd.rule), st),
+                Span::styled(inert_string(fd.summary.as_bytes()), Style::new().add_modifier(Modifier::BOLD)),
+            ]));
+            lines.push(Line::raw(inert_string(fd.explanation.as_bytes())));
+            for step in &fd.next_steps {
+                lines.push(Line::raw(format!("  → {}", inert_string(step.as_bytes()))));
+            }
+        }
+        f.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+                Block::default().borders(Borders::ALL).title(format!(" findings ({}) ", findings.len())),
+            ),
+            bottom,
+        );
+    }
+}
+
+/// The raw message as lines: start line bold, header names highlighted, body dimmed.
+pub fn raw(m: &Shown) -> Vec<Line<'static>> {
+    let bytes = &m.msg.raw;
+    let body_start = m.msg.headers.body.start as usize;
+    let mut out = Vec::new();
+    let mut pos = 0;
+    let mut first = true;
+    while pos < bytes.len() {
+        let end = bytes[pos..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |e| pos + e + 1);
+        let mut line = &bytes[pos..end];
+        while let Some((last, rest)) = line.split_last() {
+            if *last == b'\n' || *last == b'\r' {
+                line = rest;
+            } else {
+                break;
+            }
+        }
+        if first {
+            out.push(Line::styled(inert_string(line), Style::new().add_modifier(Modifier::BOLD)));
+            first = false;
+        } else if pos >= body_start {
+            out.push(Line::styled(inert_string(line), Style::new().fg(Color::DarkGray)));
+        } else if let Some(colon) = line
+            .iter()
+            .position(|&b| b == b':')
+            .filter(|_| !line.starts_with(b" ") && !line.starts_with(b"\t"))
+        {
+            out.push(Line::from(vec![
+                Span::styled(
+                    inert_string(&line[..colon]),
+                    Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(inert_string(&line[colon..])),
+            ]));
+        } else {
+            out.push(Line::raw(inert_string(line)));
+        }
+        pos = end;
+    }
+    out
+}

@@ -1,0 +1,86 @@
+//! The findings view: every finding, newest first, with counts per rule, and the explanation of
+//! the selected one. Enter jumps to its call.
+
+use std::collections::BTreeMap;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::clock;
+use crate::diagnose::Subject;
+use crate::sanitize::inert_string;
+use crate::tui::app::App;
+use crate::tui::model::Model;
+use crate::tui::theme;
+
+/// Draws the findings view.
+pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
+    let n = app.paused.as_ref().map_or(model.findings.len(), |p| p.findings.min(model.findings.len()));
+    let shown = &model.findings[..n];
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for fd in shown {
+        *per_rule.entry(fd.rule).or_default() += 1;
+    }
+    let counts: Vec<String> = per_rule.iter().map(|(r, c)| format!("{r} ×{c}")).collect();
+    let [list_area, detail_area] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let block = Block::default().borders(Borders::ALL).title(format!(
+        " Findings {n} · {} ",
+        if counts.is_empty() { "none yet".to_string() } else { counts.join(" · ") }
+    ));
+    let inner = block.inner(list_area);
+    f.render_widget(block, list_area);
+    let height = inner.height as usize;
+    app.page = height.max(1);
+    app.finding = app.finding.min(n.saturating_sub(1));
+    let (start, end) = super::window(app.finding, &mut app.findings_offset, height, n);
+    let mut lines = Vec::new();
+    for k in start..end {
+        let fd = &shown[n - 1 - k];
+        let (mark, st) = theme::severity(Some(fd.severity));
+        let who = match &fd.subject {
+            Subject::Call(id) => inert_string(id.as_bytes()),
+            Subject::Source(ip) => format!("source {ip}"),
+        };
+        let mut line = Line::from(vec![
+            Span::raw(format!("{} ", clock(fd.ts))),
+            Span::styled(format!("{mark} {:<23}", fd.rule), st),
+            Span::raw(format!("{}  ", super::fit(&who, 28))),
+            Span::raw(inert_string(fd.summary.as_bytes())),
+        ]);
+        if k == app.finding {
+            line = line.style(theme::selected());
+        }
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+    let detail: Vec<Line> = match shown.len().checked_sub(1 + app.finding).and_then(|i| shown.get(i)) {
+        Some(fd) => {
+            let mut v = vec![
+                Line::styled(inert_string(fd.summary.as_bytes()), Style::new().add_modifier(Modifier::BOLD)),
+                Line::raw(inert_string(fd.explanation.as_bytes())),
+                Line::styled("Next steps:", theme::header()),
+            ];
+            v.extend(fd.next_steps.iter().map(|s| Line::raw(format!("  → {}", inert_string(s.as_bytes())))));
+            let ev: Vec<String> = fd.evidence.iter().map(|e| format!("#{} {}", e.index, e.what)).collect();
+            v.push(Line::styled(
+                format!("Evidence: {}", inert_string(ev.join(", ").as_bytes())),
+                theme::dim(),
+            ));
+            v
+        }
+        None => vec![Line::styled(
+            "No findings yet. Failures that need explaining will appear here as they happen.",
+            theme::dim(),
+        )],
+    };
+    f.render_widget(
+        Paragraph::new(detail)
+            .wrap(Wrap { trim: true })
+            .block(Block::default().borders(Borders::ALL).title(" explanation (Enter opens the call) ")),
+        detail_area,
+    );
+}

@@ -1,0 +1,104 @@
+//! The stats view: response codes, new calls per second, RFC 6076 metrics, the sources with the
+//! most failures, and capture counters.
+
+use std::collections::HashMap;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Sparkline};
+use ratatui::Frame;
+
+use crate::tui::app::App;
+use crate::tui::model::Model;
+
+/// Draws the stats view.
+pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
+    let counters = app.counters(model).clone();
+    let [top, middle, bottom] =
+        Layout::vertical([Constraint::Percentage(40), Constraint::Length(5), Constraint::Min(6)]).areas(area);
+    let bars: Vec<Bar> = counters
+        .responses
+        .iter()
+        .map(|(code, n)| {
+            let color = match code {
+                100..=199 => Color::Gray,
+                200..=299 => Color::Green,
+                300..=399 => Color::Cyan,
+                401 | 407 => Color::Yellow,
+                _ => Color::Red,
+            };
+            Bar::default().label(Line::from(code.to_string())).value(*n).style(Style::new().fg(color))
+        })
+        .collect();
+    f.render_widget(
+        BarChart::default()
+            .block(Block::default().borders(Borders::ALL).title(" Responses (retransmissions excluded) "))
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(5)
+            .bar_gap(1),
+        top,
+    );
+    let per_sec: Vec<u64> = model.per_second.iter().map(|(_, n)| *n).collect();
+    let visible = per_sec.len().saturating_sub(middle.width.saturating_sub(2) as usize);
+    f.render_widget(
+        Sparkline::default()
+            .block(Block::default().borders(Borders::ALL).title(format!(
+                " New calls per second of capture time (peak {}) ",
+                per_sec.iter().max().unwrap_or(&0)
+            )))
+            .data(&per_sec[visible..]),
+        middle,
+    );
+    let [metrics, sources] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    let p = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2} %"));
+    let d = |v: Option<u64>| v.map_or("-".to_string(), |v| format!("{v} ms"));
+    let e = &counters.engine;
+    let mut lines = Vec::new();
+    if let Some(r) = counters.rfc6076 {
+        lines.push(Line::raw(format!("SER {}   SEER {}", p(r.ser), p(r.seer))));
+        lines.push(Line::raw(format!("ISA {}   SCR {}", p(r.isa), p(r.scr))));
+        lines.push(Line::raw(format!("SRD p50 {} p95 {}", d(r.srd_p50), d(r.srd_p95))));
+        lines.push(Line::raw(format!("RRD p50 {} p95 {}", d(r.rrd_p50), d(r.rrd_p95))));
+    }
+    lines.push(Line::raw(format!(
+        "packets {}  SIP {}  retransmissions {}  duplicates {}",
+        e.decode.packets, e.sip_messages, e.calls.retransmissions, e.calls.duplicates
+    )));
+    lines.push(Line::raw(format!(
+        "decode errors {}  non-SIP {}  IP reassembled {}  TCP streams {}",
+        e.decode.errors,
+        e.non_sip_payloads(),
+        e.decode.defrag.reassembled,
+        e.tcp.streams
+    )));
+    lines.push(Line::raw(format!(
+        "calls {}  evicted {}  kernel drops {}  rows without messages (memory) {}",
+        e.calls.calls, e.calls.evicted_calls, counters.kernel_drops, model.evicted_rows
+    )));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(Block::default().borders(Borders::ALL).title(" RFC 6076 metrics and counters ")),
+        metrics,
+    );
+    let mut failing: HashMap<&str, usize> = HashMap::new();
+    for r in &model.rows[..app.row_limit(model)] {
+        if r.summary.state.is_failure() {
+            let ip = r.summary.src.rsplit_once(':').map_or(r.summary.src.as_str(), |(ip, _)| ip);
+            *failing.entry(ip).or_default() += 1;
+        }
+    }
+    let mut top_sources: Vec<(&str, usize)> = failing.into_iter().collect();
+    top_sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let lines: Vec<Line> = top_sources
+        .iter()
+        .take(sources.height.saturating_sub(2) as usize)
+        .map(|(s, n)| Line::raw(format!("{n:>6}  {s}")))
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(Block::default().borders(Borders::ALL).title(" Top sources of failed calls ")),
+        sources,
+    );
+}

@@ -1,0 +1,3 @@
+//! Widgets of the dashboard.
+
+pub mod ladder;

@@ -1,0 +1,81 @@
+//! The real binary in a real terminal (tmux): open lab-fork-603-nocancel.pcap, see the call and
+//! its finding, open it, see the ladder with the 603 and the later 200, go back, filter, quit,
+//! and check that the shell is usable afterwards (terminal restored).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Session(String);
+
+impl Session {
+    fn tmux(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux").args(args).output().expect("tmux is installed by `make test`");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.0];
+        args.extend_from_slice(keys);
+        self.tmux(&args);
+    }
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.0])
+    }
+    /// Waits until the screen contains `text` (or fails after a few seconds).
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out waiting for {text:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.0]).output();
+    }
+}
+
+#[test]
+fn operator_walkthrough_in_tmux() {
+    let name = format!("sipscope-test-{}", std::process::id());
+    let bin = env!("CARGO_BIN_EXE_sipscope");
+    let pcap = concat!(env!("CARGO_MANIFEST_DIR"), "/pcaps/lab-fork-603-nocancel.pcap");
+    let st = Command::new("tmux")
+        .args(["new-session", "-d", "-s", &name, "-x", "160", "-y", "45", "sh"])
+        .env("TERM", "xterm-256color")
+        .status()
+        .expect("tmux is installed by `make test`");
+    assert!(st.success());
+    let s = Session(name);
+    s.keys(&[&format!("{bin} -r {pcap}"), "Enter"]);
+    // The call and its finding marker.
+    let screen = s.wait_for("1 with findings");
+    assert!(screen.contains("completed") && screen.contains("200 OK") && screen.contains('✖'), "{screen}");
+    // Open it: the ladder shows the 603 and, later, the 200.
+    s.keys(&["Enter"]);
+    let ladder = s.wait_for("lab-fork-nocancel-1@127.0.0.10 · 28 messages");
+    let at_603 = ladder.find("603 Decline").unwrap();
+    let later_200 = ladder[at_603..].find("200 OK").is_some();
+    assert!(later_200, "a 200 after the 603 in the ladder:\n{ladder}");
+    assert!(ladder.contains("decline-not-honoured"), "{ladder}");
+    // Back, filter, quit.
+    s.keys(&["Escape"]);
+    s.wait_for("Calls 1 shown of 1");
+    s.keys(&["/", "n", "o", "m", "a", "t", "c", "h", "Enter"]);
+    s.wait_for("Calls 0 shown of 1");
+    s.keys(&["Escape"]);
+    s.wait_for("Calls 1 shown of 1");
+    s.keys(&["q"]);
+    // The shell is usable again: a command runs and prints where the dashboard was.
+    s.keys(&["echo shell-$((40+2))-ok", "Enter"]);
+    let after = s.wait_for("shell-42-ok");
+    assert!(!after.contains("Calls 1 shown"), "alternate screen left:\n{after}");
+}

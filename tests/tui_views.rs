@@ -1,0 +1,285 @@
+//! The dashboard drawn on ratatui's TestBackend from real captures: one snapshot per view
+//! (insta, tests/snapshots/), plus behaviour of keys, filters, follow and pause, the engine
+//! thread's batches, pcap export, and the key table against docs/tui.md.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use sipscope::capture::file::FileSource;
+use sipscope::engine::{Engine, EngineConfig};
+use sipscope::tui::app::{App, Command, View};
+use sipscope::tui::model::{Batch, CallSummary, Model};
+use sipscope::tui::views;
+
+/// Builds the dashboard model of a whole capture, synchronously, the way the engine thread does.
+fn model_of(file: &str) -> Model {
+    let mut src = FileSource::open(common::pcap(file).to_str().unwrap()).unwrap();
+    let mut engine = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
+    let mut batch = Batch::default();
+    while let Ok(Some(p)) = src.next_packet() {
+        batch.messages.extend(engine.ingest_flagged(&p));
+    }
+    batch.messages.extend(engine.finish_flagged());
+    batch.calls.extend(engine.drain_finished_calls().map(|c| CallSummary::of(&c, true)));
+    batch.findings.extend(engine.drain_findings());
+    batch.counters = Some(Batch::counters_of(engine.stats(), engine.metrics(), Default::default(), 0));
+    let mut model = Model::new(64 << 20);
+    model.apply(batch);
+    model
+}
+
+fn screen(app: &mut App, model: &Model, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| views::draw(f, app, model)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn key(app: &mut App, model: &Model, code: KeyCode) -> Option<Command> {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE), model)
+}
+
+fn app(model: &Model) -> App {
+    let mut a = App::new("file test.pcap".into());
+    a.refresh(model);
+    a
+}
+
+#[test]
+fn calls_view_wide_and_narrow() {
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    insta::assert_snapshot!("calls_demo_160x45", screen(&mut a, &model, 160, 45));
+    insta::assert_snapshot!("calls_demo_80x24", screen(&mut a, &model, 80, 24));
+}
+
+#[test]
+fn call_view_of_the_proxy_that_ignored_the_603() {
+    let model = model_of("lab-fork-603-nocancel.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Enter);
+    assert_eq!(a.view, View::Call);
+    let s = screen(&mut a, &model, 160, 45);
+    assert!(s.contains("603 Decline") && s.contains("200 OK") && s.contains("decline-not-honoured"), "{s}");
+    insta::assert_snapshot!("call_nocancel_160x45", s);
+    // The cursor moves through messages and the raw panel follows.
+    for _ in 0..14 {
+        key(&mut a, &model, KeyCode::Down);
+    }
+    let s = screen(&mut a, &model, 160, 45);
+    assert!(
+        s.contains("#14 127.0.0.33:5060 → 127.0.0.20:5060") && s.contains("SIP/2.0 603 Decline"),
+        "raw message of #14 shown: {s}"
+    );
+}
+
+#[test]
+fn findings_and_stats_views() {
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Findings);
+    insta::assert_snapshot!("findings_demo_120x40", screen(&mut a, &model, 120, 40));
+    // Enter on the newest finding (forbidden-403 of lab-403-plain) opens its call.
+    key(&mut a, &model, KeyCode::Enter);
+    assert_eq!(a.view, View::Call);
+    assert_eq!(model.rows[a.open_row.unwrap()].summary.call_id, "lab-403-plain-1@127.0.0.10");
+    key(&mut a, &model, KeyCode::Esc);
+    assert_eq!(a.view, View::Findings, "Esc goes back where we came from");
+    key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Stats);
+    insta::assert_snapshot!("stats_demo_120x40", screen(&mut a, &model, 120, 40));
+}
+
+#[test]
+fn help_overlay_lists_every_binding() {
+    let model = model_of("lab-basic-udp.pcap");
+    let mut a = app(&model);
+    a.on_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT), &model);
+    let s = screen(&mut a, &model, 120, 40);
+    for b in sipscope::tui::keys::BINDINGS {
+        assert!(s.contains(b.keys), "{} missing from help", b.keys);
+    }
+    insta::assert_snapshot!("help_120x40", s);
+    key(&mut a, &model, KeyCode::Esc);
+    assert!(!a.help);
+}
+
+#[test]
+fn filter_quick_filters_sort_and_follow() {
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    let all = a.visible.len();
+    assert_eq!(all, 27);
+    assert_eq!(a.selected, all - 1, "follow selects the newest call");
+    key(&mut a, &model, KeyCode::Char('/'));
+    for ch in "nocancel".chars() {
+        key(&mut a, &model, KeyCode::Char(ch));
+    }
+    key(&mut a, &model, KeyCode::Enter);
+    a.refresh(&model);
+    assert_eq!(a.visible.len(), 1);
+    assert_eq!(model.rows[a.selected_row().unwrap()].summary.call_id, "lab-fork-nocancel-1@127.0.0.10");
+    key(&mut a, &model, KeyCode::Esc);
+    a.refresh(&model);
+    assert_eq!(a.visible.len(), all, "Esc clears the filter");
+    a.on_key(KeyEvent::new(KeyCode::Char('!'), KeyModifiers::SHIFT), &model);
+    a.refresh(&model);
+    assert_eq!(a.visible.len(), 6, "calls with findings");
+    key(&mut a, &model, KeyCode::Esc);
+    key(&mut a, &model, KeyCode::Char('c'));
+    a.refresh(&model);
+    assert!(a.visible.iter().all(|&i| model.rows[i].summary.method == "INVITE"));
+    a.on_key(KeyEvent::new(KeyCode::Char('F'), KeyModifiers::SHIFT), &model);
+    a.refresh(&model);
+    assert!(a.visible.iter().all(|&i| model.rows[i].summary.state.is_failure()));
+    key(&mut a, &model, KeyCode::Esc);
+    // Sort by message count, reversed: the biggest call first.
+    for _ in 0..7 {
+        key(&mut a, &model, KeyCode::Char('o'));
+    }
+    key(&mut a, &model, KeyCode::Char('r'));
+    a.refresh(&model);
+    assert_eq!(model.rows[a.visible[0]].summary.messages, 28);
+    // Moving turns follow off.
+    key(&mut a, &model, KeyCode::Up);
+    assert!(!a.follow);
+}
+
+#[test]
+fn pause_freezes_rows_and_counters_while_data_keeps_coming() {
+    let full = model_of("demo.pcap");
+    let mut model = Model::new(64 << 20);
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Char('p'));
+    model.apply(Batch { calls: full.rows.iter().map(|r| r.summary.clone()).collect(), ..Default::default() });
+    a.refresh(&model);
+    assert!(a.visible.is_empty(), "paused: nothing new shown");
+    key(&mut a, &model, KeyCode::Char('p'));
+    a.refresh(&model);
+    assert_eq!(a.visible.len(), 27);
+}
+
+#[test]
+fn save_writes_a_pcap_sipscope_reads_back() {
+    let model = model_of("lab-fork-603-cancel.pcap");
+    let mut a = app(&model);
+    let Some(Command::Save(row)) = key(&mut a, &model, KeyCode::Char('s')) else { panic!("save command") };
+    let msgs = views::call::messages(&model, row);
+    let path = common::temp_file("saved.pcap", b"");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let n = sipscope::export::pcap::write_messages(&mut f, msgs.iter().map(|s| &s.msg)).unwrap();
+    drop(f);
+    assert_eq!(n, 26);
+    let run = common::run_file(&path).unwrap();
+    assert_eq!(run.messages.len(), 26);
+    for (a, b) in run.messages.iter().zip(msgs.iter()) {
+        assert_eq!(
+            (&a.raw, a.src, a.dst, a.ts.0 / 1000),
+            (&b.msg.raw, b.msg.src, b.msg.dst, b.msg.ts.0 / 1000)
+        );
+    }
+}
+
+#[test]
+fn engine_thread_delivers_every_message_in_order() {
+    use sipscope::tui::feed::{Feed, Source};
+    let path = common::pcap("demo.pcap").to_str().unwrap().to_string();
+    let mut feed = Feed::spawn(
+        Source::File { path, speed: None },
+        EngineConfig { correlate: Some(Default::default()), ..Default::default() },
+    );
+    let mut model = Model::new(64 << 20);
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        while let Some(b) = feed.rx.recv().await {
+            model.apply(b);
+        }
+    });
+    let reference = model_of("demo.pcap");
+    assert_eq!(model.rows.len(), reference.rows.len());
+    for (a, b) in model.rows.iter().zip(&reference.rows) {
+        assert_eq!(a.summary.call_id, b.summary.call_id, "rows in order of first message");
+        assert_eq!(
+            a.messages.len(),
+            a.summary.messages as usize,
+            "{}: every message kept",
+            a.summary.call_id
+        );
+        assert_eq!(a.summary.state, b.summary.state);
+    }
+    assert!(model.notice.as_deref().unwrap().starts_with("end of capture: 154 packets"));
+}
+
+#[test]
+fn memory_budget_drops_messages_of_finished_calls_first() {
+    let full = model_of("demo.pcap");
+    let total = full.bytes;
+    let mut small = Model::new(total / 3);
+    let mut b = Batch::default();
+    for r in &full.rows {
+        b.messages.extend(r.messages.iter().map(|s| (s.msg.clone(), s.added)));
+    }
+    b.messages.sort_by_key(|(m, _)| m.ts);
+    b.calls = full.rows.iter().map(|r| r.summary.clone()).collect();
+    small.apply(b.clone());
+    small.apply(Batch::default());
+    assert!(small.bytes <= total / 3, "{} > {}", small.bytes, total / 3);
+    assert!(small.evicted_rows > 0);
+    assert_eq!(small.rows.len(), full.rows.len(), "rows stay, only their messages go");
+}
+
+#[test]
+fn docs_list_exactly_the_key_bindings() {
+    let docs = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/tui.md"))
+        .unwrap();
+    let rows: Vec<(String, String, String)> = docs
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            let cells: Vec<String> =
+                l.trim_matches('|').split('|').map(|c| c.trim().trim_matches('`').to_string()).collect();
+            (cells[0].clone(), cells[1].clone(), cells[2].clone())
+        })
+        .collect();
+    let table: Vec<(String, String, String)> = sipscope::tui::keys::BINDINGS
+        .iter()
+        .map(|b| (b.keys.to_string(), b.scope.to_string(), b.help.to_string()))
+        .collect();
+    assert_eq!(rows, table, "docs/tui.md key table differs from src/tui/keys.rs");
+}
+
+#[test]
+fn hostile_text_is_drawn_inert() {
+    let hostile = b"INVITE sip:bob@x SIP/2.0\r\nFrom: \"\x1b]0;owned\x07\xe2\x80\xae\" <sip:a@x>;tag=1\r\nCall-ID: esc\r\nCSeq: 1 INVITE\r\nUser-Agent: \x1b[31mred\r\nContent-Length: 0\r\n\r\n".to_vec();
+    let frame = common::ip_udp(common::addr("192.0.2.1:5060"), common::addr("192.0.2.2:5060"), &hostile);
+    let path = common::temp_file("tui-escapes.pcap", &common::pcap_file(101, &[frame]));
+    let mut src = FileSource::open(path.to_str().unwrap()).unwrap();
+    let mut engine = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
+    let mut batch = Batch::default();
+    while let Ok(Some(p)) = src.next_packet() {
+        batch.messages.extend(engine.ingest_flagged(&p));
+    }
+    batch.messages.extend(engine.finish_flagged());
+    batch.calls.extend(engine.drain_finished_calls().map(|c| CallSummary::of(&c, true)));
+    let mut model = Model::new(1 << 20);
+    model.apply(batch);
+    let mut a = app(&model);
+    let calls = screen(&mut a, &model, 160, 30);
+    key(&mut a, &model, KeyCode::Enter);
+    let call = screen(&mut a, &model, 160, 30);
+    for s in [calls, call] {
+        let bad: Vec<char> =
+            s.chars().filter(|c| *c != '\n' && sipscope::sanitize::is_unsafe_char(*c)).collect();
+        assert!(bad.is_empty(), "{bad:?} in {s:?}");
+        assert!(s.contains("\\x1b"), "escapes shown inert");
+    }
+}
