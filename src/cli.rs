@@ -16,6 +16,32 @@ pub struct Cli {
     /// Dashboard options, when no subcommand is given.
     #[command(flatten)]
     pub watch: WatchArgs,
+    /// List the interfaces live capture can use, and exit.
+    #[arg(long)]
+    pub list_interfaces: bool,
+}
+
+/// Live capture options (`-i`), shared by the dashboard, `messages` and `report`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LiveArgs {
+    /// Capture live on this interface (repeatable; `any` for all interfaces on Linux).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE", conflicts_with = "read")]
+    pub interface: Vec<String>,
+    /// BPF expression replacing the default capture filter (SIP ports plus IP fragments).
+    #[arg(short = 'f', long = "filter", value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Kernel capture buffer per interface, in MiB.
+    #[arg(short = 'B', long = "buffer", value_name = "MIB", default_value_t = 64)]
+    pub buffer_mib: usize,
+    /// When started as root, switch to this user once the interfaces are open.
+    #[arg(long, value_name = "USER", default_value = "nobody")]
+    pub user: String,
+    /// Also write every packet that carried SIP (fragments and TCP segments included) to FILE.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub write: Option<String>,
+    /// With -w, start a new file (FILE.1, FILE.2, …) every MB megabytes.
+    #[arg(short = 'C', long = "rotate", value_name = "MB", requires = "write")]
+    pub rotate_mb: Option<u64>,
 }
 
 /// Arguments of the dashboard (`sipscope [watch] …`).
@@ -36,6 +62,9 @@ pub struct WatchArgs {
     /// Memory for kept messages, in MiB; beyond it the oldest finished calls lose their messages.
     #[arg(long, value_name = "MIB", default_value_t = 512)]
     pub max_memory: usize,
+    /// Live capture.
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 /// Subcommands.
@@ -62,8 +91,14 @@ pub enum ReportFormat {
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// Capture file to read (pcap or pcapng; `-` for standard input).
-    #[arg(short = 'r', long = "read", value_name = "FILE")]
-    pub read: String,
+    #[arg(short = 'r', long = "read", value_name = "FILE", required_unless_present = "interface")]
+    pub read: Option<String>,
+    /// Live capture.
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// With -i, capture for this long, then report (e.g. `60s`, `5m`; default: until Ctrl-C).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
@@ -107,12 +142,55 @@ impl FailOn {
 #[derive(Debug, clap::Args)]
 pub struct MessagesArgs {
     /// Capture file to read (pcap or pcapng; `-` for standard input).
-    #[arg(short = 'r', long = "read", value_name = "FILE")]
-    pub read: String,
+    #[arg(short = 'r', long = "read", value_name = "FILE", required_unless_present = "interface")]
+    pub read: Option<String>,
+    /// Live capture.
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// With -i, stop after this long (e.g. `60s`, `5m`, `1h`; default: until Ctrl-C).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// Only read SIP from or to these ports, e.g. `5060,5080-5090` (default: any port).
     #[arg(long, value_name = "LIST")]
     pub ports: Option<String>,
+}
+
+/// Parses `90`, `90s`, `250ms`, `5m`, `2h`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: f64 = num.parse().map_err(|_| format!("invalid duration '{s}'"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" | "" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("invalid duration unit in '{s}' (use ms, s, m or h)")),
+    };
+    if !secs.is_finite() || secs <= 0.0 {
+        return Err(format!("duration must be positive: '{s}'"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("5x").is_err());
+    }
 }

@@ -42,6 +42,11 @@ impl PortSet {
         Ok(PortSet(ranges))
     }
 
+    /// The ranges (inclusive).
+    pub fn ranges(&self) -> &[(u16, u16)] {
+        &self.0
+    }
+
     /// Whether `port` is in the set.
     pub fn contains(&self, port: u16) -> bool {
         self.0.iter().any(|&(a, b)| (a..=b).contains(&port))
@@ -109,6 +114,7 @@ pub struct Engine {
     finished: Vec<Call>,
     last_housekeeping: Timestamp,
     last_ts: Timestamp,
+    carried: bool,
 }
 
 impl Default for Engine {
@@ -133,6 +139,7 @@ impl Engine {
             out: Vec::new(),
             last_housekeeping: Timestamp(i64::MIN),
             last_ts: Timestamp::default(),
+            carried: false,
         }
     }
 
@@ -204,10 +211,18 @@ impl Engine {
         self.out.drain(..)
     }
 
+    /// Whether the last frame carried SIP: it completed a message, or it is an IP fragment, or a
+    /// TCP segment with bytes on a stream recognised as SIP. `-w` keeps exactly these frames.
+    pub fn carried_sip(&self) -> bool {
+        self.carried
+    }
+
     /// Processes one frame into `out` and `flags`.
     fn step(&mut self, pkt: &RawPacket<'_>) {
         self.out.clear();
         self.flags.clear();
+        let fragments_before = self.decoder.stats().defrag.fragments;
+        let mut sip_stream = false;
         let Engine { config, decoder, tcp, stream_stats, counters, out, .. } = self;
         decoder.decode(pkt, &mut |d: Decoded<'_>| {
             if let Some(ports) = &config.ports {
@@ -228,11 +243,14 @@ impl Engine {
                             let transport = if ws { Transport::Ws } else { Transport::Tcp };
                             push(d.ts, d.src, d.dst, transport, bytes, headers, counters, out);
                         });
+                        sip_stream |= s.recognised && !payload.is_empty();
                     }
                     tcp.settle(&key);
                 }
             }
         });
+        self.carried =
+            !self.out.is_empty() || sip_stream || self.decoder.stats().defrag.fragments > fragments_before;
         self.last_ts = self.last_ts.max(pkt.ts);
         self.correlate();
         self.housekeeping(pkt.ts);

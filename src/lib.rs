@@ -14,6 +14,7 @@ pub mod engine;
 pub mod export;
 pub mod report;
 pub mod sanitize;
+pub mod signals;
 pub mod sip;
 pub mod time;
 pub mod tui;

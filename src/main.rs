@@ -7,6 +7,9 @@ use sipscope::commands;
 
 fn main() {
     let cli = Cli::parse();
+    if cli.list_interfaces {
+        std::process::exit(commands::list_interfaces());
+    }
     let code = match &cli.command {
         Some(Command::Messages(args)) => commands::messages::run(args),
         Some(Command::Report(args)) => commands::report::run(args),

@@ -1,8 +1,9 @@
-//! Capture stage: where packets come from (capture files now, live interfaces later).
+//! Capture stage: where packets come from: capture files ([`file`]) and live interfaces ([`live`]).
 //!
 //! Sources yield [`RawPacket`]s: a capture timestamp, the link type and the bytes as captured.
 
 pub mod file;
+pub mod live;
 
 use crate::time::Timestamp;
 

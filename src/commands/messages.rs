@@ -2,7 +2,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use super::{finish_output, open, parse_ports, replay, Item};
+use super::{finish_output, open_input, parse_ports, run_input, Item};
 use crate::cli::MessagesArgs;
 use crate::engine::{Engine, EngineConfig};
 use crate::report::messages::{write_ndjson, write_text, Format};
@@ -14,21 +14,38 @@ pub fn run(args: &MessagesArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let mut source = match open(&args.read) {
-        Ok(s) => s,
+    let mut input = match open_input(args.read.as_deref(), &args.live, ports.as_ref()) {
+        Ok(i) => i,
         Err(code) => return code,
     };
-    let mut engine = Engine::new(EngineConfig { ports, ..Default::default() });
+    let live = input.is_live();
+    // Live, the ports shape the capture filter and SIP is found on whatever it lets through.
+    let engine_ports = if live { None } else { ports };
+    let mut engine = Engine::new(EngineConfig { ports: engine_ports, ..Default::default() });
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let result = replay(&mut source, &mut engine, |item| match item {
-        Item::Message(m) => match args.format {
-            Format::Text => write_text(&mut out, m),
-            Format::Ndjson => write_ndjson(&mut out, m),
-        },
+    let result = run_input(&mut input, &mut engine, args.duration, |item| match item {
+        Item::Message(m) => {
+            match args.format {
+                Format::Text => write_text(&mut out, m)?,
+                Format::Ndjson => write_ndjson(&mut out, m)?,
+            }
+            // A live stream is read as it comes (`| jq`): one line, one flush.
+            if live {
+                out.flush()?;
+            }
+            Ok(())
+        }
         Item::Call(_) | Item::Finding(_) => Ok(()),
     })
     .and_then(|code| out.flush().map(|_| code));
     let code = finish_output(result);
     eprintln!("sipscope: {}", Summary(&engine.stats()));
+    if live {
+        let d = input.drops();
+        eprintln!(
+            "sipscope: drops: {} by the kernel, {} by the interface, {} by sipscope",
+            d.kernel, d.interface, d.queue
+        );
+    }
     code
 }

@@ -1,6 +1,7 @@
 //! The shell around the engine for each subcommand: open a source, drive the engine, write a
 //! view. Exit codes are in [`exit`].
 
+pub mod live;
 pub mod messages;
 pub mod report;
 pub mod watch;
@@ -89,7 +90,7 @@ pub fn replay(
 
 /// Hands the findings raised and the calls ended so far to `sink` (findings first: a call is
 /// written after the rules have looked at it for the last time).
-fn drain(engine: &mut Engine, sink: &mut impl FnMut(Item<'_>) -> io::Result<()>) -> io::Result<()> {
+pub fn drain(engine: &mut Engine, sink: &mut impl FnMut(Item<'_>) -> io::Result<()>) -> io::Result<()> {
     for f in engine.drain_findings() {
         sink(Item::Finding(&f))?;
     }
@@ -99,6 +100,54 @@ fn drain(engine: &mut Engine, sink: &mut impl FnMut(Item<'_>) -> io::Result<()>)
     Ok(())
 }
 
+/// Where a headless command reads packets from.
+pub enum Input {
+    /// A capture file.
+    File(FileSource),
+    /// Live interfaces.
+    Live(Box<live::LiveRun>),
+}
+
+impl Input {
+    /// Drops of a live capture (zero for files).
+    pub fn drops(&self) -> live::Drops {
+        match self {
+            Input::File(_) => live::Drops::default(),
+            Input::Live(run) => run.drops(),
+        }
+    }
+
+    /// Whether this is a live capture.
+    pub fn is_live(&self) -> bool {
+        matches!(self, Input::Live(_))
+    }
+}
+
+/// Opens `-r FILE` or the `-i` interfaces. `--ports` shapes the capture filter of a live capture.
+pub fn open_input(
+    read: Option<&str>,
+    live_args: &crate::cli::LiveArgs,
+    ports: Option<&PortSet>,
+) -> Result<Input, i32> {
+    match read {
+        Some(path) => open(path).map(Input::File),
+        None => live::start(live_args, ports).map(|r| Input::Live(Box::new(r))),
+    }
+}
+
+/// Runs the engine over the input, handing every item to `sink`; returns the exit code.
+pub fn run_input(
+    input: &mut Input,
+    engine: &mut Engine,
+    duration: Option<std::time::Duration>,
+    sink: impl FnMut(Item<'_>) -> io::Result<()>,
+) -> io::Result<i32> {
+    match input {
+        Input::File(src) => replay(src, engine, sink),
+        Input::Live(run) => live::pump(run, engine, duration, sink).map(|_| exit::OK),
+    }
+}
+
 /// Turns the outcome of writing a view into an exit code: a closed pipe ends quietly.
 pub fn finish_output(result: io::Result<i32>) -> i32 {
     match result {
@@ -106,6 +155,26 @@ pub fn finish_output(result: io::Result<i32>) -> i32 {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::OK,
         Err(e) => {
             eprintln!("sipscope: writing output: {e}");
+            exit::FAILURE
+        }
+    }
+}
+
+/// `--list-interfaces`: prints the interfaces live capture can use.
+pub fn list_interfaces() -> i32 {
+    match crate::capture::live::list_interfaces() {
+        Ok(list) => {
+            for (name, desc) in list {
+                if desc.is_empty() {
+                    println!("{name}");
+                } else {
+                    println!("{name}\t{desc}");
+                }
+            }
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("sipscope: cannot list interfaces: {e}");
             exit::FAILURE
         }
     }

@@ -3,7 +3,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use super::{exit, finish_output, open, parse_ports, replay, Item};
+use super::{exit, finish_output, live::Drops, open_input, parse_ports, run_input, Item};
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::correlate::{Call, CorrelatorConfig};
 use crate::diagnose::{Finding, Severity};
@@ -17,15 +17,27 @@ pub const MAX_LISTED_FINDINGS: usize = 100_000;
 /// The two report writers behind one interface.
 trait Report {
     fn call(&mut self, c: &Call) -> io::Result<()>;
-    fn finish(self: Box<Self>, engine: &Engine, findings: &[Finding], unlisted: u64) -> io::Result<()>;
+    fn finish(
+        self: Box<Self>,
+        engine: &Engine,
+        findings: &[Finding],
+        unlisted: u64,
+        drops: Drops,
+    ) -> io::Result<()>;
 }
 
 impl<W: Write> Report for JsonReport<W> {
     fn call(&mut self, c: &Call) -> io::Result<()> {
         JsonReport::call(self, c)
     }
-    fn finish(self: Box<Self>, e: &Engine, findings: &[Finding], unlisted: u64) -> io::Result<()> {
-        JsonReport::finish(*self, &e.stats(), e.metrics(), findings, unlisted)?.flush()
+    fn finish(
+        self: Box<Self>,
+        e: &Engine,
+        findings: &[Finding],
+        unlisted: u64,
+        drops: Drops,
+    ) -> io::Result<()> {
+        JsonReport::finish(*self, &e.stats(), e.metrics(), findings, unlisted, drops)?.flush()
     }
 }
 
@@ -33,8 +45,14 @@ impl<W: Write> Report for TextReport<W> {
     fn call(&mut self, c: &Call) -> io::Result<()> {
         TextReport::call(self, c)
     }
-    fn finish(self: Box<Self>, e: &Engine, findings: &[Finding], unlisted: u64) -> io::Result<()> {
-        TextReport::finish(*self, &e.stats(), e.metrics(), findings, unlisted)?.flush()
+    fn finish(
+        self: Box<Self>,
+        e: &Engine,
+        findings: &[Finding],
+        unlisted: u64,
+        drops: Drops,
+    ) -> io::Result<()> {
+        TextReport::finish(*self, &e.stats(), e.metrics(), findings, unlisted, drops)?.flush()
     }
 }
 
@@ -44,10 +62,11 @@ pub fn run(args: &ReportArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let mut source = match open(&args.read) {
-        Ok(s) => s,
+    let mut input = match open_input(args.read.as_deref(), &args.live, ports.as_ref()) {
+        Ok(i) => i,
         Err(code) => return code,
     };
+    let ports = if input.is_live() { None } else { ports };
     let mut correlate = CorrelatorConfig { max_calls: args.max_calls, ..Default::default() };
     if !args.link_header.is_empty() {
         correlate.link_headers = args.link_header.clone();
@@ -62,7 +81,7 @@ pub fn run(args: &ReportArgs) -> i32 {
     let mut unlisted = 0u64;
     let mut worst: Option<Severity> = None;
     let result = started.and_then(|mut report| {
-        let code = replay(&mut source, &mut engine, |item| match item {
+        let code = run_input(&mut input, &mut engine, args.duration, |item| match item {
             Item::Call(c) => report.call(c),
             Item::Finding(f) => {
                 worst = worst.max(Some(f.severity));
@@ -75,7 +94,7 @@ pub fn run(args: &ReportArgs) -> i32 {
             }
             Item::Message(_) => Ok(()),
         })?;
-        report.finish(&engine, &findings, unlisted)?;
+        report.finish(&engine, &findings, unlisted, input.drops())?;
         Ok(code)
     });
     let code = finish_output(result);

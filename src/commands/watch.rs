@@ -11,6 +11,7 @@ pub fn run(args: &WatchArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let mut engine = EngineConfig { ports: ports.clone(), ..Default::default() };
     let source = match (&args.read, args.demo) {
         (_, true) => Source::Demo,
         (Some(path), false) => {
@@ -23,8 +24,18 @@ pub fn run(args: &WatchArgs) -> i32 {
             Source::File { path: path.clone(), speed: args.speed }
         }
         (None, false) => {
-            eprintln!("sipscope: nothing to watch: give a capture with -r FILE, or try --demo (see --help)");
-            return exit::USAGE;
+            // Live: `-i any` unless interfaces are named; the ports shape the capture filter.
+            let mut live_args = args.live.clone();
+            if live_args.interface.is_empty() {
+                live_args.interface.push("any".into());
+            }
+            let run = match super::live::start(&live_args, ports.as_ref()) {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            engine.ports = None;
+            let super::live::LiveRun { live, writer, .. } = run;
+            Source::Live { live, interfaces: live_args.interface, writer }
         }
     };
     if let Some(s) = args.speed {
@@ -33,9 +44,5 @@ pub fn run(args: &WatchArgs) -> i32 {
             return exit::USAGE;
         }
     }
-    tui::run(tui::Options {
-        source,
-        engine: EngineConfig { ports, ..Default::default() },
-        max_memory: args.max_memory.saturating_mul(1 << 20),
-    })
+    tui::run(tui::Options { source, engine, max_memory: args.max_memory.saturating_mul(1 << 20) })
 }

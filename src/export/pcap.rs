@@ -11,15 +11,20 @@ use etherparse::PacketBuilder;
 
 use crate::sip::{SipMessage, Transport};
 
-/// Writes the pcap global header.
+/// Writes the pcap global header (Ethernet).
 pub fn write_header(w: &mut impl Write) -> io::Result<()> {
+    write_header_for(w, 1)
+}
+
+/// Writes the pcap global header for a link type.
+pub fn write_header_for(w: &mut impl Write, linktype: u32) -> io::Result<()> {
     w.write_all(&0xa1b2_c3d4u32.to_le_bytes())?;
     w.write_all(&2u16.to_le_bytes())?;
     w.write_all(&4u16.to_le_bytes())?;
     w.write_all(&0i32.to_le_bytes())?;
     w.write_all(&0u32.to_le_bytes())?;
     w.write_all(&262_144u32.to_le_bytes())?;
-    w.write_all(&1u32.to_le_bytes())
+    w.write_all(&linktype.to_le_bytes())
 }
 
 /// Writes one record with a capture time in nanoseconds.
@@ -82,4 +87,42 @@ pub fn write_messages<'a>(
         }
     }
     Ok(n)
+}
+
+/// Writes captured frames as they arrive (`-w FILE`), starting a new file when one reaches
+/// `rotate_bytes` (`-C MB`): `FILE`, `FILE.1`, `FILE.2`, … as tcpdump names them.
+pub struct PcapWriter {
+    base: String,
+    linktype: u32,
+    rotate_bytes: Option<u64>,
+    index: u32,
+    written: u64,
+    out: io::BufWriter<std::fs::File>,
+}
+
+impl PcapWriter {
+    /// Creates `path` for frames of `linktype`.
+    pub fn create(path: &str, linktype: u32, rotate_bytes: Option<u64>) -> io::Result<PcapWriter> {
+        let mut out = io::BufWriter::new(std::fs::File::create(path)?);
+        write_header_for(&mut out, linktype)?;
+        Ok(PcapWriter { base: path.to_string(), linktype, rotate_bytes, index: 0, written: 24, out })
+    }
+
+    /// Writes one frame (rotating first if the current file is full), and flushes it so readers
+    /// see complete records.
+    pub fn write(&mut self, ts_ns: i64, frame: &[u8]) -> io::Result<()> {
+        if let Some(limit) = self.rotate_bytes {
+            if self.written + 16 + frame.len() as u64 > limit && self.written > 24 {
+                self.out.flush()?;
+                self.index += 1;
+                let path = format!("{}.{}", self.base, self.index);
+                self.out = io::BufWriter::new(std::fs::File::create(&path)?);
+                write_header_for(&mut self.out, self.linktype)?;
+                self.written = 24;
+            }
+        }
+        write_record(&mut self.out, ts_ns, frame)?;
+        self.written += 16 + frame.len() as u64;
+        self.out.flush()
+    }
 }

@@ -201,6 +201,9 @@ struct CaptureJson {
     messages_without_call_id: u64,
     findings: u64,
     findings_not_listed: u64,
+    kernel_drops: u64,
+    interface_drops: u64,
+    queue_drops: u64,
 }
 
 #[derive(Serialize)]
@@ -253,6 +256,7 @@ impl<W: Write> JsonReport<W> {
         metrics: Option<&Metrics>,
         findings: &[Finding],
         unlisted: u64,
+        drops: crate::commands::live::Drops,
     ) -> io::Result<W> {
         self.w.write_all(b"\n],\n\"capture\":")?;
         let capture = CaptureJson {
@@ -269,6 +273,9 @@ impl<W: Write> JsonReport<W> {
             messages_without_call_id: stats.calls.without_call_id,
             findings: stats.findings.findings,
             findings_not_listed: unlisted + stats.findings.dropped,
+            kernel_drops: drops.kernel,
+            interface_drops: drops.interface,
+            queue_drops: drops.queue,
         };
         serde_json::to_writer(&mut self.w, &capture)?;
         self.w.write_all(b",\n\"responses\":{")?;

@@ -110,6 +110,7 @@ impl<W: Write> TextReport<W> {
         metrics: Option<&Metrics>,
         findings: &[Finding],
         unlisted: u64,
+        drops: crate::commands::live::Drops,
     ) -> io::Result<W> {
         let w = &mut self.w;
         if self.calls > 0 {
@@ -137,6 +138,13 @@ impl<W: Write> TextReport<W> {
             stats.calls.evicted_calls,
             stats.decode.errors
         )?;
+        if drops != crate::commands::live::Drops::default() {
+            writeln!(
+                w,
+                "  drops: {} by the kernel, {} by the interface, {} by sipscope",
+                drops.kernel, drops.interface, drops.queue
+            )?;
+        }
         let Some(m) = metrics else { return Ok(self.w) };
         write!(w, "Responses\n ")?;
         let mut any = false;

@@ -21,7 +21,6 @@ use crate::time::Timestamp;
 pub const DEMO_PCAP: &[u8] = include_bytes!("../../pcaps/demo.pcap");
 
 /// Where the dashboard's packets come from.
-#[derive(Debug, Clone)]
 pub enum Source {
     /// A capture file; `speed` paces it at that multiple of capture time (`None`: at once).
     File {
@@ -32,6 +31,15 @@ pub enum Source {
     },
     /// The embedded demo capture, in real time, looping.
     Demo,
+    /// Live capture (interfaces already open, privileges already dropped).
+    Live {
+        /// The capture threads.
+        live: crate::capture::live::Live,
+        /// Interface names.
+        interfaces: Vec<String>,
+        /// `-w`: where packets that carried SIP are written.
+        writer: Option<crate::export::pcap::PcapWriter>,
+    },
 }
 
 impl Source {
@@ -41,6 +49,7 @@ impl Source {
             Source::File { path, speed: None } => format!("file {path}"),
             Source::File { path, speed: Some(s) } => format!("file {path} at {s}x"),
             Source::Demo => "demo (embedded capture, looping)".into(),
+            Source::Live { interfaces, .. } => format!("live {}", interfaces.join(",")),
         }
     }
 }
@@ -96,6 +105,7 @@ struct Feeder {
     changed: HashSet<Box<[u8]>>,
     last_flush: Instant,
     last_ts: Timestamp,
+    kernel_drops: u64,
 }
 
 impl Feeder {
@@ -108,6 +118,7 @@ impl Feeder {
             changed: HashSet::new(),
             last_flush: Instant::now(),
             last_ts: Timestamp::default(),
+            kernel_drops: 0,
         }
     }
 
@@ -147,6 +158,60 @@ impl Feeder {
                 }
                 let _ = std::fs::remove_file(&path);
             }
+            Source::Live { mut live, mut writer, .. } => {
+                self.live(&mut live, &mut writer);
+                live.stop();
+            }
+        }
+    }
+
+    /// Feeds live batches; ticks the engine when the link is quiet.
+    fn live(
+        &mut self,
+        live: &mut crate::capture::live::Live,
+        writer: &mut Option<crate::export::pcap::PcapWriter>,
+    ) {
+        use crate::capture::live::LiveEvent;
+        use std::sync::mpsc::RecvTimeoutError;
+        while !self.stopped() {
+            match live.rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(LiveEvent::Packets(b)) => {
+                    for &(ts, off, len, orig_len) in &b.records {
+                        let pkt =
+                            RawPacket { ts, linktype: b.linktype, data: &b.data[off..off + len], orig_len };
+                        self.last_ts = ts;
+                        for (m, a) in self.engine.ingest_flagged(&pkt) {
+                            self.changed.insert(m.call_id().into());
+                            self.pending.messages.push((m, a));
+                        }
+                        if self.engine.carried_sip() {
+                            if let Some(w) = writer.as_mut() {
+                                if let Err(e) = w.write(ts.0, pkt.data) {
+                                    self.pending.notice = Some(format!("-w stopped: {e}"));
+                                    *writer = None;
+                                }
+                            }
+                        }
+                    }
+                }
+                Ok(LiveEvent::Failed { interface, message }) => {
+                    self.pending.notice = Some(format!("capture on {interface} stopped: {message}"));
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let now = crate::capture::live::now();
+                    self.last_ts = self.last_ts.max(now);
+                    for (m, a) in self.engine.tick(now).map(|m| (m, None)) {
+                        self.pending.messages.push((m, a));
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.pending.notice = Some("capture stopped".into());
+                    self.flush();
+                    return;
+                }
+            }
+            self.kernel_drops = live.drops();
+            self.maybe_flush();
         }
     }
 

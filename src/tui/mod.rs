@@ -110,6 +110,9 @@ fn event_loop(
                     None => feed_open = false,
                 },
                 _ = tick.tick() => {
+                    if crate::signals::stop_requested() {
+                        break;
+                    }
                     let elapsed = rate_at.0.elapsed();
                     if elapsed >= Duration::from_secs(1) {
                         let total = model.counters.engine.sip_messages;

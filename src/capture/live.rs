@@ -1,0 +1,318 @@
+//! Live capture with libpcap: one thread per interface (immediate mode, a large kernel buffer,
+//! full snaplen), packets handed over in batches through a bounded channel. The capture threads
+//! never wait for the engine: a batch that does not fit in the channel is dropped and counted.
+//! Kernel and interface drops come from `pcap_stats`. Stopping uses `pcap_breakloop`, so it is
+//! immediate even on an idle link.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::engine::PortSet;
+use crate::time::Timestamp;
+
+/// How to capture.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// Interfaces (`any` for all of them on Linux).
+    pub interfaces: Vec<String>,
+    /// A BPF expression replacing the default filter.
+    pub filter: Option<String>,
+    /// Ports of the default filter.
+    pub ports: PortSet,
+    /// Kernel buffer per interface, in MiB.
+    pub buffer_mib: usize,
+}
+
+/// The default ports: 5060-5061 and 5080.
+pub fn default_ports() -> PortSet {
+    PortSet::parse("5060-5061,5080").expect("valid default ports")
+}
+
+/// The default BPF filter: SIP ports over UDP, TCP and SCTP, plus every IP fragment (a
+/// port-only filter would drop every fragment after the first, which has no ports).
+pub fn default_filter(ports: &PortSet) -> String {
+    let ports: Vec<String> = ports
+        .ranges()
+        .iter()
+        .map(|&(a, b)| if a == b { format!("port {a}") } else { format!("portrange {a}-{b}") })
+        .collect();
+    format!(
+        "({}) or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44) or (vlan and (({}) or (ip and ip[6:2] & 0x3fff != 0)))",
+        ports.join(" or "),
+        ports.join(" or ")
+    )
+}
+
+/// Counters shared by the capture threads.
+#[derive(Debug, Default)]
+pub struct LiveCounters {
+    /// Packets the kernel handed over (pcap_stats `ps_recv`).
+    pub received: AtomicU64,
+    /// Packets the kernel dropped for lack of buffer space (`ps_drop`).
+    pub kernel_drops: AtomicU64,
+    /// Packets the interface or driver dropped (`ps_ifdrop`).
+    pub interface_drops: AtomicU64,
+    /// Packets we dropped because the engine was behind (queue full).
+    pub queue_drops: AtomicU64,
+}
+
+/// Batch of packets from one interface: captured bytes back to back.
+#[derive(Debug, Default)]
+pub struct PacketBatch {
+    /// Link type of the interface.
+    pub linktype: i32,
+    /// Index of the interface in [`LiveOptions::interfaces`].
+    pub interface: usize,
+    /// Bytes of all packets.
+    pub data: Vec<u8>,
+    /// (capture time, offset, length, length on the wire) per packet.
+    pub records: Vec<(Timestamp, usize, usize, u32)>,
+}
+
+/// What the capture threads report.
+#[derive(Debug)]
+pub enum LiveEvent {
+    /// Packets.
+    Packets(PacketBatch),
+    /// An interface stopped delivering (down, removed, error).
+    Failed {
+        /// Interface name.
+        interface: String,
+        /// What libpcap said.
+        message: String,
+    },
+}
+
+/// Opening an interface failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenError {
+    /// No permission to capture.
+    Permission(String),
+    /// Any other failure (no such device, bad filter…).
+    Other(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::Permission(iface) => write!(
+                f,
+                "no permission to capture on {iface}: run with sudo, or let the binary capture without root: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v sipscope)"
+            ),
+            OpenError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Interfaces opened and ready to start.
+pub struct Opened {
+    captures: Vec<(String, pcap::Capture<pcap::Active>)>,
+}
+
+impl Opened {
+    /// Link types of the opened interfaces.
+    pub fn linktypes(&self) -> Vec<i32> {
+        self.captures.iter().map(|(_, c)| c.get_datalink().0).collect()
+    }
+}
+
+/// Opens every interface with the filter (do this before dropping privileges).
+pub fn open(opts: &LiveOptions) -> Result<Opened, OpenError> {
+    let filter = opts.filter.clone().unwrap_or_else(|| default_filter(&opts.ports));
+    let mut captures = Vec::new();
+    for name in &opts.interfaces {
+        let classify = |e: pcap::Error| {
+            let m = e.to_string();
+            let lower = m.to_lowercase();
+            if lower.contains("permission") || lower.contains("not permitted") {
+                OpenError::Permission(name.clone())
+            } else {
+                OpenError::Other(format!("cannot capture on {name}: {m}"))
+            }
+        };
+        let cap = pcap::Capture::from_device(name.as_str())
+            .map_err(classify)?
+            .immediate_mode(true)
+            .snaplen(262_144)
+            .buffer_size((opts.buffer_mib.clamp(1, 4096) << 20) as i32)
+            .timeout(250)
+            .open()
+            .map_err(classify)?;
+        let mut cap = cap;
+        cap.filter(&filter, true)
+            .map_err(|e| OpenError::Other(format!("bad capture filter \"{filter}\": {e}")))?;
+        captures.push((name.clone(), cap));
+    }
+    Ok(Opened { captures })
+}
+
+/// Running capture threads.
+pub struct Live {
+    /// Events from the capture threads.
+    pub rx: Receiver<LiveEvent>,
+    /// Shared counters.
+    pub counters: Arc<LiveCounters>,
+    stop: Arc<AtomicBool>,
+    breakers: Vec<pcap::BreakLoop>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Live {
+    /// Starts one thread per opened interface.
+    pub fn start(opened: Opened) -> Live {
+        let (tx, rx) = sync_channel(1024);
+        let counters = Arc::new(LiveCounters::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut breakers = Vec::new();
+        let mut threads = Vec::new();
+        for (i, (name, mut cap)) in opened.captures.into_iter().enumerate() {
+            breakers.push(cap.breakloop_handle());
+            let (tx, counters, stop) = (tx.clone(), counters.clone(), stop.clone());
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("capture-{name}"))
+                    .spawn(move || capture_loop(i, name, cap, tx, counters, stop))
+                    .expect("spawn capture thread"),
+            );
+        }
+        Live { rx, counters, stop, breakers, threads }
+    }
+
+    /// Stops the capture threads at once and waits for them.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for b in &self.breakers {
+            b.breakloop();
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+
+    /// Kernel drops plus interface drops plus our own queue drops.
+    pub fn drops(&self) -> u64 {
+        let c = &self.counters;
+        c.kernel_drops.load(Ordering::Relaxed)
+            + c.interface_drops.load(Ordering::Relaxed)
+            + c.queue_drops.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn capture_loop(
+    index: usize,
+    name: String,
+    mut cap: pcap::Capture<pcap::Active>,
+    tx: SyncSender<LiveEvent>,
+    counters: Arc<LiveCounters>,
+    stop: Arc<AtomicBool>,
+) {
+    let linktype = cap.get_datalink().0;
+    let new_batch = || PacketBatch {
+        linktype,
+        interface: index,
+        data: Vec::with_capacity(64 * 1024),
+        records: Vec::with_capacity(256),
+    };
+    let mut batch = new_batch();
+    let mut sent_at = Instant::now();
+    let mut stats_at = Instant::now();
+    let send = |batch: PacketBatch, counters: &LiveCounters| {
+        let n = batch.records.len() as u64;
+        if let Err(TrySendError::Full(_)) = tx.try_send(LiveEvent::Packets(batch)) {
+            counters.queue_drops.fetch_add(n, Ordering::Relaxed);
+        }
+    };
+    while !stop.load(Ordering::Relaxed) {
+        match cap.next_packet() {
+            Ok(p) => {
+                #[allow(clippy::unnecessary_cast)]
+                let ts = Timestamp::from_parts(
+                    p.header.ts.tv_sec as i64,
+                    (p.header.ts.tv_usec as u32).saturating_mul(1000),
+                );
+                let off = batch.data.len();
+                batch.data.extend_from_slice(p.data);
+                batch.records.push((ts, off, p.data.len(), p.header.len));
+            }
+            Err(pcap::Error::TimeoutExpired) => {}
+            Err(e) => {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                if !batch.records.is_empty() {
+                    send(std::mem::replace(&mut batch, new_batch()), &counters);
+                }
+                let _ = tx.send(LiveEvent::Failed { interface: name.clone(), message: e.to_string() });
+                return;
+            }
+        }
+        if !batch.records.is_empty()
+            && (batch.records.len() >= 256 || sent_at.elapsed() >= Duration::from_millis(5))
+        {
+            send(std::mem::replace(&mut batch, new_batch()), &counters);
+            sent_at = Instant::now();
+        }
+        if stats_at.elapsed() >= Duration::from_millis(500) {
+            stats_at = Instant::now();
+            if let Ok(s) = cap.stats() {
+                counters.received.store(s.received as u64, Ordering::Relaxed);
+                counters.kernel_drops.store(s.dropped as u64, Ordering::Relaxed);
+                counters.interface_drops.store(s.if_dropped as u64, Ordering::Relaxed);
+            }
+        }
+    }
+    if !batch.records.is_empty() {
+        send(batch, &counters);
+    }
+    if let Ok(s) = cap.stats() {
+        counters.received.store(s.received as u64, Ordering::Relaxed);
+        counters.kernel_drops.store(s.dropped as u64, Ordering::Relaxed);
+        counters.interface_drops.store(s.if_dropped as u64, Ordering::Relaxed);
+    }
+}
+
+/// The interfaces libpcap can capture on, with their descriptions.
+pub fn list_interfaces() -> Result<Vec<(String, String)>, String> {
+    pcap::Device::list()
+        .map(|v| v.into_iter().map(|d| (d.name, d.desc.unwrap_or_default())).collect())
+        .map_err(|e| e.to_string())
+}
+
+/// Gives up root: switches to `user` (and its group, with no supplementary groups). Does nothing
+/// when not running as root. Call after the capture handles are open.
+pub fn drop_privileges(user: &str) -> Result<bool, String> {
+    // SAFETY: plain libc calls; getpwnam's result is read before any other call that may reuse it.
+    unsafe {
+        if libc::geteuid() != 0 {
+            return Ok(false);
+        }
+        let name = std::ffi::CString::new(user).map_err(|_| format!("bad user name {user:?}"))?;
+        let pw = libc::getpwnam(name.as_ptr());
+        if pw.is_null() {
+            return Err(format!("no such user {user:?} to switch to (--user)"));
+        }
+        let (uid, gid) = ((*pw).pw_uid, (*pw).pw_gid);
+        if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
+            return Err(format!("could not switch to user {user:?}: {}", std::io::Error::last_os_error()));
+        }
+        if libc::setuid(0) == 0 {
+            return Err("root could be regained after switching users; refusing to continue".into());
+        }
+    }
+    Ok(true)
+}
+
+/// The current time as a capture timestamp (live mode ticks).
+pub fn now() -> Timestamp {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Timestamp::from_parts(d.as_secs() as i64, d.subsec_nanos())
+}

@@ -1,0 +1,159 @@
+//! Live capture end to end (needs root, as CI runs): `sipscope report -i lo` while SIPp places
+//! real calls on 127.0.0.0/8 over UDP and TCP: answered, 403, 603 after ringing, and cancelled.
+//! The report must match what SIPp did, call by call. Every process is bounded (`-m`, `-timeout`)
+//! and stopped by its PID.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn scenario(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sipp").join(name).to_string_lossy().into_owned()
+}
+
+/// A child process stopped by its PID when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sipp(args: &[&str]) -> Command {
+    let mut c = Command::new("sipp");
+    c.args(args)
+        .args(["-nostdin", "-timeout", "20", "-timeout_error", "-trace_err"])
+        .current_dir(std::env::temp_dir());
+    c.stdout(Stdio::null()).stderr(Stdio::null());
+    c
+}
+
+/// (case, UAS scenario, extra UAS args, UAC scenario, expected state, expected final code)
+type Case = (&'static str, &'static str, &'static [&'static str], &'static str, &'static str, u64);
+
+const CASES: &[Case] = &[
+    ("answered", "uas_basic.xml", &[], "uac_basic.xml", "completed", 200),
+    ("forbidden", "uas_reject_403.xml", &["-key", "server", "live-pbx"], "uac_reject.xml", "rejected", 403),
+    ("declined", "uas_ring_decline.xml", &[], "uac_reject.xml", "declined", 603),
+    ("cancelled", "uas_ring_cancel.xml", &[], "uac_cancel.xml", "cancelled", 487),
+];
+
+#[test]
+fn report_on_loopback_matches_what_sipp_did() {
+    if !is_root() {
+        eprintln!("live capture test needs root (CI runs as root); not run here");
+        return;
+    }
+    assert!(
+        Command::new("sipp").arg("-v").output().is_ok(),
+        "SIPp (Debian sip-tester) is installed by `make test`"
+    );
+    let report = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["report", "-i", "lo", "-f", "net 127.0.0.96/27", "--duration", "60s", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = report.id() as i32;
+    let mut report = Proc(report);
+    std::thread::sleep(Duration::from_millis(800));
+    let mut expected = Vec::new();
+    for (t, transport) in ["udp", "tcp"].iter().enumerate() {
+        for (i, (case, uas_sc, uas_extra, uac_sc, state, code)) in CASES.iter().enumerate() {
+            let uas_ip = format!("127.0.0.{}", 100 + t * 10 + i * 2);
+            let uac_ip = format!("127.0.0.{}", 101 + t * 10 + i * 2);
+            let cid = format!("live-{case}-{transport}-%u@%s");
+            let mode: &[&str] = if *transport == "tcp" { &["-t", "t1"] } else { &["-t", "u1"] };
+            let mut uas_args = vec![
+                "-sf".to_string(),
+                scenario(uas_sc),
+                "-i".into(),
+                uas_ip.clone(),
+                "-p".into(),
+                "5060".into(),
+                "-m".into(),
+                "1".into(),
+            ];
+            uas_args.extend(mode.iter().map(|s| s.to_string()));
+            uas_args.extend(uas_extra.iter().map(|s| s.to_string()));
+            let uas = Proc(sipp(&uas_args.iter().map(String::as_str).collect::<Vec<_>>()).spawn().unwrap());
+            std::thread::sleep(Duration::from_millis(300));
+            let target = format!("{uas_ip}:5060");
+            let mut uac_args = vec![target.as_str(), "-sf"];
+            let uac_sc = scenario(uac_sc);
+            uac_args.extend([
+                uac_sc.as_str(),
+                "-i",
+                &uac_ip,
+                "-p",
+                "5060",
+                "-s",
+                "bob",
+                "-m",
+                "1",
+                "-cid_str",
+                &cid,
+            ]);
+            uac_args.extend(mode);
+            let status = sipp(&uac_args).status().unwrap();
+            assert!(status.success(), "SIPp UAC for {case} over {transport} failed: {status}");
+            drop(uas);
+            expected.push((format!("live-{case}-{transport}-1@{uac_ip}"), *transport, *state, *code));
+        }
+    }
+    // Stop the capture the way an operator does: SIGINT. It must print the report of what it saw.
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let out = report.0.wait_with_output_ref();
+    assert!(started.elapsed() < Duration::from_secs(5), "SIGINT stops the capture at once");
+    let stderr = String::from_utf8_lossy(&out.1);
+    assert!(stderr.contains("running as user nobody"), "root is dropped: {stderr}");
+    let r: serde_json::Value = serde_json::from_slice(&out.0).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(r["capture"]["kernel_drops"], 0);
+    assert_eq!(r["capture"]["queue_drops"], 0);
+    let calls = r["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), expected.len(), "{calls:#?}");
+    for (id, transport, state, code) in expected {
+        let c = calls
+            .iter()
+            .find(|c| c["call_id"] == id.as_str())
+            .unwrap_or_else(|| panic!("call {id} missing: {calls:#?}"));
+        assert_eq!((c["state"].as_str().unwrap(), c["final_code"].as_u64().unwrap()), (state, code), "{id}");
+        assert_eq!(c["transport"], transport, "{id}");
+    }
+    let findings: Vec<&str> =
+        r["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(
+        findings,
+        ["forbidden-403", "forbidden-403"],
+        "the 403s are explained, a 603 after ringing and a CANCEL are not problems"
+    );
+}
+
+trait WaitRef {
+    fn wait_with_output_ref(&mut self) -> (Vec<u8>, Vec<u8>);
+}
+
+impl WaitRef for Child {
+    fn wait_with_output_ref(&mut self) -> (Vec<u8>, Vec<u8>) {
+        use std::io::Read;
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        if let Some(mut o) = self.stdout.take() {
+            o.read_to_end(&mut out).unwrap();
+        }
+        if let Some(mut e) = self.stderr.take() {
+            e.read_to_end(&mut err).unwrap();
+        }
+        let _ = self.wait();
+        (out, err)
+    }
+}
