@@ -3,12 +3,12 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE ?= pcaps/lab-fork-603-nocancel.pcap
 
-.PHONY: demo test deps test-deps lint bench-messages bench-dashboard
+.PHONY: demo test deps test-deps lint bench-messages bench-dashboard load-check
 
 PACKAGES := libpcap-dev pkg-config
-TEST_PACKAGES := $(PACKAGES) tmux
+TEST_PACKAGES := $(PACKAGES) tmux sip-tester
 
-# Debian packages: libpcap (capture) and pkg-config (to find it); tests also drive tmux.
+# Debian packages: libpcap (capture) and pkg-config (to find it); tests also drive tmux and SIPp.
 deps:
 	@if ! dpkg -s $(PACKAGES) >/dev/null 2>&1; then \
 		echo "Installing $(PACKAGES)"; \
@@ -28,6 +28,11 @@ demo: deps
 # Formatting, lints and the whole test suite.
 test: test-deps lint
 	cargo test --all-targets
+
+# Live capture under load (root): RATE calls/s for SECONDS through loopback, drops must be 0.
+load-check: deps
+	cargo build --release --quiet
+	scripts/load-check.sh $(or $(RATE),2000) $(or $(SECONDS),10)
 
 # Frame render time of the dashboard on a 1,000,000-message model (docs/performance.md).
 bench-dashboard: deps

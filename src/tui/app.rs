@@ -135,6 +135,8 @@ pub struct App {
     pub visible: Vec<usize>,
     /// Failed calls and calls with findings among the rows shown (before filters).
     pub totals: (usize, usize),
+    /// The newest rejection (row), emphasised for a moment after it happens.
+    pub newest_rejection: Option<usize>,
     /// Lines per page in the last drawn list.
     pub page: usize,
     /// First line drawn of the calls table.
@@ -176,6 +178,7 @@ impl App {
             source,
             visible: Vec::new(),
             totals: (0, 0),
+            newest_rejection: None,
             page: 20,
             offset: 0,
             ladder_offset: 0,
@@ -279,6 +282,13 @@ impl App {
                 rows.iter().filter(|r| r.summary.state.is_failure()).count(),
                 rows.iter().filter(|r| !r.summary.findings.is_empty()).count(),
             );
+            // Emphasise the newest rejection while it is fresh (the last ~2 s of batches).
+            self.newest_rejection = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.summary.state.is_failure() && r.changed + 60 >= model.version)
+                .max_by_key(|(_, r)| (r.changed, r.summary.last_ts))
+                .map(|(i, _)| i);
             self.cache_key = Some(key);
         }
         if self.follow && self.paused.is_none() && !self.visible.is_empty() {

@@ -55,7 +55,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     app.page = height.max(1);
     // Only the rows on screen are built.
     let (start, end) = super::window(app.selected, &mut app.offset, height, app.visible.len());
-    let fresh_since = model.version.saturating_sub(60);
     let rows: Vec<Row> = app.visible[start..end]
         .iter()
         .map(|&i| {
@@ -67,7 +66,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             if r.worst >= Some(crate::diagnose::Severity::Warning) {
                 style = style.add_modifier(ratatui::style::Modifier::BOLD);
             }
-            if s.state.is_failure() && r.changed >= fresh_since && app.paused.is_none() {
+            if app.newest_rejection == Some(i) && app.paused.is_none() {
                 style = style.patch(theme::fresh());
             }
             let ms = |v: Option<i64>| {
