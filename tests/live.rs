@@ -157,3 +157,25 @@ impl WaitRef for Child {
         (out, err)
     }
 }
+
+/// The load check, short and bounded: 500 calls/s for 3 s through loopback, zero drops, every call
+/// in the report (scripts/load-check.sh; `make load-check` runs a longer one).
+#[test]
+fn short_load_check_has_no_drops() {
+    if !is_root() {
+        eprintln!("load check needs root (CI runs as root); not run here");
+        return;
+    }
+    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/load-check.sh"))
+        .args(["500", "3"])
+        .env("SIPSCOPE", env!("CARGO_BIN_EXE_sipscope"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("PASS"),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("drops: kernel 0, interface 0, queue 0"), "{text}");
+}

@@ -79,3 +79,67 @@ fn operator_walkthrough_in_tmux() {
     let after = s.wait_for("shell-42-ok");
     assert!(!after.contains("Calls 1 shown"), "alternate screen left:\n{after}");
 }
+
+/// The dashboard live on loopback (root): a call SIPp places appears within a second, and `q`
+/// exits at once on an idle link.
+#[test]
+fn live_dashboard_shows_calls_within_a_second_and_quits_at_once() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("live dashboard test needs root (CI runs as root); not run here");
+        return;
+    }
+    let name = format!("sipscope-live-{}", std::process::id());
+    let bin = env!("CARGO_BIN_EXE_sipscope");
+    assert!(Command::new("tmux")
+        .args(["new-session", "-d", "-s", &name, "-x", "160", "-y", "45", "sh"])
+        .status()
+        .unwrap()
+        .success());
+    let s = Session(name);
+    s.keys(&[&format!("{bin} -i lo -f 'net 127.0.0.128/27'"), "Enter"]);
+    s.wait_for("live lo");
+    let sc = |f: &str| format!("{}/tests/sipp/{f}", env!("CARGO_MANIFEST_DIR"));
+    let common = ["-nostdin", "-timeout", "20", "-timeout_error", "-m", "1", "-p", "5060"];
+    let mut uas = Command::new("sipp")
+        .args(["-sf", &sc("uas_ring_decline.xml"), "-i", "127.0.0.131"])
+        .args(common)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .current_dir(std::env::temp_dir())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let mut uac = Command::new("sipp")
+        .args([
+            "127.0.0.131:5060",
+            "-sf",
+            &sc("uac_reject.xml"),
+            "-i",
+            "127.0.0.130",
+            "-s",
+            "bob",
+            "-cid_str",
+            "tmux-live-%u@%s",
+        ])
+        .args(common)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .current_dir(std::env::temp_dir())
+        .spawn()
+        .unwrap();
+    // The INVITE is on screen within a second, ringing, before the 603 comes (1 s later).
+    s.wait_for("ringing");
+    assert!(started.elapsed() < Duration::from_millis(1000), "call shown after {:?}", started.elapsed());
+    s.wait_for("declined");
+    assert!(uac.wait().unwrap().success());
+    let _ = uas.wait();
+    // Idle link now: q ends at once and the shell is back.
+    std::thread::sleep(Duration::from_millis(500));
+    let t = Instant::now();
+    s.keys(&["q"]);
+    s.keys(&["echo live-$((40+2))-done", "Enter"]);
+    s.wait_for("live-42-done");
+    assert!(t.elapsed() < Duration::from_millis(1500), "quit took {:?}", t.elapsed());
+}
