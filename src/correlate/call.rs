@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 
 use super::kind::{CallKind, CallState};
 use super::transaction::{Response, TagBranch, Transaction};
-use crate::sip::scan::find_header;
 use crate::sip::{Method, SipMessage, StartLine};
 use crate::time::Timestamp;
 
@@ -101,8 +100,38 @@ pub struct Call {
     fingerprints: Vec<(u64, u64, Timestamp)>,
 }
 
-fn hash64(parts: impl FnOnce(&mut std::collections::hash_map::DefaultHasher)) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+/// A fast, non-cryptographic 64-bit hasher for fingerprints compared within one call (an
+/// attacker crafting collisions only confuses the retransmission count of their own call).
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        // Final avalanche (splitmix64).
+        let mut z = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            h = (h.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(tail) ^ (bytes.len() as u64)).wrapping_mul(K);
+        self.0 = h;
+    }
+}
+
+fn hash64(parts: impl FnOnce(&mut FastHasher)) -> u64 {
+    let mut h = FastHasher::default();
     parts(&mut h);
     h.finish()
 }
@@ -276,9 +305,7 @@ impl Call {
             }
             return;
         }
-        let credentials = method != Method::Ack
-            && (find_header(&msg.raw, h.body.start as usize, b"Authorization").is_some()
-                || find_header(&msg.raw, h.body.start as usize, b"Proxy-Authorization").is_some());
+        let credentials = method != Method::Ack && h.credentials;
         self.push_tx(Transaction {
             method,
             cseq: h.cseq,

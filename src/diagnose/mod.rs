@@ -163,9 +163,15 @@ impl Diagnoser {
         self.check(call, Moment { now: msg.ts, ended: false });
     }
 
-    /// On a tick of capture time, for a live call.
+    /// On a tick of capture time, for a live call. Only the rules whose evidence can complete
+    /// with time alone matter here (grace periods after a 6xx, a CANCEL or a 487; timers), so
+    /// calls quiet for longer than those periods, and not newly timed out, are skipped.
     pub fn on_tick(&mut self, call: &mut Call, now: Timestamp) {
-        self.check(call, Moment { now, ended: false });
+        let recent = now.millis_since(call.last_ts) <= 2 * rules::GRACE_MS + 1_000;
+        let newly_timed_out = call.timed_out && !call.findings.contains(&"no-final-response");
+        if recent || newly_timed_out {
+            self.check(call, Moment { now, ended: false });
+        }
     }
 
     /// When a call leaves memory.

@@ -118,8 +118,11 @@ impl SourceRules {
 
     /// Looks at one message (not a retransmission) of `call`.
     pub fn on_message(&mut self, msg: &SipMessage, added: Added, call: &Call, out: &mut Vec<Finding>) {
-        let call_id = String::from_utf8_lossy(&call.call_id).into_owned();
-        let ev = Evidence { call_id, index: added.index, what: what(msg) };
+        let ev = || Evidence {
+            call_id: String::from_utf8_lossy(&call.call_id).into_owned(),
+            index: added.index,
+            what: what(msg),
+        };
         if msg.is_request() {
             let ua = msg.slice(msg.headers.user_agent);
             if ua.is_empty() {
@@ -152,7 +155,7 @@ impl SourceRules {
                     "Do not expose the SIP port to the whole internet: allow only your providers' and users' addresses.".into(),
                     "Make sure every extension has a long, random password, and watch for auth-bruteforce findings.".into(),
                 ],
-                evidence: vec![ev],
+                evidence: vec![ev()],
             });
             return;
         }
@@ -174,7 +177,9 @@ impl SourceRules {
             h.finish()
         };
         let Some(s) = self.source(ip, msg.ts) else { return };
-        s.note(ev);
+        if s.evidence.len() < 12 {
+            s.note(ev());
+        }
         if !in_dialog && matches!(code, 401 | 403 | 404) && !s.users.contains(&user) && s.users.len() < 64 {
             s.users.push(user);
         }

@@ -42,6 +42,10 @@ pub fn parse_u32(b: &[u8]) -> Option<u32> {
 pub fn split_first_value(buf: &[u8], start: usize, end: usize) -> (u16, usize) {
     let mut count: u16 = 1;
     let mut first_end = end;
+    // Fast path: no comma, quote or angle bracket at all (the usual single value).
+    if memchr::memchr3(b',', b'"', b'<', &buf[start..end]).is_none() {
+        return (count, first_end);
+    }
     let mut in_quotes = false;
     let mut in_angle = false;
     let mut i = start;
@@ -68,9 +72,9 @@ pub fn split_first_value(buf: &[u8], start: usize, end: usize) -> (u16, usize) {
 pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
     let mut i = start;
     while i < end {
-        if buf[i] != b';' {
-            i += 1;
-            continue;
+        match memchr::memchr(b';', &buf[i..end]) {
+            Some(p) => i += p,
+            None => return Span::NONE,
         }
         let (ns, _) = trim(buf, i + 1, end);
         let mut ne = ns;

@@ -200,6 +200,8 @@ pub struct Headers {
     pub max_forwards: Option<u32>,
     /// Whether any Record-Route header is present.
     pub record_route: bool,
+    /// Whether an Authorization or Proxy-Authorization header is present.
+    pub credentials: bool,
     /// Number of header fields (folded lines count once).
     pub header_count: u16,
     /// The message body.

@@ -198,6 +198,7 @@ enum Name {
     ContentLength,
     MaxForwards,
     RecordRoute,
+    Credentials,
     Other,
 }
 
@@ -226,7 +227,9 @@ fn classify(name: &[u8]) -> Name {
             (b"max-forwards", Name::MaxForwards),
             (b"record-route", Name::RecordRoute),
         ],
+        13 => &[(b"authorization", Name::Credentials)],
         14 => &[(b"content-length", Name::ContentLength)],
+        19 => &[(b"proxy-authorization", Name::Credentials)],
         _ => &[],
     };
     for (n, k) in table {
@@ -275,6 +278,7 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         content_length: None,
         max_forwards: None,
         record_route: false,
+        credentials: false,
         header_count: 0,
         body: Span::NONE,
         bad_content_length: false,
@@ -462,6 +466,7 @@ fn index_field(buf: &[u8], start: usize, end: usize, h: &mut Headers) {
             }
         }
         Name::RecordRoute => h.record_route = true,
+        Name::Credentials => h.credentials = true,
         Name::Other => {}
     }
 }

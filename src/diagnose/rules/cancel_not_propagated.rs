@@ -8,6 +8,7 @@ use crate::sip::Method;
 pub const ID: &str = "cancel-not-propagated";
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
+    call.caller_hop()?.cancel_ts?;
     let (caller, legs) = hops(call);
     let caller = caller?;
     let cancelled_at = caller.cancel_ts?;

@@ -8,6 +8,9 @@ use super::*;
 pub const ID: &str = "decline-not-honoured";
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
+    if !any_final(call, |c| c >= 600) {
+        return None;
+    }
     let (caller, legs) = hops(call);
     let caller = caller?;
     // The caller itself received a 2xx after a 6xx for the same INVITE.

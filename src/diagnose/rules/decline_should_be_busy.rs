@@ -18,6 +18,9 @@ fn automatic(t: &Transaction) -> Option<&Response> {
 }
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
+    if !any_final(call, |c| c == 603) {
+        return None;
+    }
     let (caller, legs) = hops(call);
     // Behind a forking proxy, look at each leg; without legs, at the caller's hop when a single
     // device answered.

@@ -8,8 +8,7 @@ use crate::correlate::CallKind;
 pub const ID: &str = "forbidden-403";
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
-    let (caller, _) = hops(call);
-    let tx = caller?;
+    let tx = call.caller_hop()?;
     let r = tx.decisive().filter(|r| r.code == 403)?;
     let challenged = call.transactions.iter().any(|t| {
         t.method == tx.method

@@ -38,8 +38,7 @@ pub fn host_ip(hostport: &[u8]) -> Option<IpAddr> {
 }
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
-    let (caller, _) = hops(call);
-    let tx = caller?;
+    let tx = call.caller_hop()?;
     let r = tx.decisive().filter(|r| matches!(r.code, 401 | 403 | 404 | 407))?;
     let first = &call.first;
     let from_uri = first.slice(first.headers.from.uri);

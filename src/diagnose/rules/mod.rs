@@ -57,6 +57,11 @@ pub const CALL_RULES: &[CallRule] = &[
 /// How long a proxy may take to CANCEL the other branches before we say it did not.
 pub const GRACE_MS: i64 = 1_000;
 
+/// Whether any transaction of the call got a first final response with a code matching `f`.
+pub(crate) fn any_final(call: &Call, f: impl Fn(u16) -> bool) -> bool {
+    call.transactions.iter().any(|t| t.first_final.as_ref().is_some_and(|r| f(r.code)))
+}
+
 /// The caller's hop and the proxy legs of the current attempt.
 pub(crate) fn hops(call: &Call) -> (Option<&Transaction>, Vec<&Transaction>) {
     let mut it = call.attempt();

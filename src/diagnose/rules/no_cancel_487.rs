@@ -7,6 +7,9 @@ use super::*;
 pub const ID: &str = "487-without-cancel";
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
+    if !any_final(call, |c| c == 487) {
+        return None;
+    }
     let (caller, legs) = hops(call);
     for t in caller.into_iter().chain(legs) {
         let Some(r) = t.first_final.as_ref().filter(|r| r.code == 487) else { continue };

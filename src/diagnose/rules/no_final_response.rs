@@ -7,7 +7,7 @@ use crate::correlate::CallKind;
 pub const ID: &str = "no-final-response";
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
-    if call.kind != CallKind::Call {
+    if call.kind != CallKind::Call || !(call.timed_out || any_final(call, |c| c == 408)) {
         return None;
     }
     let (caller, legs) = hops(call);
