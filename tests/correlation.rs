@@ -227,7 +227,7 @@ fn in_dialog_requests_attach_without_changing_the_outcome() {
     assert!(c
         .transactions
         .iter()
-        .any(|t| t.in_dialog && t.first_final.as_ref().is_some_and(|r| r.code == 488)));
+        .any(|t| t.in_dialog && t.first_final.as_deref().is_some_and(|r| r.code == 488)));
 }
 
 #[test]

@@ -8,6 +8,7 @@ use crate::cli::{ReportArgs, ReportFormat};
 use crate::correlate::{Call, CorrelatorConfig};
 use crate::diagnose::{Finding, Severity};
 use crate::engine::{Engine, EngineConfig};
+use crate::report::json::InertJson;
 use crate::report::report_json::JsonReport;
 use crate::report::report_text::TextReport;
 
@@ -74,7 +75,7 @@ pub fn run(args: &ReportArgs) -> i32 {
     let mut engine = Engine::new(EngineConfig { ports, correlate: Some(correlate), ..Default::default() });
     let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let started: io::Result<Box<dyn Report>> = match args.format {
-        ReportFormat::Json => JsonReport::start(out).map(|r| Box::new(r) as Box<dyn Report>),
+        ReportFormat::Json => JsonReport::start(InertJson::new(out)).map(|r| Box::new(r) as Box<dyn Report>),
         ReportFormat::Text => TextReport::start(out).map(|r| Box::new(r) as Box<dyn Report>),
     };
     let mut findings: Vec<Finding> = Vec::new();

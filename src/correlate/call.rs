@@ -387,7 +387,7 @@ impl Call {
 
     /// The first 2xx on the caller's hop.
     pub fn answered(&self) -> Option<&Response> {
-        self.caller_hop().and_then(|t| t.first_success.as_ref())
+        self.caller_hop().and_then(|t| t.first_success.as_deref())
     }
 
     /// The final response that decided the exchange on the caller's hop: a 2xx if one arrived,
@@ -405,7 +405,7 @@ impl Call {
         let Some(caller) = self.caller_hop() else {
             return if self.timed_out { CallState::Timeout } else { CallState::InProgress };
         };
-        let final_code = caller.first_final.as_ref().map(|r| r.code);
+        let final_code = caller.first_final.as_deref().map(|r| r.code);
         let success = caller.first_success.is_some();
         match self.kind {
             CallKind::Call => {

@@ -160,9 +160,10 @@ impl Metrics {
                     _ => {}
                 }
                 let caller = call.caller_hop();
-                let first_reply = caller.and_then(|t| t.provisional.as_ref().or(t.first_final.as_ref()));
-                if let (Some(r), Some(start)) = (first_reply, call.invite_ts()) {
-                    self.srd.add(r.ts.millis_since(start));
+                let first_reply =
+                    caller.and_then(|t| t.provisional.map(|p| p.ts).or(t.first_final.as_ref().map(|f| f.ts)));
+                if let (Some(ts), Some(start)) = (first_reply, call.invite_ts()) {
+                    self.srd.add(ts.millis_since(start));
                 }
             }
             CallKind::Registration => {

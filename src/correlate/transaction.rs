@@ -22,6 +22,17 @@ pub struct Response {
     pub msg: SipMessage,
 }
 
+/// When a response arrived, without keeping it (provisional responses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    /// Status code.
+    pub code: u16,
+    /// Capture time.
+    pub ts: Timestamp,
+    /// Index of the message in its call.
+    pub index: u32,
+}
+
 /// The responses of one To-tag (one early dialog: one answering device behind a forking proxy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagBranch {
@@ -59,7 +70,7 @@ pub struct Transaction {
     /// Index of the request in the call.
     pub index: u32,
     /// First provisional response other than 100.
-    pub provisional: Option<Response>,
+    pub provisional: Option<Mark>,
     /// Whether any response was seen.
     pub responded: bool,
     /// Whether a 1xx (100 included) arrived before the first final response.
@@ -68,10 +79,10 @@ pub struct Transaction {
     pub request_retransmissions: u32,
     /// Retransmissions of a 2xx response (the UAS resends it until the ACK arrives).
     pub success_retransmissions: u32,
-    /// First final response.
-    pub first_final: Option<Response>,
+    /// First final response (boxed: most transactions hold one or none).
+    pub first_final: Option<Box<Response>>,
     /// First 2xx (may follow a failure when a proxy misbehaves).
-    pub first_success: Option<Response>,
+    pub first_success: Option<Box<Response>>,
     /// Time a CANCEL for this transaction was seen.
     pub cancel_ts: Option<Timestamp>,
     /// Early dialogs, by To-tag.
@@ -81,7 +92,7 @@ pub struct Transaction {
 impl Transaction {
     /// The outcome that decides this transaction: its first 2xx if any, else its first final.
     pub fn decisive(&self) -> Option<&Response> {
-        self.first_success.as_ref().or(self.first_final.as_ref())
+        self.first_success.as_deref().or(self.first_final.as_deref())
     }
 
     /// Records a response of this transaction.
@@ -90,9 +101,9 @@ impl Transaction {
         if code < 200 && self.first_final.is_none() {
             self.provisional_before_final = true;
         }
-        let resp = || Response { code, ts: msg.ts, index, msg: msg.clone() };
+        let resp = || Box::new(Response { code, ts: msg.ts, index, msg: msg.clone() });
         if (101..200).contains(&code) && self.provisional.is_none() {
-            self.provisional = Some(resp());
+            self.provisional = Some(Mark { code, ts: msg.ts, index });
         }
         if code >= 200 {
             if self.first_final.is_none() {

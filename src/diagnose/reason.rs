@@ -64,7 +64,8 @@ pub fn describe_reason(value: &[u8]) -> String {
     let value = String::from_utf8_lossy(value);
     let mut out = String::new();
     for part in split_top_level(&value) {
-        let mut fields = part.split(';').map(str::trim);
+        let fields_v = split_params(part);
+        let mut fields = fields_v.iter().map(|f| f.trim());
         let protocol = fields.next().unwrap_or("");
         let mut cause: Option<u16> = None;
         let mut text: Option<String> = None;
@@ -115,6 +116,31 @@ pub fn describe_warning(value: &[u8]) -> String {
     out
 }
 
+/// Splits `proto;a=b;text="x;y"` on semicolons outside quoted strings.
+fn split_params(v: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, ch) in v.char_indices() {
+        match ch {
+            '\\' if quoted && !escaped => {
+                escaped = true;
+                continue;
+            }
+            '"' if !escaped => quoted = !quoted,
+            ';' if !quoted => {
+                parts.push(&v[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        escaped = false;
+    }
+    parts.push(&v[start..]);
+    parts
+}
+
 /// Splits a header value on commas outside quoted strings.
 fn split_top_level(v: &str) -> Vec<&str> {
     let mut parts = Vec::new();
@@ -156,6 +182,10 @@ mod tests {
         );
         assert_eq!(describe_reason(b"X-Vendor;cause=7"), "X-Vendor cause 7");
         assert_eq!(describe_reason(b"Q.850;text=\"a, b\""), "Q.850 \"a, b\"");
+        assert_eq!(
+            describe_reason(b"Q.850;cause=16;text=\"a;b\""),
+            "Q.850 cause 16 (Normal call clearing) \"a;b\""
+        );
     }
 
     #[test]

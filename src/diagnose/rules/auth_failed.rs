@@ -14,7 +14,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         if !retry.credentials {
             continue;
         }
-        let Some(refusal) = retry.first_final.as_ref() else { continue };
+        let Some(refusal) = retry.first_final.as_deref() else { continue };
         let refused =
             matches!(refusal.code, 401 | 407) || (refusal.code == 403 && !retry.provisional_before_final);
         if !refused || retry.first_success.is_some() {
@@ -24,7 +24,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
             .iter()
             .rev()
             .filter(|t| t.cseq < retry.cseq)
-            .find_map(|t| t.first_final.as_ref().filter(|f| matches!(f.code, 401 | 407)))
+            .find_map(|t| t.first_final.as_deref().filter(|f| matches!(f.code, 401 | 407)))
         else {
             continue;
         };

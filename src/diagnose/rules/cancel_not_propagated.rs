@@ -15,18 +15,18 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     let acknowledged = call.transactions.iter().any(|t| {
         t.method == Method::Cancel
             && t.branch == caller.branch
-            && t.first_final.as_ref().is_some_and(|f| f.code == 200)
-    }) || caller.first_final.as_ref().is_some_and(|f| f.code == 487);
+            && t.first_final.as_deref().is_some_and(|f| f.code == 200)
+    }) || caller.first_final.as_deref().is_some_and(|f| f.code == 487);
     if !acknowledged {
         return None;
     }
     for o in &legs {
         let pending =
-            o.first_final.as_ref().is_none_or(|f| f.ts >= cancelled_at) && o.first_ts <= cancelled_at;
+            o.first_final.as_deref().is_none_or(|f| f.ts >= cancelled_at) && o.first_ts <= cancelled_at;
         if !pending || o.cancel_ts.is_some_and(|c| c.millis_since(cancelled_at) <= GRACE_MS) {
             continue;
         }
-        let answered = o.first_success.as_ref().filter(|s| s.ts >= cancelled_at);
+        let answered = o.first_success.as_deref().filter(|s| s.ts >= cancelled_at);
         if answered.is_none() && ctx.at.now.millis_since(cancelled_at) <= GRACE_MS {
             continue;
         }

@@ -41,12 +41,12 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     }
     // Behind the proxy: a leg answered 6xx, and the others were not cancelled.
     let (declined, g) =
-        legs.iter().find_map(|t| t.first_final.as_ref().filter(|f| f.code >= 600).map(|f| (*t, f)))?;
+        legs.iter().find_map(|t| t.first_final.as_deref().filter(|f| f.code >= 600).map(|f| (*t, f)))?;
     // The most telling branch first: one that answered after the decline, then one created after
     // it, then one left ringing.
     let mut others: Vec<&&Transaction> = legs.iter().filter(|o| !std::ptr::eq(**o, declined)).collect();
     others.sort_by_key(|o| {
-        if o.first_success.as_ref().is_some_and(|s| s.ts > g.ts) {
+        if o.first_success.as_deref().is_some_and(|s| s.ts > g.ts) {
             0
         } else if o.first_ts > g.ts {
             1
@@ -55,13 +55,13 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         }
     });
     for o in others {
-        let pending_then = o.first_final.as_ref().is_none_or(|f| f.ts >= g.ts) && o.first_ts <= g.ts;
+        let pending_then = o.first_final.as_deref().is_none_or(|f| f.ts >= g.ts) && o.first_ts <= g.ts;
         let created_after = o.first_ts > g.ts && o.request_seen;
         let cancelled_in_time = o.cancel_ts.is_some_and(|c| c.millis_since(g.ts) <= GRACE_MS);
         if !(pending_then || created_after) || (pending_then && cancelled_in_time) {
             continue;
         }
-        let late_answer = o.first_success.as_ref().filter(|s| s.ts > g.ts);
+        let late_answer = o.first_success.as_deref().filter(|s| s.ts > g.ts);
         let grace_over = ctx.at.now.millis_since(g.ts) > GRACE_MS;
         let what = if created_after {
             format!("created a new branch to {} after it", o.dst)

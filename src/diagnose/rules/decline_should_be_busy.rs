@@ -11,7 +11,7 @@ pub const ID: &str = "decline-should-be-busy";
 pub const AUTOMATIC_MS: i64 = 1_000;
 
 fn automatic(t: &Transaction) -> Option<&Response> {
-    let r = t.first_final.as_ref().filter(|r| r.code == 603)?;
+    let r = t.first_final.as_deref().filter(|r| r.code == 603)?;
     let rang = t.provisional.as_ref().is_some_and(|p| p.ts <= r.ts);
     let fast = r.ts.millis_since(t.first_ts) <= AUTOMATIC_MS;
     (!rang && fast && t.request_seen).then_some(r)

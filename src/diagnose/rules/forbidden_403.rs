@@ -13,7 +13,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     let challenged = call.transactions.iter().any(|t| {
         t.method == tx.method
             && t.cseq < tx.cseq
-            && t.first_final.as_ref().is_some_and(|f| matches!(f.code, 401 | 407))
+            && t.first_final.as_deref().is_some_and(|f| matches!(f.code, 401 | 407))
     });
     if challenged && tx.credentials && !tx.provisional_before_final {
         return None; // credentials refused: that is auth-failed's finding

@@ -10,7 +10,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     if let Some((t, r)) = call
         .transactions
         .iter()
-        .find_map(|t| t.first_final.as_ref().filter(|r| matches!(r.code, 482 | 483)).map(|r| (t, r)))
+        .find_map(|t| t.first_final.as_deref().filter(|r| matches!(r.code, 482 | 483)).map(|r| (t, r)))
     {
         let summary =
             format!("{} answered {} to {} from {}", r.msg.src, status_line(r), t.method.as_str(), t.src);

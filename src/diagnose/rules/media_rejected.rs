@@ -12,7 +12,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         .transactions
         .iter()
         .filter(|t| matches!(t.method, Method::Invite | Method::Update))
-        .find_map(|t| t.first_final.as_ref().filter(|r| matches!(r.code, 488 | 606)).map(|r| (t, r)))?;
+        .find_map(|t| t.first_final.as_deref().filter(|r| matches!(r.code, 488 | 606)).map(|r| (t, r)))?;
     let (summary, severity, effect) = if t.in_dialog {
         (
             format!("{} refused a mid-call {} with {}", r.msg.src, t.method.as_str(), status_line(r)),

@@ -9,7 +9,7 @@ pub const ID: &str = "no-ack-for-2xx";
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     for t in call.transactions.iter().filter(|t| t.method == Method::Invite) {
-        let Some(ok) = t.first_success.as_ref() else { continue };
+        let Some(ok) = t.first_success.as_deref() else { continue };
         let needed = if ctx.at.ended { 1 } else { 2 };
         if t.success_retransmissions < needed {
             continue;

@@ -12,7 +12,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     }
     let (caller, legs) = hops(call);
     for t in caller.into_iter().chain(legs) {
-        let Some(r) = t.first_final.as_ref().filter(|r| r.code == 487) else { continue };
+        let Some(r) = t.first_final.as_deref().filter(|r| r.code == 487) else { continue };
         if t.cancel_ts.is_some() || !(ctx.at.ended || ctx.at.now.millis_since(r.ts) > GRACE_MS) {
             continue;
         }

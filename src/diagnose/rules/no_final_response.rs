@@ -14,7 +14,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     let caller = caller?;
     if let Some((t, r)) = std::iter::once(caller)
         .chain(legs)
-        .find_map(|t| t.first_final.as_ref().filter(|r| r.code == 408).map(|r| (t, r)))
+        .find_map(|t| t.first_final.as_deref().filter(|r| r.code == 408).map(|r| (t, r)))
     {
         let summary = format!("INVITE to {} timed out: {} answered 408 Request Timeout", t.dst, r.msg.src);
         let explanation = format!(

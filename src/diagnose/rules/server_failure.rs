@@ -10,7 +10,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     let (t, r) = call
         .transactions
         .iter()
-        .find_map(|t| t.first_final.as_ref().filter(|r| (500..600).contains(&r.code)).map(|r| (t, r)))?;
+        .find_map(|t| t.first_final.as_deref().filter(|r| (500..600).contains(&r.code)).map(|r| (t, r)))?;
     let info = crate::diagnose::codes::lookup(r.code);
     let mut explanation = format!(
         "{} answered {}: {}",

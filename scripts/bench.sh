@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Compares sipscope with sngrep, tshark and the bare libpcap read loop on one large capture, in
+# one run, RUNS times each (default 3): wall time, CPU time (user+sys) and peak RSS from
+# /usr/bin/time -v, then the ratios. Builds the capture if missing (root; see
+# shared/bench/README.md). Installs sngrep and tshark if missing (Debian packages).
+#
+#   scripts/bench.sh [CAPTURE]          # default /work/bench/big-1m.pcap
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIG=${1:-${BIG:-/work/bench/big-1m.pcap}}
+RUNS=${RUNS:-3}
+SHARED=${SHARED:-../shared}
+SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+for tool in sngrep tshark; do
+  command -v $tool >/dev/null || { $SUDO apt-get update -qq; DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $tool; }
+done
+command -v /usr/bin/time >/dev/null || $SUDO apt-get install -y -qq time
+if [ ! -f "$BIG" ]; then
+  seed=$(mktemp -d)
+  $SUDO "$SHARED/lab/make-captures.sh" "$seed" load_20k
+  mkdir -p "$(dirname "$BIG")"
+  python3 "$SHARED/bench/make-big-pcap.py" "$seed/lab-load-20k-udp.pcap" --messages 1000000 --out "$BIG"
+fi
+cargo build --release --quiet
+cargo build --release --quiet --example pcap_floor
+msgs=$(target/release/sipscope messages -r "$BIG" --format ndjson 2>&1 >/dev/null | sed -n 's/.* packets, \([0-9]*\) SIP messages.*/\1/p')
+calls=$(python3 -c "print(int($msgs / 6 * 1.5))")
+echo "capture: $BIG, $(stat -c %s "$BIG") bytes, $msgs SIP messages"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GiB; $(date -u +%F)"
+declare -A CMD=(
+  [floor]="target/release/examples/pcap_floor $BIG"
+  [sipscope-report]="target/release/sipscope report -r $BIG --format json"
+  [sipscope-messages]="target/release/sipscope messages -r $BIG --format ndjson"
+  [sngrep]="sngrep -N -q -l $calls -I $BIG"
+  [tshark]="tshark -r $BIG -Y sip -T fields -e sip.Call-ID"
+)
+ORDER="floor sipscope-report sipscope-messages sngrep tshark"
+out=$(mktemp)
+for name in $ORDER; do
+  for i in $(seq 1 "$RUNS"); do
+    /usr/bin/time -v -o "$out.time" ${CMD[$name]} > /dev/null 2>"$out.err" || true
+    wall=$(awk -F': ' '/Elapsed/ {print $2}' "$out.time")
+    user=$(awk -F': ' '/User time/ {print $2}' "$out.time")
+    sys=$(awk -F': ' '/System time/ {print $2}' "$out.time")
+    rss=$(awk -F': ' '/Maximum resident/ {print $2}' "$out.time")
+    echo "$name $i $wall $user $sys $rss" >> "$out"
+  done
+done
+python3 - "$out" "$msgs" <<'PY'
+import sys, statistics
+rows = {}
+for line in open(sys.argv[1]):
+    name, _, wall, user, sys_, rss = line.split()
+    m, s = wall.split(":")[-2:]
+    rows.setdefault(name, []).append((float(m) * 60 + float(s), float(user) + float(sys_), int(rss) / 1024))
+msgs = int(sys.argv[2])
+med = {n: tuple(statistics.median(x[i] for x in v) for i in range(3)) for n, v in rows.items()}
+print(f"{'tool':<18} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'msg/s (cpu)':>12}")
+for n, (w, c, r) in med.items():
+    print(f"{n:<18} {w:>8.2f} {c:>8.2f} {r:>9.1f} {msgs / c if c else 0:>12,.0f}")
+r, s, t, f = med["sipscope-report"], med.get("sngrep"), med.get("tshark"), med["floor"]
+print()
+if s: print(f"sngrep / sipscope report: CPU {s[1] / r[1]:.1f}x, peak memory {s[2] / r[2]:.1f}x")
+if t: print(f"tshark / sipscope report: CPU {t[1] / r[1]:.1f}x, peak memory {t[2] / r[2]:.1f}x")
+print(f"sipscope report / libpcap floor: CPU {r[1] / f[1]:.1f}x")
+PY
