@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE ?= pcaps/lab-fork-603-nocancel.pcap
 
-.PHONY: demo test deps test-deps lint bench-messages bench-dashboard load-check
+.PHONY: demo test deps test-deps lint bench-messages bench-dashboard load-check fuzz-short fuzz-long bench bench-pipeline
 
 PACKAGES := libpcap-dev pkg-config
 TEST_PACKAGES := $(PACKAGES) tmux sip-tester
@@ -33,6 +33,21 @@ test: test-deps lint
 load-check: deps
 	cargo build --release --quiet
 	scripts/load-check.sh $(or $(RATE),2000) $(or $(SECONDS),10)
+
+# Coverage-guided fuzzing: a short run of every target (CI), or the long one.
+fuzz-short: deps
+	scripts/fuzz.sh $(or $(FUZZ_SECONDS),10)
+
+fuzz-long: deps
+	RUNS=10000000 scripts/fuzz.sh
+
+# sipscope against sngrep, tshark and the bare libpcap loop on a large capture (docs/performance.md).
+bench: deps
+	scripts/bench.sh
+
+# Micro-benchmarks of the scanner, TCP reassembly and the engine.
+bench-pipeline: deps
+	cargo bench --bench pipeline
 
 # Frame render time of the dashboard on a 1,000,000-message model (docs/performance.md).
 bench-dashboard: deps

@@ -1,0 +1,22 @@
+//! Whole capture files through libpcap and the engine: whatever the file says, reading stops
+//! with an error or at the end, never a crash.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sipscope::capture::file::FileSource;
+use sipscope::engine::{Engine, EngineConfig};
+
+fuzz_target!(|data: &[u8]| {
+    let path = std::env::temp_dir().join(format!("sipscope-fuzz-{}.pcap", std::process::id()));
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let Ok(mut src) = FileSource::open(path.to_str().unwrap()) else { return };
+    let mut engine = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
+    while let Ok(Some(p)) = src.next_packet() {
+        engine.ingest(&p).for_each(drop);
+    }
+    engine.finish().for_each(drop);
+    engine.drain_finished_calls().for_each(drop);
+    engine.drain_findings().for_each(drop);
+});
