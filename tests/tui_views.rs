@@ -15,7 +15,11 @@ use sipscope::tui::views;
 
 /// Builds the dashboard model of a whole capture, synchronously, the way the engine thread does.
 fn model_of(file: &str) -> Model {
-    let mut src = FileSource::open(common::pcap(file).to_str().unwrap()).unwrap();
+    model_from(&common::pcap(file))
+}
+
+fn model_from(path: &std::path::Path) -> Model {
+    let mut src = FileSource::open(path.to_str().unwrap()).unwrap();
     let mut engine = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
     let mut batch = Batch::default();
     while let Ok(Some(p)) = src.next_packet() {
@@ -262,16 +266,7 @@ fn hostile_text_is_drawn_inert() {
     let hostile = b"INVITE sip:bob@x SIP/2.0\r\nFrom: \"\x1b]0;owned\x07\xe2\x80\xae\" <sip:a@x>;tag=1\r\nCall-ID: esc\r\nCSeq: 1 INVITE\r\nUser-Agent: \x1b[31mred\r\nContent-Length: 0\r\n\r\n".to_vec();
     let frame = common::ip_udp(common::addr("192.0.2.1:5060"), common::addr("192.0.2.2:5060"), &hostile);
     let path = common::temp_file("tui-escapes.pcap", &common::pcap_file(101, &[frame]));
-    let mut src = FileSource::open(path.to_str().unwrap()).unwrap();
-    let mut engine = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
-    let mut batch = Batch::default();
-    while let Ok(Some(p)) = src.next_packet() {
-        batch.messages.extend(engine.ingest_flagged(&p));
-    }
-    batch.messages.extend(engine.finish_flagged());
-    batch.calls.extend(engine.drain_finished_calls().map(|c| CallSummary::of(&c, true)));
-    let mut model = Model::new(1 << 20);
-    model.apply(batch);
+    let model = model_from(&path);
     let mut a = app(&model);
     let calls = screen(&mut a, &model, 160, 30);
     key(&mut a, &model, KeyCode::Enter);

@@ -305,28 +305,11 @@ impl Call {
             }
             return;
         }
-        let credentials = method != Method::Ack && h.credentials;
-        self.push_tx(Transaction {
-            method,
-            cseq: h.cseq,
-            branch,
-            src: msg.src,
-            dst: msg.dst,
-            in_dialog,
-            credentials,
-            provisional_before_final: false,
-            request_retransmissions: 0,
-            success_retransmissions: 0,
-            request_seen: true,
-            first_ts: msg.ts,
-            index,
-            provisional: None,
-            responded: false,
-            first_final: None,
-            first_success: None,
-            cancel_ts: None,
-            tags: Vec::new(),
-        });
+        let mut tx = Transaction::new(method, h.cseq, branch, (msg.src, msg.dst), msg.ts, index);
+        tx.in_dialog = in_dialog;
+        tx.credentials = method != Method::Ack && h.credentials;
+        tx.request_seen = true;
+        self.push_tx(tx);
     }
 
     fn add_response(&mut self, code: u16, index: u32, msg: &SipMessage) {
@@ -338,27 +321,7 @@ impl Call {
             if method == self.primary_method() && self.attempt_cseq.is_none_or(|c| h.cseq > c) {
                 self.attempt_cseq = Some(h.cseq);
             }
-            self.push_tx(Transaction {
-                method,
-                cseq: h.cseq,
-                branch,
-                src: msg.dst,
-                dst: msg.src,
-                in_dialog: false,
-                credentials: false,
-                provisional_before_final: false,
-                request_retransmissions: 0,
-                success_retransmissions: 0,
-                request_seen: false,
-                first_ts: msg.ts,
-                index,
-                provisional: None,
-                responded: false,
-                first_final: None,
-                first_success: None,
-                cancel_ts: None,
-                tags: Vec::new(),
-            });
+            self.push_tx(Transaction::new(method, h.cseq, branch, (msg.dst, msg.src), msg.ts, index));
         }
         if let Some(tx) = self.find_tx(branch, method, h.cseq) {
             tx.add_response(code, index, msg);

@@ -90,6 +90,39 @@ pub struct Transaction {
 }
 
 impl Transaction {
+    /// A transaction whose request went from `ends.0` to `ends.1`, first seen at `ts` as message
+    /// `index` of its call; nothing answered yet.
+    pub fn new(
+        method: Method,
+        cseq: u32,
+        branch: u64,
+        ends: (SocketAddr, SocketAddr),
+        ts: Timestamp,
+        index: u32,
+    ) -> Self {
+        Transaction {
+            method,
+            cseq,
+            branch,
+            src: ends.0,
+            dst: ends.1,
+            in_dialog: false,
+            request_seen: false,
+            credentials: false,
+            first_ts: ts,
+            index,
+            provisional: None,
+            responded: false,
+            provisional_before_final: false,
+            request_retransmissions: 0,
+            success_retransmissions: 0,
+            first_final: None,
+            first_success: None,
+            cancel_ts: None,
+            tags: Vec::new(),
+        }
+    }
+
     /// The outcome that decides this transaction: its first 2xx if any, else its first final.
     pub fn decisive(&self) -> Option<&Response> {
         self.first_success.as_deref().or(self.first_final.as_deref())

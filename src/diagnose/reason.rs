@@ -118,52 +118,37 @@ pub fn describe_warning(value: &[u8]) -> String {
 
 /// Splits `proto;a=b;text="x;y"` on semicolons outside quoted strings.
 fn split_params(v: &str) -> Vec<&str> {
+    split_outside_quotes(v, ';')
+}
+
+/// Splits a header value on commas outside quoted strings, dropping empty parts.
+fn split_top_level(v: &str) -> Vec<&str> {
+    split_outside_quotes(v, ',').into_iter().map(str::trim).filter(|p| !p.is_empty()).collect()
+}
+
+/// Splits `v` on `sep` where it is not inside a quoted string (backslash escapes honoured).
+fn split_outside_quotes(v: &str, sep: char) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut start = 0;
     let mut quoted = false;
     let mut escaped = false;
     for (i, ch) in v.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
         match ch {
-            '\\' if quoted && !escaped => {
-                escaped = true;
-                continue;
-            }
-            '"' if !escaped => quoted = !quoted,
-            ';' if !quoted => {
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            c if c == sep && !quoted => {
                 parts.push(&v[start..i]);
-                start = i + 1;
+                start = i + c.len_utf8();
             }
             _ => {}
         }
-        escaped = false;
     }
     parts.push(&v[start..]);
     parts
-}
-
-/// Splits a header value on commas outside quoted strings.
-fn split_top_level(v: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut quoted = false;
-    let mut escaped = false;
-    for (i, ch) in v.char_indices() {
-        match ch {
-            '\\' if quoted && !escaped => {
-                escaped = true;
-                continue;
-            }
-            '"' if !escaped => quoted = !quoted,
-            ',' if !quoted => {
-                parts.push(v[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-        escaped = false;
-    }
-    parts.push(v[start..].trim());
-    parts.into_iter().filter(|p| !p.is_empty()).collect()
 }
 
 #[cfg(test)]
