@@ -221,7 +221,7 @@ impl Engine {
     fn step(&mut self, pkt: &RawPacket<'_>) {
         self.out.clear();
         self.flags.clear();
-        let fragments_before = self.decoder.stats().defrag.fragments;
+        let fragments_before = self.decoder.fragments_seen();
         let mut sip_stream = false;
         let Engine { config, decoder, tcp, stream_stats, counters, out, .. } = self;
         decoder.decode(pkt, &mut |d: Decoded<'_>| {
@@ -249,8 +249,7 @@ impl Engine {
                 }
             }
         });
-        self.carried =
-            !self.out.is_empty() || sip_stream || self.decoder.stats().defrag.fragments > fragments_before;
+        self.carried = !self.out.is_empty() || sip_stream || self.decoder.fragments_seen() > fragments_before;
         self.last_ts = self.last_ts.max(pkt.ts);
         self.correlate();
         self.housekeeping(pkt.ts);

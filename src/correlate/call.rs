@@ -27,17 +27,6 @@ pub struct Added {
     pub duplicate: bool,
 }
 
-/// A message kept in a call for views (only when the correlator is asked to keep them).
-#[derive(Debug, Clone)]
-pub struct CallMessage {
-    /// The message.
-    pub msg: SipMessage,
-    /// It repeats an earlier message of the same transaction.
-    pub retransmission: bool,
-    /// It is the same packet captured twice.
-    pub duplicate: bool,
-}
-
 /// A branch of a call as reported: one downstream leg of a forking proxy, or one early dialog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BranchSummary {
@@ -70,10 +59,6 @@ pub struct Call {
     pub retransmissions: u32,
     /// Messages that were the same packet captured twice.
     pub duplicates: u32,
-    /// Messages kept for views (bounded by the correlator's setting).
-    pub stored: Vec<CallMessage>,
-    /// Messages not kept because of that bound.
-    pub stored_dropped: u32,
     /// Transactions in order of appearance (bounded).
     pub transactions: Vec<Transaction>,
     /// Transactions not kept because of the bound.
@@ -149,8 +134,6 @@ impl Call {
             messages: 0,
             retransmissions: 0,
             duplicates: 0,
-            stored: Vec::new(),
-            stored_dropped: 0,
             transactions: Vec::new(),
             transactions_dropped: 0,
             attempt_cseq: None,
@@ -171,8 +154,8 @@ impl Call {
         self.first.method()
     }
 
-    /// Adds a message of this Call-ID; `keep` is how many messages to keep for views.
-    pub fn add(&mut self, msg: &SipMessage, keep: usize) -> Added {
+    /// Adds a message of this Call-ID.
+    pub fn add(&mut self, msg: &SipMessage) -> Added {
         let index = self.messages;
         self.messages = self.messages.saturating_add(1);
         self.last_ts = self.last_ts.max(msg.ts);
@@ -203,17 +186,6 @@ impl Call {
             self.fingerprints.remove(0);
         }
         self.fingerprints.push((transaction_key, content, msg.ts));
-        if keep > 0 {
-            if self.stored.len() < keep {
-                self.stored.push(CallMessage {
-                    msg: msg.clone(),
-                    retransmission: added.retransmission,
-                    duplicate: added.duplicate,
-                });
-            } else {
-                self.stored_dropped += 1;
-            }
-        }
         if added.duplicate {
             self.duplicates += 1;
             return added;

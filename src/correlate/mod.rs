@@ -2,7 +2,7 @@
 //! forked branches, retransmissions, states, timings and capture-wide metrics.
 //!
 //! Memory is bounded: a cap on live calls (finished ones leave first, the evictions counted), a
-//! cap on transactions and kept messages per call. A call that has reached its outcome lingers
+//! cap on transactions per call. A call that has reached its outcome lingers
 //! [`CorrelatorConfig::linger_ms`] of capture time for late retransmissions, then is handed out
 //! through [`Correlator::drain_finished`] and dropped; the metrics keep counting.
 
@@ -13,7 +13,7 @@ pub mod transaction;
 
 use std::collections::HashMap;
 
-pub use call::{Added, BranchSummary, Call, CallMessage};
+pub use call::{Added, BranchSummary, Call};
 pub use kind::{CallKind, CallState};
 pub use metrics::{Metrics, Rfc6076};
 
@@ -25,8 +25,6 @@ use crate::time::Timestamp;
 pub struct CorrelatorConfig {
     /// Most calls held at once.
     pub max_calls: usize,
-    /// Messages kept per call for views (0: none, as for reports).
-    pub keep_messages: usize,
     /// Headers naming a linked call's Call-ID (B2BUA legs), matched case-insensitively.
     pub link_headers: Vec<String>,
     /// How long a call that reached its outcome stays for late messages.
@@ -43,7 +41,6 @@ impl Default for CorrelatorConfig {
     fn default() -> Self {
         CorrelatorConfig {
             max_calls: 200_000,
-            keep_messages: 0,
             link_headers: vec!["X-Call-ID".into(), "X-CID".into()],
             linger_ms: 32_000,
             idle_ms: 3_600_000,
@@ -139,9 +136,8 @@ impl Correlator {
                 self.link(id, &other);
             }
         }
-        let keep = self.config.keep_messages;
         let call = self.calls.get_mut(id)?;
-        let added = call.add(msg, keep);
+        let added = call.add(msg);
         let (stats, metrics) = (&mut self.stats, &mut self.metrics);
         if added.retransmission {
             stats.retransmissions += 1;

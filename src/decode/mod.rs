@@ -103,6 +103,11 @@ impl Decoder {
         s
     }
 
+    /// IP fragments seen so far.
+    pub fn fragments_seen(&self) -> u64 {
+        self.defrag.stats.fragments
+    }
+
     /// Bytes held in incomplete IP datagrams.
     pub fn bytes_held(&self) -> usize {
         self.defrag.bytes_held()

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 
 use super::keys::{action_for, Action};
 use super::model::{Counters, Model, Row};
-use crate::correlate::{CallKind, CallState};
+use crate::correlate::CallKind;
 
 /// The views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -465,11 +465,6 @@ impl App {
         self.view = View::Call;
         self.message = 0;
     }
-}
-
-/// Whether a state is a failure worth highlighting (used by the calls view).
-pub fn is_rejection(s: CallState) -> bool {
-    s.is_failure()
 }
 
 /// ASCII case-insensitive substring search, without allocating.
