@@ -7,6 +7,7 @@
 #
 #   scripts/fuzz.sh            # short run, as in CI
 #   RUNS=10000000 scripts/fuzz.sh   # the long run: 10 million executions per target
+#   TARGETS=pcap_file RUNS=10000000 scripts/fuzz.sh   # one target only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-20}
@@ -59,10 +60,13 @@ for p in sorted(glob.glob("pcaps/*.pcap")):
 print(f"seed corpora ready ({n} SIP payloads)")
 PY
 fail=0
-for t in scan tcp_stream decode pcap_file; do
+for t in ${TARGETS:-scan tcp_stream decode pcap_file}; do
   if [ -n "${RUNS:-}" ]; then limit="-runs=$RUNS"; else limit="-max_total_time=$SECONDS_PER"; fi
+  # Whole files are capped at 16 KiB: the record framing is what this target adds, and
+  # shorter files keep it at ~11,000 executions/s instead of ~3,300.
+  if [ "$t" = pcap_file ]; then max_len=16384; else max_len=70000; fi
   log=$(mktemp)
-  if cargo fuzz run "$t" -s none -O "fuzz/corpus/$t" -- $limit -print_final_stats=1 -max_len=70000 > "$log" 2>&1; then
+  if cargo fuzz run "$t" -s none -O "fuzz/corpus/$t" -- $limit -print_final_stats=1 -max_len=$max_len > "$log" 2>&1; then
     status=ok
   else
     status=CRASH; fail=1

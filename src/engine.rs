@@ -314,9 +314,7 @@ impl Engine {
             self.tcp.sweep(now);
             if let Some(c) = self.correlator.as_mut() {
                 c.tick(now);
-                for call in c.live_mut() {
-                    self.diagnoser.on_tick(call, now);
-                }
+                self.diagnoser.on_tick(c.live_mut(), now);
                 self.diagnoser.sweep(now);
             }
             self.settle_finished();

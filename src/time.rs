@@ -41,30 +41,39 @@ impl Timestamp {
 /// Display adapter that writes a [`Timestamp`] as RFC 3339 with microseconds, allocation-free.
 pub struct Rfc3339(Timestamp);
 
-impl fmt::Display for Rfc3339 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Rfc3339 {
+    /// The 27 bytes of the rendering. Nanoseconds in an `i64` span the years 1677 to 2262, so
+    /// the year always has four digits.
+    pub fn to_bytes(&self) -> [u8; 27] {
         let secs = self.0.secs();
-        let days = secs.div_euclid(86_400);
-        let sod = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-            y,
-            m,
-            d,
-            sod / 3600,
-            (sod / 60) % 60,
-            sod % 60,
-            self.0.subsec_nanos() / 1000
-        )
+        let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+        let sod = secs.rem_euclid(86_400) as u32;
+        let mut out = *b"0000-00-00T00:00:00.000000Z";
+        let mut put = |at: usize, width: usize, mut v: u32| {
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, y.clamp(0, 9999) as u32);
+        put(5, 2, m);
+        put(8, 2, d);
+        put(11, 2, sod / 3600);
+        put(14, 2, (sod / 60) % 60);
+        put(17, 2, sod % 60);
+        put(20, 6, self.0.subsec_nanos() / 1000);
+        out
     }
 }
 
-/// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day).
-///
-/// Works in 400-year eras of 146,097 days, counting years from March so that the leap day is
-/// the last day of the counted year.
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bytes = self.to_bytes();
+        // Digits and separators only.
+        f.write_str(std::str::from_utf8(&bytes).map_err(|_| fmt::Error)?)
+    }
+}
+
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468; // days from 0000-03-01
     let era = z.div_euclid(146_097);
@@ -94,6 +103,25 @@ mod tests {
         // before the epoch
         let t = Timestamp::from_parts(-1, 500_000_000);
         assert_eq!(t.rfc3339().to_string(), "1969-12-31T23:59:59.500000Z");
+    }
+
+    #[test]
+    fn renders_like_the_formatter_across_the_whole_range() {
+        let slow = |t: Timestamp| {
+            let (secs, sod) = (t.secs(), t.secs().rem_euclid(86_400));
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let us = t.subsec_nanos() / 1000;
+            format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{us:06}Z", sod / 3600, (sod / 60) % 60, sod % 60)
+        };
+        let mut t = i64::MIN;
+        loop {
+            assert_eq!(Timestamp(t).rfc3339().to_string(), slow(Timestamp(t)));
+            match t.checked_add(7_777_777_777_777_777) {
+                Some(next) => t = next,
+                None => break,
+            }
+        }
+        assert_eq!(Timestamp(i64::MAX).rfc3339().to_string(), slow(Timestamp(i64::MAX)));
     }
 
     #[test]

@@ -193,3 +193,22 @@ fn truncated_pcapng_reports_the_block_offset() {
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     assert!(stderr(&o).contains(&format!("record 10 (byte offset {tenth})")), "{}", stderr(&o));
 }
+
+/// The report is the same bytes on every run: calls that end on the same tick of capture time
+/// come out in one order, whatever order the correlator's hash map holds them in (its keys are
+/// random per process, so this test failed before the order was fixed).
+#[test]
+fn report_is_identical_from_run_to_run_and_matches_the_golden_output() {
+    let demo = pcap("demo.pcap");
+    for format in ["json", "text"] {
+        let runs: Vec<String> = (0..3)
+            .map(|_| {
+                let o = sipscope(&["report", "--format", format, "-r", demo.to_str().unwrap()]);
+                assert!(o.status.success(), "{}", stderr(&o));
+                stdout(&o)
+            })
+            .collect();
+        assert!(runs.windows(2).all(|w| w[0] == w[1]), "{format} report differs between runs");
+        golden(&format!("report-demo.{format}"), &runs[0]);
+    }
+}

@@ -48,7 +48,7 @@ fn scanner_agrees_with_rsip_wherever_rsip_accepts_the_message() {
                 }
             }
             if let Ok(Ok(Some(tag))) = theirs.from_header().map(|f| f.tag()) {
-                assert_eq!(tag.to_string().as_bytes(), m.slice(m.headers.from.tag), "{file}: From tag");
+                assert_eq!(tag.to_string().as_bytes(), m.slice(m.from_addr().tag), "{file}: From tag");
                 fields += 1;
             }
             if let Ok(Ok(Some(tag))) = theirs.to_header().map(|t| t.tag()) {

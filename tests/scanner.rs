@@ -49,15 +49,15 @@ fn indexes_every_field_of_a_full_request() {
     assert_eq!(s(FULL, h.via.branch), "z9hG4bK-top");
     assert_eq!(h.via_count, 3);
     assert_eq!(h.max_forwards, Some(69));
-    assert_eq!(s(FULL, h.from.display), "Alice \\\"A\\\" Smith");
-    assert_eq!(s(FULL, h.from.uri), "sip:alice@example.com");
-    assert_eq!(s(FULL, h.from.tag), "1928301774");
+    assert_eq!(s(FULL, h.from_addr(FULL).display), "Alice \\\"A\\\" Smith");
+    assert_eq!(s(FULL, h.from_addr(FULL).uri), "sip:alice@example.com");
+    assert_eq!(s(FULL, h.from_addr(FULL).tag), "1928301774");
     assert_eq!(s(FULL, h.to.display), "Bob");
     assert_eq!(s(FULL, h.to.uri), "tel:+15551234567;phone-context=example.com");
     assert!(h.to.tag.is_empty());
     assert_eq!(s(FULL, h.call_id), "a84b4c76e66710@pc33.example.com");
     assert_eq!((h.cseq, h.cseq_method), (314159, Method::Invite));
-    assert_eq!(s(FULL, h.contact.uri), "sip:alice@[2001:db8::1]:5060");
+    assert_eq!(s(FULL, h.contact_addr(FULL).uri), "sip:alice@[2001:db8::1]:5060");
     assert!(h.record_route);
     assert_eq!(s(FULL, h.user_agent), "Phone 1.0");
     assert_eq!(s(FULL, h.reason), "Q.850;cause=21;text=\"Call rejected\"");
@@ -91,12 +91,12 @@ hi";
         _ => panic!(),
     }
     assert_eq!(s(msg, h.via.branch), "z9hG4bKfold");
-    assert_eq!(s(msg, h.from.uri), "sip:alice@example.com");
-    assert_eq!(s(msg, h.from.tag), "abc");
+    assert_eq!(s(msg, h.from_addr(msg).uri), "sip:alice@example.com");
+    assert_eq!(s(msg, h.from_addr(msg).tag), "abc");
     assert_eq!(s(msg, h.to.tag), "xyz");
     assert_eq!(s(msg, h.call_id), "call-42");
     assert_eq!((h.cseq, h.cseq_method), (7, Method::Bye));
-    assert_eq!(s(msg, h.contact.uri), "sip:bob@192.0.2.2");
+    assert_eq!(s(msg, h.contact_addr(msg).uri), "sip:bob@192.0.2.2");
     assert_eq!(s(msg, h.content_type), "text/plain");
     assert_eq!(s(msg, h.server), "pbx");
     assert_eq!(s(msg, h.body), "hi");
@@ -156,7 +156,7 @@ fn non_utf8_and_nul_bytes_do_not_stop_indexing() {
     let msg = b"NOTIFY sip:x SIP/2.0\r\nFrom: \"\xff\xfe\x00bad\" <sip:a@b>;tag=t1\r\nCall-ID: \xc3\x28id\r\nContent-Length: 2\r\n\r\n\x00\x01";
     let (len, h) = complete(msg, Framing::Stream);
     assert_eq!(len, msg.len());
-    assert_eq!(h.from.tag.get(msg), b"t1");
+    assert_eq!(h.from_addr(msg).tag.get(msg), b"t1");
     assert_eq!(h.call_id.get(msg), b"\xc3\x28id");
     assert!(matches!(h.start, StartLine::Request { method: Method::Notify, .. }));
 }

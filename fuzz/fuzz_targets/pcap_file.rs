@@ -7,7 +7,12 @@ use sipscope::capture::file::FileSource;
 use sipscope::engine::{Engine, EngineConfig};
 
 fuzz_target!(|data: &[u8]| {
-    let path = std::env::temp_dir().join(format!("sipscope-fuzz-{}.pcap", std::process::id()));
+    let dir = if std::path::Path::new("/dev/shm").is_dir() {
+        std::path::PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
+    let path = dir.join(format!("sipscope-fuzz-{}.pcap", std::process::id()));
     if std::fs::write(&path, data).is_err() {
         return;
     }

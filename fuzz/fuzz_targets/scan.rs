@@ -10,10 +10,13 @@ fuzz_target!(|data: &[u8]| {
         if let Scan::Complete { len, headers } = scan(data, framing) {
             assert!(len <= data.len());
             assert!(headers.body.end as usize <= len);
+            let (from, contact) = (headers.from_addr(&data[..len]), headers.contact_addr(&data[..len]));
             for span in [
                 headers.call_id,
-                headers.from.uri,
-                headers.from.tag,
+                from.uri,
+                from.tag,
+                from.display,
+                contact.uri,
                 headers.to.tag,
                 headers.via.branch,
                 headers.reason,

@@ -5,7 +5,7 @@ use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 
 use super::kind::{CallKind, CallState};
-use super::transaction::{Response, TagBranch, Transaction};
+use super::transaction::{Response, Transaction};
 use crate::sip::{Method, SipMessage, StartLine};
 use crate::time::Timestamp;
 
@@ -34,6 +34,26 @@ pub struct BranchSummary {
     pub peer: String,
     /// To-tag of the branch's (final) response, empty if none came.
     pub to_tag: String,
+    /// Its final status code, if it got one.
+    pub final_code: Option<u16>,
+}
+
+/// Where a branch leads: the leg's destination address, or the answering device as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peer<'a> {
+    /// The address a downstream leg was sent to.
+    Addr(SocketAddr),
+    /// The Contact host:port (or source address) of the answering device.
+    Text(&'a str),
+}
+
+/// A branch borrowed from its call (see [`Call::visit_branches`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BranchRef<'a> {
+    /// The far end.
+    pub peer: Peer<'a>,
+    /// To-tag of the branch's (final) response, empty if none came.
+    pub to_tag: &'a [u8],
     /// Its final status code, if it got one.
     pub final_code: Option<u16>,
 }
@@ -381,35 +401,39 @@ impl Call {
     /// The branches of the call: the downstream legs of a forking proxy when the capture sees
     /// them, else the early dialogs (To-tags) of the responses on the caller's hop.
     pub fn branches(&self) -> Vec<BranchSummary> {
-        let mut attempt = self.attempt();
-        let Some(caller) = attempt.next() else { return Vec::new() };
-        let legs: Vec<&Transaction> = attempt.collect();
-        if !legs.is_empty() {
-            return legs
-                .iter()
-                .map(|t| {
-                    let decisive = t.decisive();
-                    let tag = decisive
-                        .map(|r| String::from_utf8_lossy(r.msg.slice(r.msg.headers.to.tag)).into_owned())
-                        .or_else(|| t.tags.last().map(|b| b.tag.clone()))
-                        .unwrap_or_default();
-                    BranchSummary {
-                        peer: t.dst.to_string(),
-                        to_tag: tag,
-                        final_code: decisive.map(|r| r.code),
-                    }
-                })
-                .collect();
-        }
-        caller
-            .tags
-            .iter()
-            .map(|b: &TagBranch| BranchSummary {
-                peer: b.peer.clone(),
-                to_tag: b.tag.clone(),
+        let mut out = Vec::new();
+        self.visit_branches(|b| {
+            out.push(BranchSummary {
+                peer: match b.peer {
+                    Peer::Addr(a) => a.to_string(),
+                    Peer::Text(t) => t.to_string(),
+                },
+                to_tag: String::from_utf8_lossy(b.to_tag).into_owned(),
                 final_code: b.final_code,
             })
-            .collect()
+        });
+        out
+    }
+
+    /// Calls `f` with each branch of [`Call::branches`], borrowed from the call (no allocation).
+    pub fn visit_branches(&self, mut f: impl FnMut(BranchRef<'_>)) {
+        let mut attempt = self.attempt();
+        let Some(caller) = attempt.next() else { return };
+        let mut legs = attempt.peekable();
+        if legs.peek().is_some() {
+            for t in legs {
+                let decisive = t.decisive();
+                let to_tag = decisive
+                    .map(|r| r.msg.slice(r.msg.headers.to.tag))
+                    .or_else(|| t.tags.last().map(|b| b.tag.as_bytes()))
+                    .unwrap_or_default();
+                f(BranchRef { peer: Peer::Addr(t.dst), to_tag, final_code: decisive.map(|r| r.code) });
+            }
+            return;
+        }
+        for b in &caller.tags {
+            f(BranchRef { peer: Peer::Text(&b.peer), to_tag: b.tag.as_bytes(), final_code: b.final_code });
+        }
     }
 
     /// Address that sent the first request.

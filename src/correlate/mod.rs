@@ -13,7 +13,7 @@ pub mod transaction;
 
 use std::collections::HashMap;
 
-pub use call::{Added, BranchSummary, Call};
+pub use call::{Added, BranchRef, BranchSummary, Call, Peer};
 pub use kind::{CallKind, CallState};
 pub use metrics::{Metrics, Rfc6076};
 
@@ -174,16 +174,18 @@ impl Correlator {
         }
         self.last_sweep = now;
         let cfg = &self.config;
-        let mut done: Vec<Box<[u8]>> = Vec::new();
+        let mut done: Vec<(Timestamp, Box<[u8]>)> = Vec::new();
         for (id, call) in self.calls.iter_mut() {
             fire_timers(call, now, cfg);
             let idle = now.millis_since(call.last_ts);
             let over = if call.state.is_final() { idle >= cfg.linger_ms } else { idle >= cfg.idle_ms };
             if over {
-                done.push(id.clone());
+                done.push((call.first_ts, id.clone()));
             }
         }
-        for id in done {
+        // Hand out in a deterministic order (the map's order changes from run to run).
+        done.sort_unstable();
+        for (_, id) in done {
             if let Some(call) = self.calls.remove(&id) {
                 self.hand_out(call);
             }
@@ -193,7 +195,7 @@ impl Correlator {
     /// End of input: hands out every call still held.
     pub fn finish(&mut self) {
         let mut all: Vec<Call> = self.calls.drain().map(|(_, c)| c).collect();
-        all.sort_by_key(|c| c.first_ts);
+        all.sort_unstable_by(|a, b| (a.first_ts, &a.call_id).cmp(&(b.first_ts, &b.call_id)));
         for call in all {
             self.hand_out(call);
         }

@@ -156,7 +156,7 @@ impl Transaction {
                 b.final_code = Some(code);
             }
         } else if self.tags.len() < MAX_TAGS {
-            let contact = msg.slice(msg.headers.contact.uri);
+            let contact = msg.slice(msg.contact_addr().uri);
             let peer = match uri_hostport(contact) {
                 Some(hp) => String::from_utf8_lossy(hp).into_owned(),
                 None => msg.src.to_string(),

@@ -42,7 +42,7 @@ impl Severity {
 }
 
 /// What a finding is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Subject {
     /// One call (by Call-ID).
     Call(String),
@@ -163,15 +163,20 @@ impl Diagnoser {
         self.check(call, Moment { now: msg.ts, ended: false });
     }
 
-    /// On a tick of capture time, for a live call. Only the rules whose evidence can complete
-    /// with time alone matter here (grace periods after a 6xx, a CANCEL or a 487; timers), so
-    /// calls quiet for longer than those periods, and not newly timed out, are skipped.
-    pub fn on_tick(&mut self, call: &mut Call, now: Timestamp) {
-        let recent = now.millis_since(call.last_ts) <= 2 * rules::GRACE_MS + 1_000;
-        let newly_timed_out = call.timed_out && !call.findings.contains(&"no-final-response");
-        if recent || newly_timed_out {
-            self.check(call, Moment { now, ended: false });
+    /// On a tick of capture time, for the live calls. Only the rules whose evidence can
+    /// complete with time alone matter here (grace periods after a 6xx, a CANCEL or a 487;
+    /// timers), so calls quiet for longer than those periods, and not newly timed out, are
+    /// skipped. The findings raised come out ordered by call, whatever order the calls come in.
+    pub fn on_tick<'a>(&mut self, calls: impl Iterator<Item = &'a mut Call>, now: Timestamp) {
+        let start = self.pending.len();
+        for call in calls {
+            let recent = now.millis_since(call.last_ts) <= 2 * rules::GRACE_MS + 1_000;
+            let newly_timed_out = call.timed_out && !call.findings.contains(&"no-final-response");
+            if recent || newly_timed_out {
+                self.check(call, Moment { now, ended: false });
+            }
         }
+        self.pending[start..].sort_by(|a, b| (a.ts, &a.subject, a.rule).cmp(&(b.ts, &b.subject, b.rule)));
     }
 
     /// When a call leaves memory.

@@ -1,11 +1,22 @@
-//! Minimal allocation-free JSON writing for hot paths (NDJSON streams).
+//! Minimal allocation-free JSON writing for hot paths (NDJSON streams, report calls).
 
+use std::fmt::Display;
 use std::io::{self, Write};
+
+/// True for bytes that go into a JSON string as they are and are inert in a terminal.
+fn is_plain(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'
+}
 
 /// Writes `bytes` as a JSON string literal. Invalid UTF-8 becomes U+FFFD; control characters
 /// (C0 and C1), bidirectional overrides, quotes and backslashes are escaped, so the output is
 /// always valid JSON and terminal-inert.
 pub fn write_str(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
+    if bytes.iter().all(|&b| is_plain(b)) {
+        w.write_all(b"\"")?;
+        w.write_all(bytes)?;
+        return w.write_all(b"\"");
+    }
     w.write_all(b"\"")?;
     for chunk in bytes.utf8_chunks() {
         let s = chunk.valid();
@@ -35,19 +46,179 @@ pub fn write_str(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
     w.write_all(b"\"")
 }
 
+/// Appends the decimal digits of `n`.
+pub fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends a signed decimal number.
+pub fn push_i64(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    push_u64(out, n.unsigned_abs());
+}
+
+/// Builds one JSON object in a byte buffer, member by member, without intermediate strings.
+/// Members appear in the order they are added; `None` values are written as `null`.
+pub struct Object<'a> {
+    out: &'a mut Vec<u8>,
+    empty: bool,
+}
+
+impl<'a> Object<'a> {
+    /// Opens an object at the end of `out`.
+    pub fn begin(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Object { out, empty: true }
+    }
+
+    /// Writes the member name and colon; the caller writes the value into the returned buffer.
+    pub fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        self.out
+    }
+
+    /// A string member from raw (possibly invalid UTF-8) bytes.
+    pub fn str(&mut self, key: &str, value: &[u8]) -> &mut Self {
+        let out = self.key(key);
+        let _ = write_str(out, value);
+        self
+    }
+
+    /// A string member, or `null`.
+    pub fn opt_str(&mut self, key: &str, value: Option<&[u8]>) -> &mut Self {
+        match value {
+            Some(v) => self.str(key, v),
+            None => self.null(key),
+        }
+    }
+
+    /// A string member holding what `value` displays (addresses, times), escaped if need be.
+    pub fn display(&mut self, key: &str, value: impl Display) -> &mut Self {
+        let out = self.key(key);
+        out.push(b'"');
+        let start = out.len();
+        let _ = write!(out, "{value}");
+        if !out[start..].iter().all(|&b| is_plain(b)) {
+            let text = out.split_off(start);
+            out.pop();
+            let _ = write_str(out, &text);
+        } else {
+            out.push(b'"');
+        }
+        self
+    }
+
+    /// A capture time member (RFC 3339, UTC, microseconds).
+    pub fn time(&mut self, key: &str, ts: crate::time::Timestamp) -> &mut Self {
+        let out = self.key(key);
+        out.push(b'"');
+        out.extend_from_slice(&ts.rfc3339().to_bytes());
+        out.push(b'"');
+        self
+    }
+
+    /// An address member (`ip:port`, IPv6 in brackets).
+    pub fn addr(&mut self, key: &str, addr: std::net::SocketAddr) -> &mut Self {
+        match addr {
+            std::net::SocketAddr::V4(a) => {
+                let out = self.key(key);
+                out.push(b'"');
+                for (i, octet) in a.ip().octets().into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(b'.');
+                    }
+                    push_u64(out, octet.into());
+                }
+                out.push(b':');
+                push_u64(out, a.port().into());
+                out.push(b'"');
+                self
+            }
+            std::net::SocketAddr::V6(_) => self.display(key, addr),
+        }
+    }
+
+    /// An unsigned number member.
+    pub fn uint(&mut self, key: &str, value: u64) -> &mut Self {
+        let out = self.key(key);
+        push_u64(out, value);
+        self
+    }
+
+    /// A signed number member, or `null`.
+    pub fn opt_int(&mut self, key: &str, value: Option<i64>) -> &mut Self {
+        match value {
+            Some(v) => {
+                let out = self.key(key);
+                push_i64(out, v);
+                self
+            }
+            None => self.null(key),
+        }
+    }
+
+    /// A boolean member.
+    pub fn bool(&mut self, key: &str, value: bool) -> &mut Self {
+        let out = self.key(key);
+        out.extend_from_slice(if value { b"true" } else { b"false" });
+        self
+    }
+
+    /// A `null` member.
+    pub fn null(&mut self, key: &str) -> &mut Self {
+        self.key(key).extend_from_slice(b"null");
+        self
+    }
+
+    /// Closes the object.
+    pub fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
 /// Wraps a writer of JSON text and replaces every character a terminal would act on (C1
 /// controls, bidirectional overrides, line separators) by its `\uXXXX` escape. Such characters
 /// can only occur inside JSON strings, where the escape means the same, so the JSON stays valid
-/// and equal; serde_json escapes C0 controls itself.
+/// and equal; serde_json escapes C0 controls itself. ASCII passes through without copying.
 pub struct InertJson<W: Write> {
     inner: W,
-    pending: Vec<u8>,
+    /// The first bytes of a character split across two writes.
+    pending: [u8; 4],
+    pending_len: usize,
+}
+
+/// Length of the UTF-8 sequence a lead byte announces (1 for anything that is not a lead).
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
 }
 
 impl<W: Write> InertJson<W> {
     /// Wraps `inner`.
     pub fn new(inner: W) -> Self {
-        InertJson { inner, pending: Vec::with_capacity(4) }
+        InertJson { inner, pending: [0; 4], pending_len: 0 }
     }
 
     /// The wrapped writer (pending bytes are flushed first).
@@ -57,45 +228,57 @@ impl<W: Write> InertJson<W> {
     }
 
     fn flush_pending(&mut self) -> io::Result<()> {
-        if !self.pending.is_empty() {
-            let p = std::mem::take(&mut self.pending);
-            self.inner.write_all(&p)?;
+        let n = std::mem::take(&mut self.pending_len);
+        self.inner.write_all(&self.pending[..n])
+    }
+
+    /// Writes one whole character (or an invalid sequence), escaped if a terminal would act on it.
+    fn write_char(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let ch = std::str::from_utf8(bytes).ok().and_then(|s| s.chars().next());
+        match ch.filter(|c| crate::sanitize::is_unsafe_char(*c)) {
+            Some(c) => write!(self.inner, "\\u{:04x}", c as u32),
+            None => self.inner.write_all(bytes),
         }
-        Ok(())
     }
 }
 
 impl<W: Write> Write for InertJson<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut data = std::mem::take(&mut self.pending);
-        data.extend_from_slice(buf);
+        let mut data = buf;
+        if self.pending_len > 0 {
+            // Complete the character the previous write ended in.
+            let want = utf8_len(self.pending[0]);
+            let take = (want - self.pending_len).min(data.len());
+            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&data[..take]);
+            self.pending_len += take;
+            data = &data[take..];
+            if self.pending_len < want {
+                return Ok(buf.len());
+            }
+            let (bytes, n) = (self.pending, std::mem::take(&mut self.pending_len));
+            self.write_char(&bytes[..n])?;
+        }
         let mut start = 0;
         let mut i = 0;
         while i < data.len() {
-            let b = data[i];
-            if b < 0x80 {
+            if data[i] < 0x80 {
                 i += 1;
                 continue;
             }
-            let len = match b {
-                0xc0..=0xdf => 2,
-                0xe0..=0xef => 3,
-                0xf0..=0xf7 => 4,
-                _ => 1,
-            };
+            let len = utf8_len(data[i]);
             if i + len > data.len() {
-                break; // a character split across writes: keep it for the next call
-            }
-            let ch = std::str::from_utf8(&data[i..i + len]).ok().and_then(|s| s.chars().next());
-            if let Some(c) = ch.filter(|c| crate::sanitize::is_unsafe_char(*c)) {
+                // A character split across writes: keep its start for the next call.
                 self.inner.write_all(&data[start..i])?;
-                write!(self.inner, "\\u{:04x}", c as u32)?;
-                start = i + len;
+                self.pending[..data.len() - i].copy_from_slice(&data[i..]);
+                self.pending_len = data.len() - i;
+                return Ok(buf.len());
             }
+            self.inner.write_all(&data[start..i])?;
+            self.write_char(&data[i..i + len])?;
             i += len;
+            start = i;
         }
-        self.inner.write_all(&data[start..i])?;
-        self.pending.extend_from_slice(&data[i..]);
+        self.inner.write_all(&data[start..])?;
         Ok(buf.len())
     }
 

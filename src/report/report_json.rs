@@ -6,125 +6,90 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::correlate::{Call, Metrics};
+use super::json::{write_str, Object};
+use crate::correlate::{Call, Metrics, Peer};
 use crate::diagnose::reason::{describe_reason, describe_warning};
 use crate::diagnose::{Finding, Subject};
 use crate::engine::EngineStats;
+use crate::sip::{SipMessage, Span, StartLine};
 
-/// One branch of a call.
-#[derive(Serialize)]
-pub struct BranchJson {
-    /// Far end (leg destination or answering Contact).
-    pub peer: String,
-    /// To-tag.
-    pub to_tag: String,
-    /// Final status code.
-    pub final_code: Option<u16>,
-}
-
-/// One call in the report.
-#[derive(Serialize)]
-pub struct CallJson {
-    /// Call-ID.
-    pub call_id: String,
-    /// call, registration, options, subscription, message, other.
-    pub kind: &'static str,
-    /// State name.
-    pub state: &'static str,
-    /// Final code that decided the call on the caller's hop.
-    pub final_code: Option<u16>,
-    /// Its reason phrase.
-    pub final_reason: Option<String>,
-    /// From URI of the first request.
-    pub from: String,
-    /// To URI of the first request.
-    pub to: String,
-    /// Caller address.
-    pub src: String,
-    /// First hop address.
-    pub dst: String,
-    /// Transport of the first request.
-    pub transport: &'static str,
-    /// Capture time of the first message (RFC 3339).
-    pub start: String,
-    /// Capture time of the last message (RFC 3339).
-    pub end: String,
-    /// All SIP messages of the Call-ID.
-    pub messages: u32,
-    /// Protocol retransmissions among them.
-    pub retransmissions: u32,
-    /// Packets captured twice among them.
-    pub duplicates: u32,
-    /// Branches.
-    pub branches: Vec<BranchJson>,
-    /// Post-dial delay.
-    pub pdd_ms: Option<i64>,
-    /// Setup time.
-    pub setup_ms: Option<i64>,
-    /// Ring time.
-    pub ring_ms: Option<i64>,
-    /// Talk time.
-    pub duration_ms: Option<i64>,
-    /// Linked calls.
-    pub linked_calls: Vec<String>,
-    /// Rule ids of findings.
-    pub findings: Vec<&'static str>,
-    /// Forced out of memory before it ended.
-    pub evicted: bool,
-    /// The Reason header of the deciding response, described (Q.850 cause names included).
-    pub reason_header: Option<String>,
-    /// Its Warning header, described.
-    pub warning: Option<String>,
-}
-
-fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-impl CallJson {
-    /// The report's view of a call.
-    pub fn from_call(c: &Call) -> CallJson {
-        let first = &c.first;
-        let decisive = c.decisive();
-        CallJson {
-            call_id: lossy(&c.call_id),
-            kind: c.kind.as_str(),
-            state: c.state.as_str(),
-            final_code: decisive.map(|r| r.code),
-            final_reason: decisive.map(|r| match r.msg.headers.start {
-                crate::sip::StartLine::Response { reason, .. } => lossy(r.msg.slice(reason)),
-                _ => String::new(),
-            }),
-            from: lossy(first.slice(first.headers.from.uri)),
-            to: lossy(first.slice(first.headers.to.uri)),
-            src: c.src().to_string(),
-            dst: c.dst().to_string(),
-            transport: first.transport.as_str(),
-            start: c.first_ts.rfc3339().to_string(),
-            end: c.last_ts.rfc3339().to_string(),
-            messages: c.messages,
-            retransmissions: c.retransmissions,
-            duplicates: c.duplicates,
-            branches: c
-                .branches()
-                .into_iter()
-                .map(|b| BranchJson { peer: b.peer, to_tag: b.to_tag, final_code: b.final_code })
-                .collect(),
-            pdd_ms: c.pdd_ms(),
-            setup_ms: c.setup_ms(),
-            ring_ms: c.ring_ms(),
-            duration_ms: c.duration_ms(),
-            linked_calls: c.linked.clone(),
-            findings: c.findings.clone(),
-            evicted: c.evicted,
-            reason_header: decisive
-                .filter(|r| !r.msg.headers.reason.is_empty())
-                .map(|r| describe_reason(r.msg.slice(r.msg.headers.reason))),
-            warning: decisive
-                .filter(|r| !r.msg.headers.warning.is_empty())
-                .map(|r| describe_warning(r.msg.slice(r.msg.headers.warning))),
+/// Appends one call of the report as a JSON object (members as in
+/// `docs/schema/report.schema.json`), straight from the call's shared bytes.
+pub fn write_call(out: &mut Vec<u8>, c: &Call) {
+    let first = &c.first;
+    let decisive = c.decisive();
+    let mut o = Object::begin(out);
+    o.str("call_id", &c.call_id)
+        .str("kind", c.kind.as_str().as_bytes())
+        .str("state", c.state.as_str().as_bytes());
+    match decisive {
+        Some(r) => o.uint("final_code", r.code.into()),
+        None => o.null("final_code"),
+    };
+    o.opt_str(
+        "final_reason",
+        decisive.map(|r| match r.msg.headers.start {
+            StartLine::Response { reason, .. } => r.msg.slice(reason),
+            StartLine::Request { .. } => &[],
+        }),
+    )
+    .str("from", first.slice(first.from_addr().uri))
+    .str("to", first.slice(first.headers.to.uri))
+    .addr("src", c.src())
+    .addr("dst", c.dst())
+    .str("transport", first.transport.as_str().as_bytes())
+    .time("start", c.first_ts)
+    .time("end", c.last_ts)
+    .uint("messages", c.messages.into())
+    .uint("retransmissions", c.retransmissions.into())
+    .uint("duplicates", c.duplicates.into());
+    let out = o.key("branches");
+    out.push(b'[');
+    let mut n = 0;
+    c.visit_branches(|b| {
+        if n > 0 {
+            out.push(b',');
         }
+        n += 1;
+        let mut bo = Object::begin(out);
+        match b.peer {
+            Peer::Addr(a) => bo.addr("peer", a),
+            Peer::Text(t) => bo.str("peer", t.as_bytes()),
+        };
+        bo.str("to_tag", b.to_tag);
+        match b.final_code {
+            Some(code) => bo.uint("final_code", code.into()),
+            None => bo.null("final_code"),
+        };
+        bo.end();
+    });
+    out.push(b']');
+    o.opt_int("pdd_ms", c.pdd_ms())
+        .opt_int("setup_ms", c.setup_ms())
+        .opt_int("ring_ms", c.ring_ms())
+        .opt_int("duration_ms", c.duration_ms());
+    write_str_array(o.key("linked_calls"), c.linked.iter().map(|s| s.as_bytes()));
+    write_str_array(o.key("findings"), c.findings.iter().map(|s| s.as_bytes()));
+    o.bool("evicted", c.evicted);
+    let described = |header: fn(&SipMessage) -> Span, describe: fn(&[u8]) -> String| {
+        decisive.filter(|r| !header(&r.msg).is_empty()).map(|r| describe(r.msg.slice(header(&r.msg))))
+    };
+    let reason = described(|m| m.headers.reason, describe_reason);
+    let warning = described(|m| m.headers.warning, describe_warning);
+    o.opt_str("reason_header", reason.as_deref().map(str::as_bytes))
+        .opt_str("warning", warning.as_deref().map(str::as_bytes));
+    o.end();
+}
+
+fn write_str_array<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a [u8]>) {
+    out.push(b'[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = write_str(out, item);
     }
+    out.push(b']');
 }
 
 /// One message in a finding's evidence.
@@ -232,19 +197,23 @@ struct MetricsJson {
 pub struct JsonReport<W: Write> {
     w: W,
     calls: u64,
+    /// Reused buffer one call is built in before it is written.
+    buf: Vec<u8>,
 }
 
 impl<W: Write> JsonReport<W> {
     /// Starts the object and its `calls` array.
     pub fn start(mut w: W) -> io::Result<Self> {
         w.write_all(b"{\"calls\":[")?;
-        Ok(JsonReport { w, calls: 0 })
+        Ok(JsonReport { w, calls: 0, buf: Vec::with_capacity(2048) })
     }
 
     /// Writes one finished call.
     pub fn call(&mut self, c: &Call) -> io::Result<()> {
-        self.w.write_all(if self.calls == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut self.w, &CallJson::from_call(c))?;
+        self.buf.clear();
+        self.buf.extend_from_slice(if self.calls == 0 { b"\n" } else { b",\n" });
+        write_call(&mut self.buf, c);
+        self.w.write_all(&self.buf)?;
         self.calls += 1;
         Ok(())
     }

@@ -48,7 +48,7 @@ impl<W: Write> TextReport<W> {
             c.state.as_str(),
             code,
             Inert(&reason),
-            Inert(first.slice(first.headers.from.uri)),
+            Inert(first.slice(first.from_addr().uri)),
             Inert(first.slice(first.headers.to.uri)),
             c.src(),
             c.dst(),

@@ -174,16 +174,16 @@ pub struct Headers {
     pub cseq_method: Method,
     /// CSeq method token as written.
     pub cseq_method_span: Span,
-    /// From header.
-    pub from: NameAddr,
+    /// The From value, whole (parse it with [`Headers::from_addr`]).
+    pub from: Span,
     /// To header.
     pub to: NameAddr,
     /// The top (first) Via value.
     pub via: Via,
     /// Number of Via values in the message (comma-separated values counted one by one).
     pub via_count: u16,
-    /// URI of the first Contact.
-    pub contact: NameAddr,
+    /// The Contact header value, whole (parse its first entry with [`Headers::contact_addr`]).
+    pub contact: Span,
     /// First Reason header value, whole.
     pub reason: Span,
     /// First Warning header value, whole.
@@ -210,6 +210,28 @@ pub struct Headers {
     pub bad_content_length: bool,
     /// Set when a datagram ended before the header block or the body it announced.
     pub truncated: bool,
+}
+
+impl Headers {
+    /// The From header's display name, URI and tag. Parsed on demand: most messages never need
+    /// it, so the scanner only notes where the value is. `raw` is the message the index is of.
+    pub fn from_addr(&self, raw: &[u8]) -> NameAddr {
+        let (start, end) = (self.from.start as usize, self.from.end as usize);
+        if raw.len() < end || end < start {
+            return NameAddr::default();
+        }
+        super::fields::parse_name_addr(raw, start, end)
+    }
+
+    /// The first Contact entry, parsed on demand like [`Headers::from_addr`].
+    pub fn contact_addr(&self, raw: &[u8]) -> NameAddr {
+        let (start, end) = (self.contact.start as usize, self.contact.end as usize);
+        if raw.len() < end || end < start {
+            return NameAddr::default();
+        }
+        let (_, first_end) = super::fields::split_first_value(raw, start, end);
+        super::fields::parse_name_addr(raw, start, first_end)
+    }
 }
 
 /// Transport a message was carried on.
@@ -258,6 +280,16 @@ impl SipMessage {
     /// The bytes of a span of this message.
     pub fn slice(&self, span: Span) -> &[u8] {
         span.get(&self.raw)
+    }
+
+    /// The From header, parsed (see [`Headers::from_addr`]).
+    pub fn from_addr(&self) -> NameAddr {
+        self.headers.from_addr(&self.raw)
+    }
+
+    /// The first Contact, parsed (see [`Headers::contact_addr`]).
+    pub fn contact_addr(&self) -> NameAddr {
+        self.headers.contact_addr(&self.raw)
     }
 
     /// Call-ID bytes.

@@ -265,11 +265,11 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         cseq: 0,
         cseq_method: Method::Other,
         cseq_method_span: Span::NONE,
-        from: NameAddr::default(),
+        from: Span::NONE,
         to: NameAddr::default(),
         via: Via::default(),
         via_count: 0,
-        contact: NameAddr::default(),
+        contact: Span::NONE,
         reason: Span::NONE,
         warning: Span::NONE,
         user_agent: Span::NONE,
@@ -419,8 +419,8 @@ fn index_field(buf: &[u8], start: usize, end: usize, h: &mut Headers) {
             }
         }
         Name::From => {
-            if h.from.uri.is_empty() {
-                h.from = parse_name_addr(buf, vs, ve);
+            if h.from.is_empty() {
+                h.from = value;
             }
         }
         Name::To => {
@@ -436,9 +436,8 @@ fn index_field(buf: &[u8], start: usize, end: usize, h: &mut Headers) {
             h.via_count = h.via_count.saturating_add(count);
         }
         Name::Contact => {
-            if h.contact.uri.is_empty() {
-                let (_, first_end) = split_first_value(buf, vs, ve);
-                h.contact = parse_name_addr(buf, vs, first_end);
+            if h.contact.is_empty() {
+                h.contact = value;
             }
         }
         Name::Reason => set_once(&mut h.reason, value),

@@ -64,8 +64,9 @@ impl CallSummary {
         let first = &c.first;
         let h = &first.headers;
         let decisive = c.decisive();
-        let display = first.slice(h.from.display);
-        let from_uri = lossy(first.slice(h.from.uri));
+        let from = h.from_addr(&first.raw);
+        let display = first.slice(from.display);
+        let from_uri = lossy(first.slice(from.uri));
         CallSummary {
             call_id: lossy(&c.call_id),
             kind: c.kind,

@@ -41,7 +41,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     let tx = call.caller_hop()?;
     let r = tx.decisive().filter(|r| matches!(r.code, 401 | 403 | 404 | 407))?;
     let first = &call.first;
-    let from_uri = first.slice(first.headers.from.uri);
+    let from_uri = first.slice(first.from_addr().uri);
     let from_ip = host_ip(uri_hostport(from_uri)?)?;
     if !is_internal(from_ip) || is_internal(tx.dst.ip()) {
         return None;
