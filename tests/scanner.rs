@@ -44,17 +44,18 @@ fn indexes_every_field_of_a_full_request() {
         }
         _ => panic!(),
     }
-    assert_eq!(s(FULL, h.via.transport), "UDP");
-    assert_eq!(s(FULL, h.via.sent_by), "[2001:db8::1]:5060");
-    assert_eq!(s(FULL, h.via.branch), "z9hG4bK-top");
+    assert_eq!(s(FULL, h.top_via(FULL).transport), "UDP");
+    assert_eq!(s(FULL, h.top_via(FULL).sent_by), "[2001:db8::1]:5060");
+    assert_eq!(s(FULL, h.via_branch), "z9hG4bK-top");
+    assert_eq!(s(FULL, h.top_via(FULL).branch), "z9hG4bK-top");
     assert_eq!(h.via_count, 3);
     assert_eq!(h.max_forwards, Some(69));
     assert_eq!(s(FULL, h.from_addr(FULL).display), "Alice \\\"A\\\" Smith");
     assert_eq!(s(FULL, h.from_addr(FULL).uri), "sip:alice@example.com");
     assert_eq!(s(FULL, h.from_addr(FULL).tag), "1928301774");
-    assert_eq!(s(FULL, h.to.display), "Bob");
-    assert_eq!(s(FULL, h.to.uri), "tel:+15551234567;phone-context=example.com");
-    assert!(h.to.tag.is_empty());
+    assert_eq!(s(FULL, h.to_addr(FULL).display), "Bob");
+    assert_eq!(s(FULL, h.to_addr(FULL).uri), "tel:+15551234567;phone-context=example.com");
+    assert!(h.to_tag.is_empty());
     assert_eq!(s(FULL, h.call_id), "a84b4c76e66710@pc33.example.com");
     assert_eq!((h.cseq, h.cseq_method), (314159, Method::Invite));
     assert_eq!(s(FULL, h.contact_addr(FULL).uri), "sip:alice@[2001:db8::1]:5060");
@@ -90,10 +91,11 @@ hi";
         }
         _ => panic!(),
     }
-    assert_eq!(s(msg, h.via.branch), "z9hG4bKfold");
+    assert_eq!(s(msg, h.via_branch), "z9hG4bKfold");
     assert_eq!(s(msg, h.from_addr(msg).uri), "sip:alice@example.com");
     assert_eq!(s(msg, h.from_addr(msg).tag), "abc");
-    assert_eq!(s(msg, h.to.tag), "xyz");
+    assert_eq!(s(msg, h.to_tag), "xyz");
+    assert_eq!(s(msg, h.to_addr(msg).tag), "xyz");
     assert_eq!(s(msg, h.call_id), "call-42");
     assert_eq!((h.cseq, h.cseq_method), (7, Method::Bye));
     assert_eq!(s(msg, h.contact_addr(msg).uri), "sip:bob@192.0.2.2");
@@ -170,7 +172,7 @@ fn many_via_headers_are_counted() {
     msg.extend_from_slice(b"\r\n");
     let (_, h) = complete(&msg, Framing::Datagram);
     assert_eq!(h.via_count, 10_000);
-    assert_eq!(h.via.branch.get(&msg), b"z9hG4bK0");
+    assert_eq!(h.via_branch.get(&msg), b"z9hG4bK0");
 }
 
 #[test]
@@ -179,4 +181,24 @@ fn finds_start_lines_after_garbage() {
     assert_eq!(find_start_line(buf, 0), Ok(18));
     assert_eq!(find_start_line(b"junk\nINVI", 0), Err(Some(5)));
     assert_eq!(find_start_line(b"junk\n", 0), Err(None));
+}
+
+/// The To tag is indexed eagerly without parsing the rest of the value; URI parameters and a
+/// quoted display name holding `<`, `>` or `;tag=` must not be mistaken for it.
+#[test]
+fn to_tag_is_the_header_parameter_only() {
+    let cases: [(&[u8], &[u8]); 6] = [
+        (b"To: <sip:bob@x;tag=uri-param>;tag=real", b"real"),
+        (b"To: <sip:bob@x;tag=uri-param>", b""),
+        (b"To: \"a>b;tag=no\" <sip:bob@x;tag=no>;tag=yes", b"yes"),
+        (b"To: Bob <sip:bob@x> ; TAG = spaced ;x=1", b"spaced"),
+        (b"t: sip:bob@x;tag=addr-spec", b"addr-spec"),
+        (b"To: <sip:bob@x", b""),
+    ];
+    for (line, want) in cases {
+        let msg = [b"BYE sip:x SIP/2.0\r\n".as_slice(), line, b"\r\nCall-ID: c\r\n\r\n"].concat();
+        let (_, h) = complete(&msg, Framing::Datagram);
+        assert_eq!(h.to_tag.get(&msg), want, "{}", String::from_utf8_lossy(line));
+        assert_eq!(h.to_addr(&msg).tag.get(&msg), want, "{}", String::from_utf8_lossy(line));
+    }
 }

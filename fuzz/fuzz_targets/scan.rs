@@ -11,14 +11,22 @@ fuzz_target!(|data: &[u8]| {
             assert!(len <= data.len());
             assert!(headers.body.end as usize <= len);
             let (from, contact) = (headers.from_addr(&data[..len]), headers.contact_addr(&data[..len]));
+            // The eagerly indexed To tag and Via branch agree with the full parsers.
+            assert_eq!(headers.to_tag.get(data), headers.to_addr(&data[..len]).tag.get(data));
+            let top = headers.top_via(&data[..len]);
+            if !top.transport.is_empty() && !top.sent_by.get(data).contains(&b';') {
+                assert_eq!(headers.via_branch.get(data), top.branch.get(data));
+            }
             for span in [
                 headers.call_id,
                 from.uri,
                 from.tag,
                 from.display,
                 contact.uri,
-                headers.to.tag,
-                headers.via.branch,
+                headers.to_tag,
+                headers.via_branch,
+                headers.to_addr(&data[..len]).tag,
+                headers.top_via(&data[..len]).sent_by,
                 headers.reason,
             ] {
                 assert!(span.end as usize <= len && span.start <= span.end.max(span.start));

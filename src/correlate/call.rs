@@ -183,13 +183,13 @@ impl Call {
         let h = &msg.headers;
         let content = hash64(|s| msg.raw.hash(s));
         let transaction_key = hash64(|s| {
-            msg.slice(h.via.branch).hash(s);
+            msg.slice(h.via_branch).hash(s);
             h.cseq.hash(s);
             msg.slice(h.cseq_method_span).hash(s);
             (msg.src, msg.dst).hash(s);
             match h.start {
                 StartLine::Request { method_span, .. } => (0u16, msg.slice(method_span)).hash(s),
-                StartLine::Response { code, .. } => (code, msg.slice(h.to.tag)).hash(s),
+                StartLine::Response { code, .. } => (code, msg.slice(h.to_tag)).hash(s),
             }
         });
         for &(key, body, ts) in &self.fingerprints {
@@ -237,7 +237,7 @@ impl Call {
     }
 
     fn branch_of(msg: &SipMessage) -> u64 {
-        hash64(|s| msg.slice(msg.headers.via.branch).hash(s))
+        hash64(|s| msg.slice(msg.headers.via_branch).hash(s))
     }
 
     fn find_tx(&mut self, branch: u64, method: Method, cseq: u32) -> Option<&mut Transaction> {
@@ -259,7 +259,7 @@ impl Call {
     fn add_request(&mut self, method: Method, index: u32, msg: &SipMessage) {
         let h = &msg.headers;
         let branch = Self::branch_of(msg);
-        let in_dialog = !h.to.tag.is_empty();
+        let in_dialog = !h.to_tag.is_empty();
         if h.max_forwards == Some(0) && self.max_forwards_zero.is_none() {
             self.max_forwards_zero = Some(index);
         }
@@ -424,7 +424,7 @@ impl Call {
             for t in legs {
                 let decisive = t.decisive();
                 let to_tag = decisive
-                    .map(|r| r.msg.slice(r.msg.headers.to.tag))
+                    .map(|r| r.msg.slice(r.msg.headers.to_tag))
                     .or_else(|| t.tags.last().map(|b| b.tag.as_bytes()))
                     .unwrap_or_default();
                 f(BranchRef { peer: Peer::Addr(t.dst), to_tag, final_code: decisive.map(|r| r.code) });

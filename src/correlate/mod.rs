@@ -194,10 +194,15 @@ impl Correlator {
 
     /// End of input: hands out every call still held.
     pub fn finish(&mut self) {
-        let mut all: Vec<Call> = self.calls.drain().map(|(_, c)| c).collect();
-        all.sort_unstable_by(|a, b| (a.first_ts, &a.call_id).cmp(&(b.first_ts, &b.call_id)));
-        for call in all {
-            self.hand_out(call);
+        // Sort small keys rather than the calls themselves (a call is hundreds of bytes).
+        let mut all: Vec<Option<Call>> = self.calls.drain().map(|(_, c)| Some(c)).collect();
+        let key = |i: usize| all[i].as_ref().map(|c| (c.first_ts, &c.call_id));
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
+        for i in order {
+            if let Some(call) = all[i].take() {
+                self.hand_out(call);
+            }
         }
     }
 
@@ -250,17 +255,9 @@ fn fire_timers(call: &mut Call, now: Timestamp, cfg: &CorrelatorConfig) {
     }
 }
 
-/// The Call-ID named by a link header of `msg`, if any.
+/// The Call-ID named by a link header of `msg`, if any (the earliest-listed name present wins).
 fn link_target(msg: &SipMessage, names: &[String]) -> Option<Box<[u8]>> {
-    for name in names {
-        if let Some(span) =
-            crate::sip::scan::find_header(&msg.raw, msg.headers.body.start as usize, name.as_bytes())
-        {
-            let v = msg.slice(span);
-            if !v.is_empty() {
-                return Some(v.into());
-            }
-        }
-    }
-    None
+    let (_, span) = crate::sip::scan::find_any_header(&msg.raw, msg.headers.body.start as usize, names)?;
+    let v = msg.slice(span);
+    (!v.is_empty()).then(|| v.into())
 }

@@ -146,7 +146,7 @@ impl Transaction {
                 self.first_success = Some(resp());
             }
         }
-        let tag = msg.slice(msg.headers.to.tag);
+        let tag = msg.slice(msg.headers.to_tag);
         if tag.is_empty() {
             return;
         }

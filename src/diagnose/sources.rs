@@ -171,7 +171,7 @@ impl SourceRules {
         let in_dialog = tx.is_some_and(|t| t.in_dialog);
         let user = {
             let mut h = std::collections::hash_map::DefaultHasher::new();
-            let to = msg.slice(msg.headers.to.uri);
+            let to = msg.slice(msg.headers.to_addr(&msg.raw).uri);
             let user = to.split(|&b| b == b'@').next().unwrap_or(to);
             user.hash(&mut h);
             h.finish()

@@ -244,6 +244,10 @@ impl<W: Write> InertJson<W> {
 
 impl<W: Write> Write for InertJson<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.pending_len == 0 && buf.is_ascii() {
+            self.inner.write_all(buf)?;
+            return Ok(buf.len());
+        }
         let mut data = buf;
         if self.pending_len > 0 {
             // Complete the character the previous write ended in.

@@ -34,7 +34,7 @@ pub fn write_call(out: &mut Vec<u8>, c: &Call) {
         }),
     )
     .str("from", first.slice(first.from_addr().uri))
-    .str("to", first.slice(first.headers.to.uri))
+    .str("to", first.slice(first.headers.to_addr(&first.raw).uri))
     .addr("src", c.src())
     .addr("dst", c.dst())
     .str("transport", first.transport.as_str().as_bytes())

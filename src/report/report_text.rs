@@ -49,7 +49,7 @@ impl<W: Write> TextReport<W> {
             code,
             Inert(&reason),
             Inert(first.slice(first.from_addr().uri)),
-            Inert(first.slice(first.headers.to.uri)),
+            Inert(first.slice(first.headers.to_addr(&first.raw).uri)),
             c.src(),
             c.dst(),
             first.transport.as_str(),

@@ -159,6 +159,21 @@ pub fn parse_name_addr(buf: &[u8], start: usize, end: usize) -> NameAddr {
     out
 }
 
+/// The `tag` parameter of a name-addr value in `buf[start..end]`, without parsing the rest:
+/// the parameters follow the `>` closing an angle-bracketed URI, or the URI itself otherwise.
+pub fn name_addr_tag(buf: &[u8], start: usize, end: usize) -> Span {
+    let value = &buf[start..end];
+    let mut from = 0;
+    if memchr::memchr(b'"', value).is_some() {
+        // A quoted display name may hold '<', '>' or ';': take the careful path.
+        return parse_name_addr(buf, start, end).tag;
+    }
+    if let Some(lt) = memchr::memchr(b'<', value) {
+        from = memchr::memchr(b'>', &value[lt..]).map_or(value.len(), |gt| lt + gt + 1);
+    }
+    find_param(buf, start + from, end, b"tag")
+}
+
 /// Parses one Via value `SIP/2.0/UDP host:port;branch=...` in `buf[start..end]`.
 pub fn parse_via(buf: &[u8], start: usize, end: usize) -> Via {
     let mut via = Via::default();

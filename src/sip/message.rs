@@ -176,10 +176,14 @@ pub struct Headers {
     pub cseq_method_span: Span,
     /// The From value, whole (parse it with [`Headers::from_addr`]).
     pub from: Span,
-    /// To header.
-    pub to: NameAddr,
-    /// The top (first) Via value.
-    pub via: Via,
+    /// The To value, whole (parse it with [`Headers::to_addr`]).
+    pub to: Span,
+    /// The To `tag` parameter (empty if none): it tells dialogs and forked branches apart.
+    pub to_tag: Span,
+    /// The top (first) Via value (parse it with [`Headers::top_via`]).
+    pub via: Span,
+    /// The `branch` parameter of the top Via: it names the transaction.
+    pub via_branch: Span,
     /// Number of Via values in the message (comma-separated values counted one by one).
     pub via_count: u16,
     /// The Contact header value, whole (parse its first entry with [`Headers::contact_addr`]).
@@ -221,6 +225,24 @@ impl Headers {
             return NameAddr::default();
         }
         super::fields::parse_name_addr(raw, start, end)
+    }
+
+    /// The To header, parsed on demand like [`Headers::from_addr`].
+    pub fn to_addr(&self, raw: &[u8]) -> NameAddr {
+        let (start, end) = (self.to.start as usize, self.to.end as usize);
+        if raw.len() < end || end < start {
+            return NameAddr::default();
+        }
+        super::fields::parse_name_addr(raw, start, end)
+    }
+
+    /// The top Via's transport, sent-by and branch, parsed on demand.
+    pub fn top_via(&self, raw: &[u8]) -> Via {
+        let (start, end) = (self.via.start as usize, self.via.end as usize);
+        if raw.len() < end || end < start {
+            return Via::default();
+        }
+        super::fields::parse_via(raw, start, end)
     }
 
     /// The first Contact entry, parsed on demand like [`Headers::from_addr`].

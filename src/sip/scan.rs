@@ -7,8 +7,8 @@
 
 use memchr::memchr;
 
-use super::fields::{parse_cseq, parse_name_addr, parse_u32, parse_via, split_first_value, trim};
-use super::message::{Headers, Method, NameAddr, Span, StartLine, Via};
+use super::fields::{find_param, name_addr_tag, parse_cseq, parse_u32, split_first_value, trim};
+use super::message::{Headers, Method, Span, StartLine};
 
 /// How the bytes reached us, which decides how the message end is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,8 +266,10 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         cseq_method: Method::Other,
         cseq_method_span: Span::NONE,
         from: Span::NONE,
-        to: NameAddr::default(),
-        via: Via::default(),
+        to: Span::NONE,
+        to_tag: Span::NONE,
+        via: Span::NONE,
+        via_branch: Span::NONE,
         via_count: 0,
         contact: Span::NONE,
         reason: Span::NONE,
@@ -424,14 +426,17 @@ fn index_field(buf: &[u8], start: usize, end: usize, h: &mut Headers) {
             }
         }
         Name::To => {
-            if h.to.uri.is_empty() {
-                h.to = parse_name_addr(buf, vs, ve);
+            if h.to.is_empty() {
+                h.to = value;
+                h.to_tag = name_addr_tag(buf, vs, ve);
             }
         }
         Name::Via => {
             let (count, first_end) = split_first_value(buf, vs, ve);
             if h.via_count == 0 {
-                h.via = parse_via(buf, vs, first_end);
+                h.via = Span::new(vs, first_end);
+                // sent-protocol and sent-by hold no ';', so the first one starts the parameters.
+                h.via_branch = find_param(buf, vs, first_end, b"branch");
             }
             h.via_count = h.via_count.saturating_add(count);
         }
@@ -485,18 +490,35 @@ fn trim_ws(b: &[u8]) -> &[u8] {
 /// Finds the first header named `name` (case-insensitive, full name only) in the header block
 /// of a message whose body starts at `body_start`, and returns its trimmed value.
 pub fn find_header(msg: &[u8], body_start: usize, name: &[u8]) -> Option<Span> {
+    find_any_header(msg, body_start, &[name]).map(|(_, span)| span)
+}
+
+/// Like [`find_header`] for several names in one pass over the header block: returns the
+/// position in `names` of the earliest-listed name present, and that header's value.
+pub fn find_any_header<N: AsRef<[u8]>>(msg: &[u8], body_start: usize, names: &[N]) -> Option<(usize, Span)> {
     let block = &msg[..body_start.min(msg.len())];
+    let mut best: Option<(usize, Span)> = None;
     let mut pos = memchr(b'\n', block)? + 1;
     while pos < block.len() {
         let end = memchr(b'\n', &block[pos..]).map_or(block.len(), |e| pos + e);
         let line = &block[pos..end];
-        if let Some(colon) = memchr(b':', line) {
-            if trim_ws(&line[..colon]).eq_ignore_ascii_case(name) {
-                let (s, e) = trim(block, pos + colon + 1, end);
-                return Some(Span::new(s, e));
+        // A header name starts the line (a line starting with white space continues the last).
+        let first = line.first().map(u8::to_ascii_lowercase);
+        let wanted = |n: &N| n.as_ref().first().map(u8::to_ascii_lowercase) == first;
+        if names.iter().any(wanted) {
+            if let Some(colon) = memchr(b':', line) {
+                let found = trim_ws(&line[..colon]);
+                let better = best.map_or(names.len(), |(i, _)| i);
+                if let Some(i) = names[..better].iter().position(|n| found.eq_ignore_ascii_case(n.as_ref())) {
+                    let (s, e) = trim(block, pos + colon + 1, end);
+                    best = Some((i, Span::new(s, e)));
+                    if i == 0 {
+                        break;
+                    }
+                }
             }
         }
         pos = end + 1;
     }
-    None
+    best
 }

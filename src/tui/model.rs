@@ -80,7 +80,7 @@ impl CallSummary {
                 })
                 .unwrap_or_default(),
             from: if display.is_empty() { from_uri } else { format!("{} <{}>", lossy(display), from_uri) },
-            to: lossy(first.slice(h.to.uri)),
+            to: lossy(first.slice(h.to_addr(&first.raw).uri)),
             src: c.src().to_string(),
             dst: c.dst().to_string(),
             first_ts: c.first_ts,

@@ -8,10 +8,9 @@ pub const ID: &str = "auth-failed";
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     let method = call.primary_method();
-    let txs: Vec<&Transaction> =
-        call.transactions.iter().filter(|t| t.method == method && !t.in_dialog).collect();
-    for (i, retry) in txs.iter().enumerate() {
-        if !retry.credentials {
+    let attempt = |t: &&Transaction| t.method == method && !t.in_dialog;
+    for (i, retry) in call.transactions.iter().enumerate() {
+        if !retry.credentials || !attempt(&retry) {
             continue;
         }
         let Some(refusal) = retry.first_final.as_deref() else { continue };
@@ -20,9 +19,10 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         if !refused || retry.first_success.is_some() {
             continue;
         }
-        let Some(challenge) = txs[..i]
+        let Some(challenge) = call.transactions[..i]
             .iter()
             .rev()
+            .filter(attempt)
             .filter(|t| t.cseq < retry.cseq)
             .find_map(|t| t.first_final.as_deref().filter(|f| matches!(f.code, 401 | 407)))
         else {
