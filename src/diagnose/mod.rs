@@ -173,7 +173,7 @@ impl Diagnoser {
             let recent = now.millis_since(call.last_ts) <= 2 * rules::GRACE_MS + 1_000;
             let newly_timed_out = call.timed_out && !call.findings.contains(&"no-final-response");
             if recent || newly_timed_out {
-                self.check(call, Moment { now, ended: false });
+                self.check_rules(call, Moment { now, ended: false }, true);
             }
         }
         self.pending[start..].sort_by(|a, b| (a.ts, &a.subject, a.rule).cmp(&(b.ts, &b.subject, b.rule)));
@@ -195,10 +195,15 @@ impl Diagnoser {
     }
 
     fn check(&mut self, call: &mut Call, at: Moment) {
+        self.check_rules(call, at, false);
+    }
+
+    /// Runs the call rules (only the timed ones when `timed_only`) not yet raised for `call`.
+    fn check_rules(&mut self, call: &mut Call, at: Moment, timed_only: bool) {
         let ctx = rules::Context { at, servers_403: &self.servers_403 };
         let mut new = Vec::new();
         for rule in rules::CALL_RULES {
-            if call.findings.contains(&rule.id) {
+            if (timed_only && !rule.timed) || call.findings.contains(&rule.id) {
                 continue;
             }
             if let Some(f) = (rule.check)(call, &ctx) {

@@ -3,6 +3,7 @@
 //! They work on offsets into the message so results are [`Span`]s, and they treat CR and LF like
 //! spaces so folded values parse the same as unfolded ones.
 
+use super::bytes::find;
 use super::message::{NameAddr, Span, Via};
 
 fn is_lws(b: u8) -> bool {
@@ -72,7 +73,7 @@ pub fn split_first_value(buf: &[u8], start: usize, end: usize) -> (u16, usize) {
 pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
     let mut i = start;
     while i < end {
-        match memchr::memchr(b';', &buf[i..end]) {
+        match find(&buf[i..end], b';') {
             Some(p) => i += p,
             None => return Span::NONE,
         }
@@ -164,12 +165,12 @@ pub fn parse_name_addr(buf: &[u8], start: usize, end: usize) -> NameAddr {
 pub fn name_addr_tag(buf: &[u8], start: usize, end: usize) -> Span {
     let value = &buf[start..end];
     let mut from = 0;
-    if memchr::memchr(b'"', value).is_some() {
+    if find(value, b'"').is_some() {
         // A quoted display name may hold '<', '>' or ';': take the careful path.
         return parse_name_addr(buf, start, end).tag;
     }
-    if let Some(lt) = memchr::memchr(b'<', value) {
-        from = memchr::memchr(b'>', &value[lt..]).map_or(value.len(), |gt| lt + gt + 1);
+    if let Some(lt) = find(value, b'<') {
+        from = find(&value[lt..], b'>').map_or(value.len(), |gt| lt + gt + 1);
     }
     find_param(buf, start + from, end, b"tag")
 }

@@ -1,10 +1,12 @@
 //! SIP stage: finds SIP messages in payloads and indexes their headers without copying.
 //!
+//! - [`bytes`]: byte search for short distances.
 //! - [`scan`]: framing and the header index over `&[u8]`.
 //! - [`fields`]: parsers for the values we index.
 //! - [`message`]: [`SipMessage`], its raw bytes and offsets.
 //! - [`stream`]: cuts SIP (and SIP over WebSocket) out of reassembled TCP byte streams.
 
+pub mod bytes;
 pub mod fields;
 pub mod message;
 pub mod scan;

@@ -5,7 +5,7 @@
 //! Content-Length. On a stream it answers [`Scan::Incomplete`] until the whole message is there;
 //! on a datagram the datagram is the message. It never allocates and never panics.
 
-use memchr::memchr;
+use super::bytes::find;
 
 use super::fields::{find_param, name_addr_tag, parse_cseq, parse_u32, split_first_value, trim};
 use super::message::{Headers, Method, Span, StartLine};
@@ -72,7 +72,7 @@ pub enum LineKind {
 
 /// Whether `buf` begins with a SIP start line, without indexing anything else.
 pub fn start_line_kind(buf: &[u8]) -> LineKind {
-    let line_end = memchr(b'\n', buf);
+    let line_end = find(buf, b'\n');
     let line = match line_end {
         Some(e) => &buf[..e],
         None => {
@@ -101,7 +101,7 @@ pub fn find_start_line(buf: &[u8], from: usize) -> Result<usize, Option<usize>> 
                 LineKind::Other => {}
             }
         }
-        match memchr(b'\n', at) {
+        match find(at, b'\n') {
             Some(e) => pos += e + 1,
             None => return Err(None),
         }
@@ -243,7 +243,7 @@ fn classify(name: &[u8]) -> Name {
 /// Reads one SIP message from the front of `buf`, which must begin at the start line.
 pub fn scan(buf: &[u8], framing: Framing) -> Scan {
     let stream = framing == Framing::Stream;
-    let line_end = match memchr(b'\n', buf) {
+    let line_end = match find(buf, b'\n') {
         Some(e) => e,
         None => {
             return if stream && buf.len() <= MAX_HEADER_BYTES && plausible_prefix(buf) {
@@ -320,7 +320,7 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
             }
         }
         // Find the end of this header field, including folded continuation lines.
-        let mut end = match memchr(b'\n', rest) {
+        let mut end = match find(rest, b'\n') {
             Some(e) => pos + e,
             None => {
                 if stream {
@@ -336,7 +336,7 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         };
         let mut next = end + 1;
         while next < buf.len() && (buf[next] == b' ' || buf[next] == b'\t') {
-            match memchr(b'\n', &buf[next..]) {
+            match find(&buf[next..], b'\n') {
                 Some(e) => {
                     end = next + e;
                     next = end + 1;
@@ -393,7 +393,7 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
 /// Indexes one header field spanning `buf[start..end]` (folded lines included).
 fn index_field(buf: &[u8], start: usize, end: usize, h: &mut Headers) {
     let field = &buf[start..end];
-    let colon = match memchr(b':', field) {
+    let colon = match find(field, b':') {
         Some(c) => c,
         None => return, // not a header field; ignore the line
     };
@@ -498,15 +498,15 @@ pub fn find_header(msg: &[u8], body_start: usize, name: &[u8]) -> Option<Span> {
 pub fn find_any_header<N: AsRef<[u8]>>(msg: &[u8], body_start: usize, names: &[N]) -> Option<(usize, Span)> {
     let block = &msg[..body_start.min(msg.len())];
     let mut best: Option<(usize, Span)> = None;
-    let mut pos = memchr(b'\n', block)? + 1;
+    let mut pos = find(block, b'\n')? + 1;
     while pos < block.len() {
-        let end = memchr(b'\n', &block[pos..]).map_or(block.len(), |e| pos + e);
+        let end = find(&block[pos..], b'\n').map_or(block.len(), |e| pos + e);
         let line = &block[pos..end];
         // A header name starts the line (a line starting with white space continues the last).
         let first = line.first().map(u8::to_ascii_lowercase);
         let wanted = |n: &N| n.as_ref().first().map(u8::to_ascii_lowercase) == first;
         if names.iter().any(wanted) {
-            if let Some(colon) = memchr(b':', line) {
+            if let Some(colon) = find(line, b':') {
                 let found = trim_ws(&line[..colon]);
                 let better = best.map_or(names.len(), |(i, _)| i);
                 if let Some(i) = names[..better].iter().position(|n| found.eq_ignore_ascii_case(n.as_ref())) {

@@ -36,22 +36,26 @@ pub struct CallRule {
     pub id: &'static str,
     /// Returns a finding when the evidence is complete.
     pub check: fn(&Call, &Context<'_>) -> Option<Finding>,
+    /// Whether the evidence can complete with the passing of capture time alone (a grace
+    /// period or a timer), so the rule must also run on ticks; the others only change their
+    /// answer when a message arrives or the call ends.
+    pub timed: bool,
 }
 
 /// Every call rule, in the order they are checked.
 pub const CALL_RULES: &[CallRule] = &[
-    CallRule { id: forbidden_403::ID, check: forbidden_403::check },
-    CallRule { id: auth_failed::ID, check: auth_failed::check },
-    CallRule { id: from_private_host::ID, check: from_private_host::check },
-    CallRule { id: decline_should_be_busy::ID, check: decline_should_be_busy::check },
-    CallRule { id: decline_not_honoured::ID, check: decline_not_honoured::check },
-    CallRule { id: cancel_not_propagated::ID, check: cancel_not_propagated::check },
-    CallRule { id: no_cancel_487::ID, check: no_cancel_487::check },
-    CallRule { id: no_final_response::ID, check: no_final_response::check },
-    CallRule { id: no_ack_for_2xx::ID, check: no_ack_for_2xx::check },
-    CallRule { id: loop_or_hops::ID, check: loop_or_hops::check },
-    CallRule { id: media_rejected::ID, check: media_rejected::check },
-    CallRule { id: server_failure::ID, check: server_failure::check },
+    CallRule { id: forbidden_403::ID, check: forbidden_403::check, timed: false },
+    CallRule { id: auth_failed::ID, check: auth_failed::check, timed: false },
+    CallRule { id: from_private_host::ID, check: from_private_host::check, timed: false },
+    CallRule { id: decline_should_be_busy::ID, check: decline_should_be_busy::check, timed: false },
+    CallRule { id: decline_not_honoured::ID, check: decline_not_honoured::check, timed: true },
+    CallRule { id: cancel_not_propagated::ID, check: cancel_not_propagated::check, timed: true },
+    CallRule { id: no_cancel_487::ID, check: no_cancel_487::check, timed: true },
+    CallRule { id: no_final_response::ID, check: no_final_response::check, timed: true },
+    CallRule { id: no_ack_for_2xx::ID, check: no_ack_for_2xx::check, timed: false },
+    CallRule { id: loop_or_hops::ID, check: loop_or_hops::check, timed: false },
+    CallRule { id: media_rejected::ID, check: media_rejected::check, timed: false },
+    CallRule { id: server_failure::ID, check: server_failure::check, timed: false },
 ];
 
 /// How long a proxy may take to CANCEL the other branches before we say it did not.
