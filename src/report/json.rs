@@ -47,8 +47,13 @@ pub fn write_str(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Appends the decimal digits of `n`.
-pub fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+pub fn push_u64(out: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];
+    out.extend_from_slice(decimal(n, &mut digits));
+}
+
+/// The decimal digits of `n`, written at the end of `digits`.
+fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
     loop {
         i -= 1;
@@ -58,7 +63,30 @@ pub fn push_u64(out: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    out.extend_from_slice(&digits[i..]);
+    &digits[i..]
+}
+
+/// Writes the decimal digits of `n`.
+pub fn write_u64(w: &mut impl Write, n: u64) -> io::Result<()> {
+    let mut digits = [0u8; 20];
+    w.write_all(decimal(n, &mut digits))
+}
+
+/// Writes an address as `ip:port` (IPv6 in brackets), without allocating.
+pub fn write_addr(w: &mut impl Write, addr: std::net::SocketAddr) -> io::Result<()> {
+    match addr {
+        std::net::SocketAddr::V4(a) => {
+            for (i, octet) in a.ip().octets().into_iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b".")?;
+                }
+                write_u64(w, octet.into())?;
+            }
+            w.write_all(b":")?;
+            write_u64(w, a.port().into())
+        }
+        std::net::SocketAddr::V6(_) => write!(w, "{addr}"),
+    }
 }
 
 /// Appends a signed decimal number.
@@ -137,23 +165,11 @@ impl<'a> Object<'a> {
 
     /// An address member (`ip:port`, IPv6 in brackets).
     pub fn addr(&mut self, key: &str, addr: std::net::SocketAddr) -> &mut Self {
-        match addr {
-            std::net::SocketAddr::V4(a) => {
-                let out = self.key(key);
-                out.push(b'"');
-                for (i, octet) in a.ip().octets().into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(b'.');
-                    }
-                    push_u64(out, octet.into());
-                }
-                out.push(b':');
-                push_u64(out, a.port().into());
-                out.push(b'"');
-                self
-            }
-            std::net::SocketAddr::V6(_) => self.display(key, addr),
-        }
+        let out = self.key(key);
+        out.push(b'"');
+        let _ = write_addr(out, addr);
+        out.push(b'"');
+        self
     }
 
     /// An unsigned number member.

@@ -41,14 +41,15 @@ pub fn write_text(w: &mut impl Write, m: &SipMessage) -> io::Result<()> {
 /// Writes one message as an NDJSON object (fields documented in `docs/cli.md`). Allocation-free.
 pub fn write_ndjson(w: &mut impl Write, m: &SipMessage) -> io::Result<()> {
     let h = &m.headers;
-    write!(
-        w,
-        "{{\"ts\":\"{}\",\"src\":\"{}\",\"dst\":\"{}\",\"transport\":\"{}\",",
-        m.ts.rfc3339(),
-        m.src,
-        m.dst,
-        m.transport.as_str()
-    )?;
+    w.write_all(b"{\"ts\":\"")?;
+    w.write_all(&m.ts.rfc3339().to_bytes())?;
+    w.write_all(b"\",\"src\":\"")?;
+    json::write_addr(w, m.src)?;
+    w.write_all(b"\",\"dst\":\"")?;
+    json::write_addr(w, m.dst)?;
+    w.write_all(b"\",\"transport\":\"")?;
+    w.write_all(m.transport.as_str().as_bytes())?;
+    w.write_all(b"\",")?;
     match h.start {
         StartLine::Request { method_span, uri, .. } => {
             w.write_all(b"\"method\":")?;
@@ -57,13 +58,19 @@ pub fn write_ndjson(w: &mut impl Write, m: &SipMessage) -> io::Result<()> {
             json::write_str(w, m.slice(uri))?;
         }
         StartLine::Response { code, reason } => {
-            write!(w, "\"status\":{code},\"reason\":")?;
+            w.write_all(b"\"status\":")?;
+            json::write_u64(w, code.into())?;
+            w.write_all(b",\"reason\":")?;
             json::write_str(w, m.slice(reason))?;
         }
     }
-    write!(w, ",\"cseq\":{},\"cseq_method\":", h.cseq)?;
+    w.write_all(b",\"cseq\":")?;
+    json::write_u64(w, h.cseq.into())?;
+    w.write_all(b",\"cseq_method\":")?;
     json::write_str(w, m.slice(h.cseq_method_span))?;
     w.write_all(b",\"call_id\":")?;
     json::write_str(w, m.call_id())?;
-    writeln!(w, ",\"bytes\":{}}}", m.raw.len())
+    w.write_all(b",\"bytes\":")?;
+    json::write_u64(w, m.raw.len() as u64)?;
+    w.write_all(b"}\n")
 }

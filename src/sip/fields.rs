@@ -43,8 +43,8 @@ pub fn parse_u32(b: &[u8]) -> Option<u32> {
 pub fn split_first_value(buf: &[u8], start: usize, end: usize) -> (u16, usize) {
     let mut count: u16 = 1;
     let mut first_end = end;
-    // Fast path: no comma, quote or angle bracket at all (the usual single value).
-    if memchr::memchr3(b',', b'"', b'<', &buf[start..end]).is_none() {
+    // Fast path: no comma at all (the usual single value).
+    if find(&buf[start..end], b',').is_none() {
         return (count, first_end);
     }
     let mut in_quotes = false;
@@ -69,42 +69,52 @@ pub fn split_first_value(buf: &[u8], start: usize, end: usize) -> (u16, usize) {
     (count, first_end)
 }
 
+/// Bytes that end an unquoted parameter value: `;`, `,` and linear white space.
+static VALUE_END: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b';' as usize] = true;
+    t[b',' as usize] = true;
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t
+};
+
 /// Finds parameter `name` (case-insensitive) in a `;name=value;...` list within `buf[start..end]`.
 pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
     let mut i = start;
     while i < end {
-        match find(&buf[i..end], b';') {
-            Some(p) => i += p,
-            None => return Span::NONE,
+        let Some(p) = find(&buf[i..end], b';') else { return Span::NONE };
+        let mut ns = i + p + 1;
+        while ns < end && is_lws(buf[ns]) {
+            ns += 1;
         }
-        let (ns, _) = trim(buf, i + 1, end);
-        let mut ne = ns;
-        while ne < end && !matches!(buf[ne], b'=' | b';' | b',') && !is_lws(buf[ne]) {
-            ne += 1;
-        }
-        if buf[ns..ne].eq_ignore_ascii_case(name) {
+        let ne = ns + name.len();
+        if ne <= end && buf[ns..ne].eq_ignore_ascii_case(name) {
             let mut j = ne;
             while j < end && is_lws(buf[j]) {
                 j += 1;
             }
             if j < end && buf[j] == b'=' {
                 let (vs, _) = trim(buf, j + 1, end);
-                let mut ve = vs;
                 if vs < end && buf[vs] == b'"' {
-                    ve = vs + 1;
-                    while ve < end && buf[ve] != b'"' {
-                        ve += 1;
-                    }
+                    let ve = find(&buf[vs + 1..end], b'"').map_or(end, |q| vs + 1 + q);
                     return Span::new(vs + 1, ve);
                 }
-                while ve < end && !matches!(buf[ve], b';' | b',') && !is_lws(buf[ve]) {
+                let mut ve = vs;
+                while ve < end && !VALUE_END[buf[ve] as usize] {
                     ve += 1;
                 }
                 return Span::new(vs, ve);
             }
-            return Span::NONE;
+            if j == end || buf[j] == b';' || buf[j] == b',' || j > ne {
+                // The parameter is there without a value.
+                return Span::NONE;
+            }
+            // A longer name that starts like `name`: keep looking.
         }
-        i = ne.max(i + 1);
+        i = ns;
     }
     Span::NONE
 }
@@ -164,15 +174,15 @@ pub fn parse_name_addr(buf: &[u8], start: usize, end: usize) -> NameAddr {
 /// the parameters follow the `>` closing an angle-bracketed URI, or the URI itself otherwise.
 pub fn name_addr_tag(buf: &[u8], start: usize, end: usize) -> Span {
     let value = &buf[start..end];
-    let mut from = 0;
-    if find(value, b'"').is_some() {
+    match value.iter().position(|&b| b == b'"' || b == b'<') {
         // A quoted display name may hold '<', '>' or ';': take the careful path.
-        return parse_name_addr(buf, start, end).tag;
+        Some(q) if value[q] == b'"' => parse_name_addr(buf, start, end).tag,
+        Some(lt) => {
+            let from = find(&value[lt..], b'>').map_or(value.len(), |gt| lt + gt + 1);
+            find_param(buf, start + from, end, b"tag")
+        }
+        None => find_param(buf, start, end, b"tag"),
     }
-    if let Some(lt) = find(value, b'<') {
-        from = find(&value[lt..], b'>').map_or(value.len(), |gt| lt + gt + 1);
-    }
-    find_param(buf, start + from, end, b"tag")
 }
 
 /// Parses one Via value `SIP/2.0/UDP host:port;branch=...` in `buf[start..end]`.
@@ -230,4 +240,81 @@ pub fn parse_cseq(buf: &[u8], start: usize, end: usize) -> Option<(u32, Span)> {
         return None;
     }
     Some((n, Span::new(ms, me)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The straightforward parameter search `find_param` replaced (token by token, byte by
+    /// byte), kept to check the faster one against.
+    fn find_param_reference(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
+        let mut i = start;
+        while i < end {
+            match buf[i..end].iter().position(|&b| b == b';') {
+                Some(p) => i += p,
+                None => return Span::NONE,
+            }
+            let (ns, _) = trim(buf, i + 1, end);
+            let mut ne = ns;
+            while ne < end && !matches!(buf[ne], b'=' | b';' | b',') && !is_lws(buf[ne]) {
+                ne += 1;
+            }
+            if buf[ns..ne].eq_ignore_ascii_case(name) {
+                let mut j = ne;
+                while j < end && is_lws(buf[j]) {
+                    j += 1;
+                }
+                if j < end && buf[j] == b'=' {
+                    let (vs, _) = trim(buf, j + 1, end);
+                    let mut ve = vs;
+                    if vs < end && buf[vs] == b'"' {
+                        ve = vs + 1;
+                        while ve < end && buf[ve] != b'"' {
+                            ve += 1;
+                        }
+                        return Span::new(vs + 1, ve);
+                    }
+                    while ve < end && !matches!(buf[ve], b';' | b',') && !is_lws(buf[ve]) {
+                        ve += 1;
+                    }
+                    return Span::new(vs, ve);
+                }
+                return Span::NONE;
+            }
+            i = ne.max(i + 1);
+        }
+        Span::NONE
+    }
+
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b";".to_vec()),
+            Just(b"tag".to_vec()),
+            Just(b"TAG".to_vec()),
+            Just(b"branch".to_vec()),
+            Just(b"=".to_vec()),
+            Just(b" ".to_vec()),
+            Just(b"\r\n ".to_vec()),
+            Just(b"\"".to_vec()),
+            Just(b",".to_vec()),
+            Just(b">".to_vec()),
+            Just(b"x".to_vec()),
+            Just(b"z9hG4bK-1".to_vec()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+        #[test]
+        fn find_param_agrees_with_the_reference(parts in proptest::collection::vec(piece(), 0..24)) {
+            let buf = parts.concat();
+            for name in [&b"tag"[..], b"branch"] {
+                let fast = find_param(&buf, 0, buf.len(), name);
+                let slow = find_param_reference(&buf, 0, buf.len(), name);
+                prop_assert_eq!(fast.get(&buf), slow.get(&buf), "{:?}", String::from_utf8_lossy(&buf));
+            }
+        }
+    }
 }

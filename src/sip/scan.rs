@@ -132,8 +132,21 @@ fn strip_cr(line: &[u8]) -> &[u8] {
 
 /// RFC 3261 `token` characters.
 pub(crate) fn is_token(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-.!%*_+`'~".contains(&b)
+    TOKEN[b as usize]
 }
+
+/// [`is_token`] as a table: header names are checked byte by byte on every line.
+static TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~');
+        b += 1;
+    }
+    t
+};
 
 /// Parses a start line (without its line end). Offsets are relative to the line start.
 fn parse_start_line(line: &[u8]) -> Option<StartLine> {
@@ -182,7 +195,7 @@ fn parse_start_line(line: &[u8]) -> Option<StartLine> {
 }
 
 /// Header names we index, after compact forms are expanded.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Name {
     CallId,
     CSeq,
@@ -203,8 +216,10 @@ enum Name {
 }
 
 fn classify(name: &[u8]) -> Name {
+    let Some(&first) = name.first() else { return Name::Other };
+    let first = first.to_ascii_lowercase();
     if name.len() == 1 {
-        return match name[0].to_ascii_lowercase() {
+        return match first {
             b'i' => Name::CallId,
             b'f' => Name::From,
             b't' => Name::To,
@@ -215,29 +230,31 @@ fn classify(name: &[u8]) -> Name {
             _ => Name::Other,
         };
     }
-    let table: &[(&[u8], Name)] = match name.len() {
-        2 => &[(b"to", Name::To)],
-        3 => &[(b"via", Name::Via)],
-        4 => &[(b"cseq", Name::CSeq), (b"from", Name::From)],
-        6 => &[(b"reason", Name::Reason), (b"server", Name::Server)],
-        7 => &[(b"call-id", Name::CallId), (b"contact", Name::Contact), (b"warning", Name::Warning)],
-        10 => &[(b"user-agent", Name::UserAgent)],
-        12 => &[
-            (b"content-type", Name::ContentType),
-            (b"max-forwards", Name::MaxForwards),
-            (b"record-route", Name::RecordRoute),
-        ],
-        13 => &[(b"authorization", Name::Credentials)],
-        14 => &[(b"content-length", Name::ContentLength)],
-        19 => &[(b"proxy-authorization", Name::Credentials)],
-        _ => &[],
+    // One candidate per (length, first letter): a single comparison per line.
+    let (full, kind): (&[u8], Name) = match (name.len(), first) {
+        (2, b't') => (b"to", Name::To),
+        (3, b'v') => (b"via", Name::Via),
+        (4, b'c') => (b"cseq", Name::CSeq),
+        (4, b'f') => (b"from", Name::From),
+        (6, b'r') => (b"reason", Name::Reason),
+        (6, b's') => (b"server", Name::Server),
+        (7, b'c') if name[1].eq_ignore_ascii_case(&b'a') => (b"call-id", Name::CallId),
+        (7, b'c') => (b"contact", Name::Contact),
+        (7, b'w') => (b"warning", Name::Warning),
+        (10, b'u') => (b"user-agent", Name::UserAgent),
+        (12, b'c') => (b"content-type", Name::ContentType),
+        (12, b'm') => (b"max-forwards", Name::MaxForwards),
+        (12, b'r') => (b"record-route", Name::RecordRoute),
+        (13, b'a') => (b"authorization", Name::Credentials),
+        (14, b'c') => (b"content-length", Name::ContentLength),
+        (19, b'p') => (b"proxy-authorization", Name::Credentials),
+        _ => return Name::Other,
     };
-    for (n, k) in table {
-        if name.eq_ignore_ascii_case(n) {
-            return *k;
-        }
+    if name.eq_ignore_ascii_case(full) {
+        kind
+    } else {
+        Name::Other
     }
-    Name::Other
 }
 
 /// Reads one SIP message from the front of `buf`, which must begin at the start line.
@@ -393,11 +410,20 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
 /// Indexes one header field spanning `buf[start..end]` (folded lines included).
 fn index_field(buf: &[u8], start: usize, end: usize, h: &mut Headers) {
     let field = &buf[start..end];
-    let colon = match find(field, b':') {
-        Some(c) => c,
-        None => return, // not a header field; ignore the line
+    // A header name is a token right before the colon: read it directly (names are short), and
+    // fall back to searching for the colon when the line is not that tidy.
+    let mut n = 0;
+    while n < field.len() && is_token(field[n]) {
+        n += 1;
+    }
+    let (colon, name) = if n > 0 && field.get(n) == Some(&b':') {
+        (n, &field[..n])
+    } else {
+        match find(&field[n..], b':') {
+            Some(c) => (n + c, trim_ws(&field[..n + c])),
+            None => return, // not a header field; ignore the line
+        }
     };
-    let name = trim_ws(&field[..colon]);
     h.header_count = h.header_count.saturating_add(1);
     let kind = classify(name);
     if kind == Name::Other {
@@ -521,4 +547,56 @@ pub fn find_any_header<N: AsRef<[u8]>>(msg: &[u8], body_start: usize, names: &[N
         pos = end + 1;
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_every_indexed_name_in_any_case_and_nothing_else() {
+        let names: &[(&str, Name)] = &[
+            ("Call-ID", Name::CallId),
+            ("i", Name::CallId),
+            ("CSeq", Name::CSeq),
+            ("From", Name::From),
+            ("f", Name::From),
+            ("To", Name::To),
+            ("t", Name::To),
+            ("Via", Name::Via),
+            ("v", Name::Via),
+            ("Contact", Name::Contact),
+            ("m", Name::Contact),
+            ("Reason", Name::Reason),
+            ("Warning", Name::Warning),
+            ("User-Agent", Name::UserAgent),
+            ("Server", Name::Server),
+            ("Content-Type", Name::ContentType),
+            ("c", Name::ContentType),
+            ("Content-Length", Name::ContentLength),
+            ("l", Name::ContentLength),
+            ("Max-Forwards", Name::MaxForwards),
+            ("Record-Route", Name::RecordRoute),
+            ("Authorization", Name::Credentials),
+            ("Proxy-Authorization", Name::Credentials),
+        ];
+        for &(name, kind) in names {
+            for variant in [name.to_string(), name.to_uppercase(), name.to_lowercase()] {
+                assert_eq!(classify(variant.as_bytes()), kind, "{variant}");
+            }
+            // One byte changed anywhere, or one added or removed: not that header.
+            for i in 0..name.len() {
+                let mut b = name.as_bytes().to_vec();
+                b[i] = if b[i] == b'x' { b'y' } else { b'x' };
+                assert_ne!(classify(&b), kind, "{}", String::from_utf8_lossy(&b));
+            }
+            assert_ne!(classify(format!("{name}s").as_bytes()), kind);
+            if name.len() > 1 {
+                assert_ne!(classify(&name.as_bytes()[1..]), kind);
+            }
+        }
+        for other in ["", "X-Call-ID", "Route", "Allow", "Expires", "Call\rID", "Content-Lengt"] {
+            assert_eq!(classify(other.as_bytes()), Name::Other, "{other:?}");
+        }
+    }
 }
