@@ -379,7 +379,7 @@ impl Call {
         let Some(caller) = self.caller_hop() else {
             return if self.timed_out { CallState::Timeout } else { CallState::InProgress };
         };
-        let final_code = caller.first_final.as_deref().map(|r| r.code);
+        let final_code = caller.final_code;
         let success = caller.first_success.is_some();
         match self.kind {
             CallKind::Call => {
@@ -444,14 +444,14 @@ impl Call {
                 let decisive = t.decisive();
                 let to_tag = decisive
                     .map(|r| r.msg.slice(r.msg.headers.to_tag))
-                    .or_else(|| t.tags.last().map(|b| b.tag.as_bytes()))
+                    .or_else(|| t.tags.last().map(|b| b.tag().as_bytes()))
                     .unwrap_or_default();
                 f(BranchRef { peer: Peer::Addr(t.dst), to_tag, final_code: decisive.map(|r| r.code) });
             }
             return;
         }
         for b in &caller.tags {
-            f(BranchRef { peer: Peer::Text(&b.peer), to_tag: b.tag.as_bytes(), final_code: b.final_code });
+            f(BranchRef { peer: Peer::Text(b.peer()), to_tag: b.tag().as_bytes(), final_code: b.final_code });
         }
     }
 

@@ -2,6 +2,7 @@
 //! and the early dialogs (To-tags) the responses opened.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::sip::{Method, SipMessage};
 use crate::time::Timestamp;
@@ -36,14 +37,40 @@ pub struct Mark {
 /// The responses of one To-tag (one early dialog: one answering device behind a forking proxy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagBranch {
-    /// The To-tag.
-    pub tag: String,
-    /// Where it answered from: Contact host:port, or the response's source address.
-    pub peer: String,
+    /// The To-tag followed by the peer, in one allocation.
+    text: Box<str>,
+    /// Where the tag ends in `text`.
+    tag_len: usize,
     /// Last status code seen on it.
     pub last_code: u16,
     /// First final status code on it.
     pub final_code: Option<u16>,
+}
+
+impl TagBranch {
+    /// A branch opened by a response with To-tag `tag` from `peer`, status `code`.
+    pub fn new(tag: &[u8], peer: &str, code: u16) -> TagBranch {
+        let tag = String::from_utf8_lossy(tag);
+        let mut text = String::with_capacity(tag.len() + peer.len());
+        text.push_str(&tag);
+        text.push_str(peer);
+        TagBranch {
+            text: text.into_boxed_str(),
+            tag_len: tag.len(),
+            last_code: code,
+            final_code: (code >= 200).then_some(code),
+        }
+    }
+
+    /// The To-tag.
+    pub fn tag(&self) -> &str {
+        &self.text[..self.tag_len]
+    }
+
+    /// Where it answered from: Contact host:port, or the response's source address.
+    pub fn peer(&self) -> &str {
+        &self.text[self.tag_len..]
+    }
 }
 
 /// One transaction on one hop.
@@ -79,10 +106,13 @@ pub struct Transaction {
     pub request_retransmissions: u32,
     /// Retransmissions of a 2xx response (the UAS resends it until the ACK arrives).
     pub success_retransmissions: u32,
-    /// First final response (boxed: most transactions hold one or none).
-    pub first_final: Option<Box<Response>>,
+    /// Status code of the first final response, kept inline so rules can test it without
+    /// following a pointer.
+    pub final_code: Option<u16>,
+    /// First final response (shared: a 2xx is usually both the first final and the first 2xx).
+    pub first_final: Option<Arc<Response>>,
     /// First 2xx (may follow a failure when a proxy misbehaves).
-    pub first_success: Option<Box<Response>>,
+    pub first_success: Option<Arc<Response>>,
     /// Time a CANCEL for this transaction was seen.
     pub cancel_ts: Option<Timestamp>,
     /// Early dialogs, by To-tag.
@@ -116,6 +146,7 @@ impl Transaction {
             provisional_before_final: false,
             request_retransmissions: 0,
             success_retransmissions: 0,
+            final_code: None,
             first_final: None,
             first_success: None,
             cancel_ts: None,
@@ -134,39 +165,37 @@ impl Transaction {
         if code < 200 && self.first_final.is_none() {
             self.provisional_before_final = true;
         }
-        let resp = || Box::new(Response { code, ts: msg.ts, index, msg: msg.clone() });
         if (101..200).contains(&code) && self.provisional.is_none() {
             self.provisional = Some(Mark { code, ts: msg.ts, index });
         }
-        if code >= 200 {
-            if self.first_final.is_none() {
-                self.first_final = Some(resp());
+        let first_final = code >= 200 && self.first_final.is_none();
+        let first_success = (200..300).contains(&code) && self.first_success.is_none();
+        if first_final || first_success {
+            let resp = Arc::new(Response { code, ts: msg.ts, index, msg: msg.clone() });
+            if first_final {
+                self.final_code = Some(code);
+                self.first_final = Some(resp.clone());
             }
-            if (200..300).contains(&code) && self.first_success.is_none() {
-                self.first_success = Some(resp());
+            if first_success {
+                self.first_success = Some(resp);
             }
         }
         let tag = msg.slice(msg.headers.to_tag);
         if tag.is_empty() {
             return;
         }
-        if let Some(b) = self.tags.iter_mut().find(|b| b.tag.as_bytes() == tag) {
+        if let Some(b) = self.tags.iter_mut().find(|b| b.tag().as_bytes() == tag) {
             b.last_code = code;
             if code >= 200 && b.final_code.is_none() {
                 b.final_code = Some(code);
             }
         } else if self.tags.len() < MAX_TAGS {
-            let contact = msg.slice(msg.contact_addr().uri);
-            let peer = match uri_hostport(contact) {
-                Some(hp) => String::from_utf8_lossy(hp).into_owned(),
-                None => msg.src.to_string(),
+            let contact = msg.contact_addr();
+            let branch = match uri_hostport(msg.slice(contact.uri)) {
+                Some(hp) => TagBranch::new(tag, &String::from_utf8_lossy(hp), code),
+                None => TagBranch::new(tag, &msg.src.to_string(), code),
             };
-            self.tags.push(TagBranch {
-                tag: String::from_utf8_lossy(tag).into_owned(),
-                peer,
-                last_code: code,
-                final_code: (code >= 200).then_some(code),
-            });
+            self.tags.push(branch);
         }
     }
 }

@@ -63,7 +63,7 @@ pub const GRACE_MS: i64 = 1_000;
 
 /// Whether any transaction of the call got a first final response with a code matching `f`.
 pub(crate) fn any_final(call: &Call, f: impl Fn(u16) -> bool) -> bool {
-    call.transactions.iter().any(|t| t.first_final.as_deref().is_some_and(|r| f(r.code)))
+    call.transactions.iter().any(|t| t.final_code.is_some_and(&f))
 }
 
 /// The caller's hop and the proxy legs of the current attempt.
