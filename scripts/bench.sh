@@ -2,13 +2,16 @@
 # Compares sipscope with sngrep, tshark and the bare libpcap read loop on one large capture, in
 # one run, RUNS times each (default 3): wall time, CPU time (user+sys) and peak RSS from
 # /usr/bin/time -v, then the ratios. Builds the capture if missing (root; see
-# shared/bench/README.md). Installs sngrep and tshark if missing (Debian packages).
+# shared/bench/README.md). Installs sngrep and tshark if missing (Debian packages). sngrep and
+# tshark take many minutes per run on the large capture, so they run SLOW_RUNS times (default 1).
 #
 #   scripts/bench.sh [CAPTURE]          # default /work/bench/big-1m.pcap
+#   TOOLS="floor sipscope-report sngrep" scripts/bench.sh   # a subset
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIG=${1:-${BIG:-/work/bench/big-1m.pcap}}
 RUNS=${RUNS:-3}
+SLOW_RUNS=${SLOW_RUNS:-1}
 SHARED=${SHARED:-../shared}
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 for tool in sngrep tshark; do
@@ -34,10 +37,11 @@ declare -A CMD=(
   [sngrep]="sngrep -N -q -l $calls -I $BIG"
   [tshark]="tshark -r $BIG -Y sip -T fields -e sip.Call-ID"
 )
-ORDER="floor sipscope-report sipscope-messages sngrep tshark"
+ORDER=${TOOLS:-floor sipscope-report sipscope-messages sngrep tshark}
 out=$(mktemp)
 for name in $ORDER; do
-  for i in $(seq 1 "$RUNS"); do
+  case $name in sngrep|tshark) n=$SLOW_RUNS ;; *) n=$RUNS ;; esac
+  for i in $(seq 1 "$n"); do
     /usr/bin/time -v -o "$out.time" ${CMD[$name]} > /dev/null 2>"$out.err" || true
     wall=$(awk -F': ' '/Elapsed/ {print $2}' "$out.time")
     user=$(awk -F': ' '/User time/ {print $2}' "$out.time")
@@ -58,9 +62,10 @@ med = {n: tuple(statistics.median(x[i] for x in v) for i in range(3)) for n, v i
 print(f"{'tool':<18} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'msg/s (cpu)':>12}")
 for n, (w, c, r) in med.items():
     print(f"{n:<18} {w:>8.2f} {c:>8.2f} {r:>9.1f} {msgs / c if c else 0:>12,.0f}")
-r, s, t, f = med["sipscope-report"], med.get("sngrep"), med.get("tshark"), med["floor"]
+r, m, s, t, f = (med.get(k) for k in ("sipscope-report", "sipscope-messages", "sngrep", "tshark", "floor"))
 print()
-if s: print(f"sngrep / sipscope report: CPU {s[1] / r[1]:.1f}x, peak memory {s[2] / r[2]:.1f}x")
-if t: print(f"tshark / sipscope report: CPU {t[1] / r[1]:.1f}x, peak memory {t[2] / r[2]:.1f}x")
-print(f"sipscope report / libpcap floor: CPU {r[1] / f[1]:.1f}x")
+if r and s: print(f"sngrep / sipscope report: CPU {s[1] / r[1]:.1f}x, peak memory {s[2] / r[2]:.1f}x")
+if r and t: print(f"tshark / sipscope report: CPU {t[1] / r[1]:.1f}x, peak memory {t[2] / r[2]:.1f}x")
+if r and f: print(f"sipscope report / libpcap floor: CPU {r[1] / f[1]:.1f}x")
+if m and f: print(f"sipscope messages / libpcap floor: CPU {m[1] / f[1]:.1f}x")
 PY
