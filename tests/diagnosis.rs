@@ -523,3 +523,63 @@ fn findings_are_raised_once_per_call() {
     script.push((7, A, P, req("ACK", "once", "i", 1).tag("t")));
     assert_eq!(rules(&script), vec!["forbidden-403"]);
 }
+
+// ---- timed rules ---------------------------------------------------------------------------
+
+/// Runs `script`, then one tick of capture time at `tick_ms`, and returns only the findings
+/// raised by that tick (the input has not ended).
+fn raised_by_tick(script: &[(i64, &str, &str, M)], tick_ms: i64) -> Vec<Finding> {
+    use sipscope::capture::{linktype, RawPacket};
+    use sipscope::engine::{Engine, EngineConfig};
+    use sipscope::time::Timestamp;
+    let mut engine = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
+    let t0 = Timestamp::from_parts(1_700_000_000, 0);
+    for (ms, src, dst, m) in script {
+        let frame = common::ip_udp(common::addr(src), common::addr(dst), &m.bytes());
+        let pkt = RawPacket { ts: t0.plus_millis(*ms), linktype: linktype::RAW, data: &frame, orig_len: 0 };
+        engine.ingest(&pkt).for_each(drop);
+    }
+    engine.drain_findings().for_each(drop);
+    engine.tick(t0.plus_millis(tick_ms)).for_each(drop);
+    let fs: Vec<Finding> = engine.drain_findings().collect();
+    for f in &fs {
+        assert!(f.ts <= t0.plus_millis(tick_ms), "{} is not stamped after the tick that raised it", f.rule);
+    }
+    fs
+}
+
+/// The rules marked `timed` complete with capture time alone: a tick after the grace period
+/// (or timer) raises them while the call is still in memory, not only when it ends. Each case
+/// is also checked one tick too early.
+#[test]
+fn timed_rules_fire_on_ticks_of_capture_time() {
+    let cases: Vec<(&str, Script, i64, i64)> = vec![
+        ("decline-not-honoured", fork(vec![]), 2_100, 1_900),
+        ("cancel-not-propagated", cancelled_fork(false, false), 3_100, 2_900),
+        (
+            "487-without-cancel",
+            vec![
+                (0, A, P, req("INVITE", "t3", "i", 1)),
+                (100, P, A, resp(180, "t3", "i", 1, "INVITE").tag("t")),
+                (5_000, P, A, resp(487, "t3", "i", 1, "INVITE").tag("t")),
+            ],
+            6_100,
+            5_900,
+        ),
+        (
+            "no-final-response",
+            // Retransmitted until 31.5 s, so the call is not idle long enough to end at 33 s.
+            [0, 500, 1500, 3500, 7500, 15500, 31500]
+                .iter()
+                .map(|&t| (t, A, P, req("INVITE", "nt", "i", 1)))
+                .collect(),
+            33_000,
+            31_000,
+        ),
+    ];
+    for (rule, script, late, early) in cases {
+        let rules_at = |ms| raised_by_tick(&script, ms).iter().map(|f| f.rule).collect::<Vec<_>>();
+        assert_eq!(rules_at(late), vec![rule], "{rule} at {late} ms");
+        assert!(!rules_at(early).contains(&rule), "{rule} already at {early} ms");
+    }
+}
