@@ -202,3 +202,15 @@ fn to_tag_is_the_header_parameter_only() {
         assert_eq!(h.to_addr(&msg).tag.get(&msg), want, "{}", String::from_utf8_lossy(line));
     }
 }
+
+/// Found by the `scan` fuzz target: a Via whose quoted branch never closes, followed by folded
+/// white space and a second value. The eager branch and the full Via parser must agree (the
+/// unterminated value runs to the end of the first value, trailing white space excluded).
+#[test]
+fn unterminated_quoted_branch_is_the_same_eagerly_and_parsed() {
+    let msg: &[u8] = b"SIP/2.0 200\nV:/4./.\tbranch=\"cXX\t\t\t2\x00\t\t\t:W;ta0;\tbranch=\"cXX\t\t\t2\x00\t\t\t:W;tamg\t=\ri\t\t\t\t\t\n\t\t,\x00\n";
+    let (len, h) = complete(msg, Framing::Datagram);
+    let top = h.top_via(&msg[..len]);
+    assert_eq!(h.via_branch.get(msg), top.branch.get(msg));
+    assert!(h.via_branch.get(msg).ends_with(b"\ri"), "{:?}", String::from_utf8_lossy(h.via_branch.get(msg)));
+}

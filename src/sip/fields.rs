@@ -99,7 +99,9 @@ pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
             if j < end && buf[j] == b'=' {
                 let (vs, _) = trim(buf, j + 1, end);
                 if vs < end && buf[vs] == b'"' {
-                    let ve = find(&buf[vs + 1..end], b'"').map_or(end, |q| vs + 1 + q);
+                    // An unterminated quoted value runs to the end, white space trimmed.
+                    let ve = find(&buf[vs + 1..end], b'"')
+                        .map_or_else(|| trim(buf, vs + 1, end).1, |q| vs + 1 + q);
                     return Span::new(vs + 1, ve);
                 }
                 let mut ve = vs;
@@ -273,6 +275,9 @@ mod tests {
                         ve = vs + 1;
                         while ve < end && buf[ve] != b'"' {
                             ve += 1;
+                        }
+                        if ve == end {
+                            ve = trim(buf, vs + 1, end).1;
                         }
                         return Span::new(vs + 1, ve);
                     }
