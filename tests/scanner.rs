@@ -214,3 +214,13 @@ fn unterminated_quoted_branch_is_the_same_eagerly_and_parsed() {
     assert_eq!(h.via_branch.get(msg), top.branch.get(msg));
     assert!(h.via_branch.get(msg).ends_with(b"\ri"), "{:?}", String::from_utf8_lossy(h.via_branch.get(msg)));
 }
+
+/// Found by the `scan` fuzz target as well: the unterminated quoted value holds nothing but
+/// white space before the end of the Via value.
+#[test]
+fn unterminated_quoted_branch_of_white_space_only_is_empty() {
+    let msg: &[u8] = b"SIP/2.0 429\nV:/.x/.y\t\"\t;Branch=\t\t\n\t\t\"\t\t\t\t\r\t\t,x\n\n";
+    let (len, h) = complete(msg, Framing::Datagram);
+    assert_eq!(h.via_branch.get(msg), h.top_via(&msg[..len]).branch.get(msg));
+    assert!(h.via_branch.get(msg).is_empty());
+}

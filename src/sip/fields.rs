@@ -21,6 +21,14 @@ pub fn trim(buf: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
     (start, end)
 }
 
+/// The end of `buf[start..end]` with trailing linear white space removed (never before `start`).
+fn trim_end(buf: &[u8], start: usize, mut end: usize) -> usize {
+    while end > start && is_lws(buf[end - 1]) {
+        end -= 1;
+    }
+    end
+}
+
 /// Parses a decimal number with optional surrounding white space.
 pub fn parse_u32(b: &[u8]) -> Option<u32> {
     let (s, e) = trim(b, 0, b.len());
@@ -99,9 +107,9 @@ pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
             if j < end && buf[j] == b'=' {
                 let (vs, _) = trim(buf, j + 1, end);
                 if vs < end && buf[vs] == b'"' {
-                    // An unterminated quoted value runs to the end, white space trimmed.
+                    // An unterminated quoted value runs to the end, trailing white space excluded.
                     let ve = find(&buf[vs + 1..end], b'"')
-                        .map_or_else(|| trim(buf, vs + 1, end).1, |q| vs + 1 + q);
+                        .map_or_else(|| trim_end(buf, vs + 1, end), |q| vs + 1 + q);
                     return Span::new(vs + 1, ve);
                 }
                 let mut ve = vs;
@@ -277,7 +285,7 @@ mod tests {
                             ve += 1;
                         }
                         if ve == end {
-                            ve = trim(buf, vs + 1, end).1;
+                            ve = trim_end(buf, vs + 1, end);
                         }
                         return Span::new(vs + 1, ve);
                     }
