@@ -224,3 +224,17 @@ fn unterminated_quoted_branch_of_white_space_only_is_empty() {
     assert_eq!(h.via_branch.get(msg), h.top_via(&msg[..len]).branch.get(msg));
     assert!(h.via_branch.get(msg).is_empty());
 }
+
+/// The on-demand parsers take the message bytes as an argument; given bytes too short for the
+/// index (another message by mistake) they answer "nothing there" instead of panicking.
+#[test]
+fn on_demand_parsers_refuse_bytes_that_do_not_fit_the_index() {
+    let (_, h) = complete(FULL, Framing::Datagram);
+    assert!(!h.from_addr(FULL).uri.is_empty() && !h.top_via(FULL).sent_by.is_empty());
+    for short in [&b""[..], &FULL[..40]] {
+        assert_eq!(h.from_addr(short).uri, Default::default());
+        assert_eq!(h.to_addr(short).uri, Default::default());
+        assert_eq!(h.contact_addr(short).uri, Default::default());
+        assert_eq!(h.top_via(short).branch, Default::default());
+    }
+}

@@ -216,43 +216,37 @@ pub struct Headers {
     pub truncated: bool,
 }
 
+/// `span` as offsets into `raw`, if it lies within it.
+fn bounds(span: Span, raw: &[u8]) -> Option<(usize, usize)> {
+    let (start, end) = (span.start as usize, span.end as usize);
+    (start <= end && end <= raw.len()).then_some((start, end))
+}
+
 impl Headers {
     /// The From header's display name, URI and tag. Parsed on demand: most messages never need
     /// it, so the scanner only notes where the value is. `raw` is the message the index is of.
     pub fn from_addr(&self, raw: &[u8]) -> NameAddr {
-        let (start, end) = (self.from.start as usize, self.from.end as usize);
-        if raw.len() < end || end < start {
-            return NameAddr::default();
-        }
-        super::fields::parse_name_addr(raw, start, end)
+        bounds(self.from, raw)
+            .map_or_else(NameAddr::default, |(s, e)| super::fields::parse_name_addr(raw, s, e))
     }
 
     /// The To header, parsed on demand like [`Headers::from_addr`].
     pub fn to_addr(&self, raw: &[u8]) -> NameAddr {
-        let (start, end) = (self.to.start as usize, self.to.end as usize);
-        if raw.len() < end || end < start {
-            return NameAddr::default();
-        }
-        super::fields::parse_name_addr(raw, start, end)
+        bounds(self.to, raw)
+            .map_or_else(NameAddr::default, |(s, e)| super::fields::parse_name_addr(raw, s, e))
     }
 
     /// The top Via's transport, sent-by and branch, parsed on demand.
     pub fn top_via(&self, raw: &[u8]) -> Via {
-        let (start, end) = (self.via.start as usize, self.via.end as usize);
-        if raw.len() < end || end < start {
-            return Via::default();
-        }
-        super::fields::parse_via(raw, start, end)
+        bounds(self.via, raw).map_or_else(Via::default, |(s, e)| super::fields::parse_via(raw, s, e))
     }
 
     /// The first Contact entry, parsed on demand like [`Headers::from_addr`].
     pub fn contact_addr(&self, raw: &[u8]) -> NameAddr {
-        let (start, end) = (self.contact.start as usize, self.contact.end as usize);
-        if raw.len() < end || end < start {
-            return NameAddr::default();
-        }
-        let (_, first_end) = super::fields::split_first_value(raw, start, end);
-        super::fields::parse_name_addr(raw, start, first_end)
+        bounds(self.contact, raw).map_or_else(NameAddr::default, |(s, e)| {
+            let (_, first_end) = super::fields::split_first_value(raw, s, e);
+            super::fields::parse_name_addr(raw, s, first_end)
+        })
     }
 }
 
