@@ -192,12 +192,32 @@ impl Live {
         }
     }
 
-    /// Kernel drops plus interface drops plus our own queue drops.
-    pub fn drops(&self) -> u64 {
+    /// Drop counters so far.
+    pub fn drops(&self) -> Drops {
         let c = &self.counters;
-        c.kernel_drops.load(Ordering::Relaxed)
-            + c.interface_drops.load(Ordering::Relaxed)
-            + c.queue_drops.load(Ordering::Relaxed)
+        Drops {
+            kernel: c.kernel_drops.load(Ordering::Relaxed),
+            interface: c.interface_drops.load(Ordering::Relaxed),
+            queue: c.queue_drops.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Kernel, interface and queue drops of a live capture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drops {
+    /// Dropped by the kernel (buffer full).
+    pub kernel: u64,
+    /// Dropped by the interface or driver.
+    pub interface: u64,
+    /// Dropped by sipscope because the engine was behind.
+    pub queue: u64,
+}
+
+impl Drops {
+    /// All three together.
+    pub fn total(self) -> u64 {
+        self.kernel + self.interface + self.queue
     }
 }
 

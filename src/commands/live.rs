@@ -3,7 +3,6 @@
 //! stop cleanly on SIGINT/SIGTERM or when the duration is over.
 
 use std::io;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
@@ -23,29 +22,6 @@ pub struct LiveRun {
     pub writer: Option<PcapWriter>,
     interfaces: Vec<String>,
     failed: usize,
-}
-
-/// Kernel, interface and queue drops of a live capture.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Drops {
-    /// Dropped by the kernel (buffer full).
-    pub kernel: u64,
-    /// Dropped by the interface or driver.
-    pub interface: u64,
-    /// Dropped by sipscope because the engine was behind.
-    pub queue: u64,
-}
-
-impl LiveRun {
-    /// Drop counters so far.
-    pub fn drops(&self) -> Drops {
-        let c = &self.live.counters;
-        Drops {
-            kernel: c.kernel_drops.load(Ordering::Relaxed),
-            interface: c.interface_drops.load(Ordering::Relaxed),
-            queue: c.queue_drops.load(Ordering::Relaxed),
-        }
-    }
 }
 
 /// Opens the interfaces (printing a clear error), drops privileges, starts capturing.

@@ -9,6 +9,7 @@ pub mod watch;
 use std::io;
 
 use crate::capture::file::{CaptureErrorKind, FileSource};
+use crate::capture::live::Drops;
 use crate::correlate::Call;
 use crate::diagnose::Finding;
 use crate::engine::{Engine, PortSet};
@@ -110,10 +111,10 @@ pub enum Input {
 
 impl Input {
     /// Drops of a live capture (zero for files).
-    pub fn drops(&self) -> live::Drops {
+    pub fn drops(&self) -> Drops {
         match self {
-            Input::File(_) => live::Drops::default(),
-            Input::Live(run) => run.drops(),
+            Input::File(_) => Drops::default(),
+            Input::Live(run) => run.live.drops(),
         }
     }
 

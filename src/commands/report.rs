@@ -1,61 +1,20 @@
 //! `sipscope report -r FILE`: calls with their states, codes and timings, findings, and capture
 //! metrics. `--fail-on` turns findings into exit code 3 for scripts and monitoring.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter};
 
-use super::{exit, finish_output, live::Drops, open_input, parse_ports, run_input, Item};
+use super::{exit, finish_output, open_input, parse_ports, run_input, Item};
 use crate::cli::{ReportArgs, ReportFormat};
-use crate::correlate::{Call, CorrelatorConfig};
+use crate::correlate::CorrelatorConfig;
 use crate::diagnose::{Finding, Severity};
 use crate::engine::{Engine, EngineConfig};
 use crate::report::json::InertJson;
 use crate::report::report_json::JsonReport;
 use crate::report::report_text::TextReport;
+use crate::report::{CallReport, Totals};
 
 /// Most findings listed in one report; beyond, they are counted.
 pub const MAX_LISTED_FINDINGS: usize = 100_000;
-
-/// The two report writers behind one interface.
-trait Report {
-    fn call(&mut self, c: &Call) -> io::Result<()>;
-    fn finish(
-        self: Box<Self>,
-        engine: &Engine,
-        findings: &[Finding],
-        unlisted: u64,
-        drops: Drops,
-    ) -> io::Result<()>;
-}
-
-impl<W: Write> Report for JsonReport<W> {
-    fn call(&mut self, c: &Call) -> io::Result<()> {
-        JsonReport::call(self, c)
-    }
-    fn finish(
-        self: Box<Self>,
-        e: &Engine,
-        findings: &[Finding],
-        unlisted: u64,
-        drops: Drops,
-    ) -> io::Result<()> {
-        JsonReport::finish(*self, &e.stats(), e.metrics(), findings, unlisted, drops)?.flush()
-    }
-}
-
-impl<W: Write> Report for TextReport<W> {
-    fn call(&mut self, c: &Call) -> io::Result<()> {
-        TextReport::call(self, c)
-    }
-    fn finish(
-        self: Box<Self>,
-        e: &Engine,
-        findings: &[Finding],
-        unlisted: u64,
-        drops: Drops,
-    ) -> io::Result<()> {
-        TextReport::finish(*self, &e.stats(), e.metrics(), findings, unlisted, drops)?.flush()
-    }
-}
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &ReportArgs) -> i32 {
@@ -74,9 +33,11 @@ pub fn run(args: &ReportArgs) -> i32 {
     }
     let mut engine = Engine::new(EngineConfig { ports, correlate: Some(correlate), ..Default::default() });
     let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let started: io::Result<Box<dyn Report>> = match args.format {
-        ReportFormat::Json => JsonReport::start(InertJson::new(out)).map(|r| Box::new(r) as Box<dyn Report>),
-        ReportFormat::Text => TextReport::start(out).map(|r| Box::new(r) as Box<dyn Report>),
+    let started: io::Result<Box<dyn CallReport>> = match args.format {
+        ReportFormat::Json => {
+            JsonReport::start(InertJson::new(out)).map(|r| Box::new(r) as Box<dyn CallReport>)
+        }
+        ReportFormat::Text => TextReport::start(out).map(|r| Box::new(r) as Box<dyn CallReport>),
     };
     let mut findings: Vec<Finding> = Vec::new();
     let mut unlisted = 0u64;
@@ -95,7 +56,15 @@ pub fn run(args: &ReportArgs) -> i32 {
             }
             Item::Message(_) => Ok(()),
         })?;
-        report.finish(&engine, &findings, unlisted, input.drops())?;
+        let stats = engine.stats();
+        let totals = Totals {
+            stats: &stats,
+            metrics: engine.metrics(),
+            findings: &findings,
+            unlisted,
+            drops: input.drops(),
+        };
+        report.finish(&totals)?;
         Ok(code)
     });
     let code = finish_output(result);

@@ -7,10 +7,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::json::{write_str, Object};
-use crate::correlate::{Call, Metrics, Peer};
+use super::{CallReport, Totals};
+use crate::correlate::{Call, Peer};
 use crate::diagnose::reason::{describe_reason, describe_warning};
 use crate::diagnose::{Finding, Subject};
-use crate::engine::EngineStats;
 use crate::sip::{SipMessage, Span, StartLine};
 
 /// Appends one call of the report as a JSON object (members as in
@@ -207,9 +207,10 @@ impl<W: Write> JsonReport<W> {
         w.write_all(b"{\"calls\":[")?;
         Ok(JsonReport { w, calls: 0, buf: Vec::with_capacity(2048) })
     }
+}
 
-    /// Writes one finished call.
-    pub fn call(&mut self, c: &Call) -> io::Result<()> {
+impl<W: Write> CallReport for JsonReport<W> {
+    fn call(&mut self, c: &Call) -> io::Result<()> {
         self.buf.clear();
         self.buf.extend_from_slice(if self.calls == 0 { b"\n" } else { b",\n" });
         write_call(&mut self.buf, c);
@@ -219,14 +220,8 @@ impl<W: Write> JsonReport<W> {
     }
 
     /// Closes the calls array and writes everything else.
-    pub fn finish(
-        mut self,
-        stats: &EngineStats,
-        metrics: Option<&Metrics>,
-        findings: &[Finding],
-        unlisted: u64,
-        drops: crate::commands::live::Drops,
-    ) -> io::Result<W> {
+    fn finish(mut self: Box<Self>, totals: &Totals<'_>) -> io::Result<()> {
+        let Totals { stats, metrics, findings, unlisted, drops } = *totals;
         self.w.write_all(b"\n],\n\"capture\":")?;
         let capture = CaptureJson {
             packets: stats.decode.packets,
@@ -278,6 +273,6 @@ impl<W: Write> JsonReport<W> {
             serde_json::to_writer(&mut self.w, &FindingJson::from_finding(f))?;
         }
         self.w.write_all(b"\n]\n}\n")?;
-        Ok(self.w)
+        self.w.flush()
     }
 }

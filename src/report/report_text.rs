@@ -3,10 +3,11 @@
 
 use std::io::{self, Write};
 
-use crate::correlate::{Call, Metrics};
+use super::{CallReport, Totals};
+use crate::capture::live::Drops;
+use crate::correlate::Call;
 use crate::diagnose::reason::{describe_reason, describe_warning};
 use crate::diagnose::{Finding, Subject};
-use crate::engine::EngineStats;
 use crate::sanitize::Inert;
 use crate::sip::StartLine;
 
@@ -25,9 +26,10 @@ impl<W: Write> TextReport<W> {
     pub fn start(w: W) -> io::Result<Self> {
         Ok(TextReport { w, calls: 0 })
     }
+}
 
-    /// Writes one finished call.
-    pub fn call(&mut self, c: &Call) -> io::Result<()> {
+impl<W: Write> CallReport for TextReport<W> {
+    fn call(&mut self, c: &Call) -> io::Result<()> {
         if self.calls == 0 {
             writeln!(self.w, "Calls (in the order they ended)")?;
         }
@@ -104,14 +106,8 @@ impl<W: Write> TextReport<W> {
     }
 
     /// Writes the findings and the summary, and hands the writer back.
-    pub fn finish(
-        mut self,
-        stats: &EngineStats,
-        metrics: Option<&Metrics>,
-        findings: &[Finding],
-        unlisted: u64,
-        drops: crate::commands::live::Drops,
-    ) -> io::Result<W> {
+    fn finish(mut self: Box<Self>, totals: &Totals<'_>) -> io::Result<()> {
+        let Totals { stats, metrics, findings, unlisted, drops } = *totals;
         let w = &mut self.w;
         if self.calls > 0 {
             writeln!(w)?;
@@ -138,14 +134,14 @@ impl<W: Write> TextReport<W> {
             stats.calls.evicted_calls,
             stats.decode.errors
         )?;
-        if drops != crate::commands::live::Drops::default() {
+        if drops != Drops::default() {
             writeln!(
                 w,
                 "  drops: {} by the kernel, {} by the interface, {} by sipscope",
                 drops.kernel, drops.interface, drops.queue
             )?;
         }
-        let Some(m) = metrics else { return Ok(self.w) };
+        let Some(m) = metrics else { return self.w.flush() };
         write!(w, "Responses\n ")?;
         let mut any = false;
         for (code, &n) in m.responses.iter().enumerate().filter(|(_, n)| **n > 0) {
@@ -166,7 +162,7 @@ impl<W: Write> TextReport<W> {
             d(r.rrd_p50),
             d(r.rrd_p95)
         )?;
-        Ok(self.w)
+        self.w.flush()
     }
 }
 

@@ -210,7 +210,7 @@ impl Feeder {
                     return;
                 }
             }
-            self.kernel_drops = live.drops();
+            self.kernel_drops = live.drops().total();
             self.maybe_flush();
         }
     }
