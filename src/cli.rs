@@ -87,24 +87,32 @@ pub enum ReportFormat {
     Json,
 }
 
-/// Arguments of `report`.
+/// Where `messages` and `report` read from: a file, or live interfaces for a while.
 #[derive(Debug, clap::Args)]
-pub struct ReportArgs {
+pub struct InputArgs {
     /// Capture file to read (pcap or pcapng; `-` for standard input).
     #[arg(short = 'r', long = "read", value_name = "FILE", required_unless_present = "interface")]
     pub read: Option<String>,
     /// Live capture.
     #[command(flatten)]
     pub live: LiveArgs,
-    /// With -i, capture for this long, then report (e.g. `60s`, `5m`; default: until Ctrl-C).
+    /// With -i, stop capturing after this long (e.g. `60s`, `5m`, `1h`; default: until Ctrl-C).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<std::time::Duration>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: ReportFormat,
     /// Only read SIP from or to these ports, e.g. `5060,5080-5090` (default: any port).
     #[arg(long, value_name = "LIST")]
     pub ports: Option<String>,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Input.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
     /// Most calls held in memory at once; beyond it the oldest finished calls leave first.
     #[arg(long, value_name = "N", default_value_t = 200_000)]
     pub max_calls: usize,
@@ -141,21 +149,12 @@ impl FailOn {
 /// Arguments of `messages`.
 #[derive(Debug, clap::Args)]
 pub struct MessagesArgs {
-    /// Capture file to read (pcap or pcapng; `-` for standard input).
-    #[arg(short = 'r', long = "read", value_name = "FILE", required_unless_present = "interface")]
-    pub read: Option<String>,
-    /// Live capture.
+    /// Input.
     #[command(flatten)]
-    pub live: LiveArgs,
-    /// With -i, stop after this long (e.g. `60s`, `5m`, `1h`; default: until Ctrl-C).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub duration: Option<std::time::Duration>,
+    pub input: InputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Only read SIP from or to these ports, e.g. `5060,5080-5090` (default: any port).
-    #[arg(long, value_name = "LIST")]
-    pub ports: Option<String>,
 }
 
 /// Parses `90`, `90s`, `250ms`, `5m`, `2h`.

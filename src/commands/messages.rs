@@ -2,7 +2,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use super::{finish_output, open_input, parse_ports, run_input, Item};
+use super::{finish_output, open_input, run_input, Item};
 use crate::cli::MessagesArgs;
 use crate::engine::{Engine, EngineConfig};
 use crate::report::messages::{write_ndjson, write_text, Format};
@@ -10,20 +10,14 @@ use crate::report::summary::Summary;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &MessagesArgs) -> i32 {
-    let ports = match parse_ports(args.ports.as_deref()) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let mut input = match open_input(args.read.as_deref(), &args.live, ports.as_ref()) {
-        Ok(i) => i,
+    let (mut input, ports) = match open_input(&args.input) {
+        Ok(opened) => opened,
         Err(code) => return code,
     };
     let live = input.is_live();
-    // Live, the ports shape the capture filter and SIP is found on whatever it lets through.
-    let engine_ports = if live { None } else { ports };
-    let mut engine = Engine::new(EngineConfig { ports: engine_ports, ..Default::default() });
+    let mut engine = Engine::new(EngineConfig { ports, ..Default::default() });
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let result = run_input(&mut input, &mut engine, args.duration, |item| match item {
+    let result = run_input(&mut input, &mut engine, args.input.duration, |item| match item {
         Item::Message(m) => {
             match args.format {
                 Format::Text => write_text(&mut out, m)?,

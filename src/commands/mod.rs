@@ -124,15 +124,14 @@ impl Input {
     }
 }
 
-/// Opens `-r FILE` or the `-i` interfaces. `--ports` shapes the capture filter of a live capture.
-pub fn open_input(
-    read: Option<&str>,
-    live_args: &crate::cli::LiveArgs,
-    ports: Option<&PortSet>,
-) -> Result<Input, i32> {
-    match read {
-        Some(path) => open(path).map(Input::File),
-        None => live::start(live_args, ports).map(|r| Input::Live(Box::new(r))),
+/// Opens `-r FILE` or the `-i` interfaces, printing any error. Returns the ports the engine must
+/// keep to: `--ports` for a file; none live, where `--ports` already shaped the capture filter.
+pub fn open_input(args: &crate::cli::InputArgs) -> Result<(Input, Option<PortSet>), i32> {
+    let ports = parse_ports(args.ports.as_deref())?;
+    match args.read.as_deref() {
+        Some(path) => open(path).map(|f| (Input::File(f), ports)),
+        // Live, the ports shape the capture filter and SIP is found on whatever it lets through.
+        None => live::start(&args.live, ports.as_ref()).map(|r| (Input::Live(Box::new(r)), None)),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::{self, BufWriter};
 
-use super::{exit, finish_output, open_input, parse_ports, run_input, Item};
+use super::{exit, finish_output, open_input, run_input, Item};
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::correlate::CorrelatorConfig;
 use crate::diagnose::{Finding, Severity};
@@ -18,15 +18,10 @@ pub const MAX_LISTED_FINDINGS: usize = 100_000;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &ReportArgs) -> i32 {
-    let ports = match parse_ports(args.ports.as_deref()) {
-        Ok(p) => p,
+    let (mut input, ports) = match open_input(&args.input) {
+        Ok(opened) => opened,
         Err(code) => return code,
     };
-    let mut input = match open_input(args.read.as_deref(), &args.live, ports.as_ref()) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
-    let ports = if input.is_live() { None } else { ports };
     let mut correlate = CorrelatorConfig { max_calls: args.max_calls, ..Default::default() };
     if !args.link_header.is_empty() {
         correlate.link_headers = args.link_header.clone();
@@ -43,7 +38,7 @@ pub fn run(args: &ReportArgs) -> i32 {
     let mut unlisted = 0u64;
     let mut worst: Option<Severity> = None;
     let result = started.and_then(|mut report| {
-        let code = run_input(&mut input, &mut engine, args.duration, |item| match item {
+        let code = run_input(&mut input, &mut engine, args.input.duration, |item| match item {
             Item::Call(c) => report.call(c),
             Item::Finding(f) => {
                 worst = worst.max(Some(f.severity));
