@@ -3,37 +3,12 @@
 //! The report must match what SIPp did, call by call. Every process is bounded (`-m`, `-timeout`)
 //! and stopped by its PID.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
-fn scenario(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sipp").join(name).to_string_lossy().into_owned()
-}
-
-/// A child process stopped by its PID when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn sipp(args: &[&str]) -> Command {
-    let mut c = Command::new("sipp");
-    c.args(args)
-        .args(["-nostdin", "-timeout", "20", "-timeout_error", "-trace_err"])
-        .current_dir(std::env::temp_dir());
-    c.stdout(Stdio::null()).stderr(Stdio::null());
-    c
-}
+use common::sipp::{is_root, scenario, sipp, Proc};
 
 /// (case, UAS scenario, extra UAS args, UAC scenario, expected state, expected final code)
 type Case = (&'static str, &'static str, &'static [&'static str], &'static str, &'static str, u64);

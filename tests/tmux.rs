@@ -2,8 +2,12 @@
 //! its finding, open it, see the ladder with the 603 and the later 200, go back, filter, quit,
 //! and check that the shell is usable afterwards (terminal restored).
 
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use common::sipp::{is_root, scenario, sipp, Proc};
 
 struct Session(String);
 
@@ -84,8 +88,7 @@ fn operator_walkthrough_in_tmux() {
 /// exits at once on an idle link.
 #[test]
 fn live_dashboard_shows_calls_within_a_second_and_quits_at_once() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if !is_root() {
         eprintln!("live dashboard test needs root (CI runs as root); not run here");
         return;
     }
@@ -99,42 +102,33 @@ fn live_dashboard_shows_calls_within_a_second_and_quits_at_once() {
     let s = Session(name);
     s.keys(&[&format!("{bin} -i lo -f 'net 127.0.0.128/27'"), "Enter"]);
     s.wait_for("live lo");
-    let sc = |f: &str| format!("{}/tests/sipp/{f}", env!("CARGO_MANIFEST_DIR"));
-    let common = ["-nostdin", "-timeout", "20", "-timeout_error", "-m", "1", "-p", "5060"];
-    let mut uas = Command::new("sipp")
-        .args(["-sf", &sc("uas_ring_decline.xml"), "-i", "127.0.0.131"])
-        .args(common)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .current_dir(std::env::temp_dir())
-        .spawn()
-        .unwrap();
+    let common = ["-m", "1", "-p", "5060"];
+    let mut uas = Proc(
+        sipp(&[&["-sf", &scenario("uas_ring_decline.xml"), "-i", "127.0.0.131"][..], &common].concat())
+            .spawn()
+            .unwrap(),
+    );
     std::thread::sleep(Duration::from_millis(300));
     let started = Instant::now();
-    let mut uac = Command::new("sipp")
-        .args([
-            "127.0.0.131:5060",
-            "-sf",
-            &sc("uac_reject.xml"),
-            "-i",
-            "127.0.0.130",
-            "-s",
-            "bob",
-            "-cid_str",
-            "tmux-live-%u@%s",
-        ])
-        .args(common)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .current_dir(std::env::temp_dir())
-        .spawn()
-        .unwrap();
+    let uac_scenario = scenario("uac_reject.xml");
+    let uac_args = [
+        "127.0.0.131:5060",
+        "-sf",
+        &uac_scenario,
+        "-i",
+        "127.0.0.130",
+        "-s",
+        "bob",
+        "-cid_str",
+        "tmux-live-%u@%s",
+    ];
+    let mut uac = Proc(sipp(&[&uac_args[..], &common].concat()).spawn().unwrap());
     // The INVITE is on screen within a second, ringing, before the 603 comes (1 s later).
     s.wait_for("ringing");
     assert!(started.elapsed() < Duration::from_millis(1000), "call shown after {:?}", started.elapsed());
     s.wait_for("declined");
-    assert!(uac.wait().unwrap().success());
-    let _ = uas.wait();
+    assert!(uac.0.wait().unwrap().success());
+    let _ = uas.0.wait();
     // Idle link now: q ends at once and the shell is back.
     std::thread::sleep(Duration::from_millis(500));
     let t = Instant::now();

@@ -4,6 +4,7 @@
 
 pub mod expected_counts;
 pub mod script;
+pub mod sipp;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
