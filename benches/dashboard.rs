@@ -65,6 +65,7 @@ fn big_model() -> Model {
             linked: Vec::new(),
             branches: Vec::new(),
             ended: true,
+            part: 1,
         });
     }
     let mut m = Model::new(usize::MAX);

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::capture::RawPacket;
+use crate::clock::{CaptureClock, ClockStats};
 use crate::correlate::{Added, Call, Correlator, CorrelatorConfig, CorrelatorStats, Metrics};
 use crate::decode::defrag::DefragLimits;
 use crate::decode::tcp::{FlowKey, TcpLimits, TcpReassembler, TcpStats};
@@ -91,6 +92,8 @@ pub struct EngineStats {
     pub calls: CorrelatorStats,
     /// Diagnosis counters (zero when correlation is off).
     pub findings: DiagnoseStats,
+    /// Steps of the capture clock (time running backwards or leaping ahead).
+    pub clock: ClockStats,
 }
 
 impl EngineStats {
@@ -115,6 +118,7 @@ pub struct Engine {
     last_housekeeping: Timestamp,
     last_ts: Timestamp,
     carried: bool,
+    clock: CaptureClock,
 }
 
 impl Default for Engine {
@@ -140,6 +144,7 @@ impl Engine {
             last_housekeeping: Timestamp(i64::MIN),
             last_ts: Timestamp::default(),
             carried: false,
+            clock: CaptureClock::new(),
         }
     }
 
@@ -150,6 +155,7 @@ impl Engine {
         s.tcp = self.tcp.stats;
         s.stream = self.stream_stats;
         s.bytes_held = (self.tcp.bytes_held() + self.decoder.bytes_held()) as u64;
+        s.clock = self.clock.stats();
         if let Some(c) = &self.correlator {
             s.calls = c.stats();
             s.findings = self.diagnoser.stats();
@@ -219,6 +225,7 @@ impl Engine {
 
     /// Processes one frame into `out` and `flags`.
     fn step(&mut self, pkt: &RawPacket<'_>) {
+        let pkt = &RawPacket { ts: self.clock.adjust(pkt.ts), ..*pkt };
         self.out.clear();
         self.flags.clear();
         let fragments_before = self.decoder.fragments_seen();
@@ -258,6 +265,7 @@ impl Engine {
     /// Advances capture time without a packet (live mode ticks): expires reassembly state and
     /// fires call timers.
     pub fn tick(&mut self, now: Timestamp) -> std::vec::Drain<'_, SipMessage> {
+        let now = self.clock.tick_time(now);
         self.out.clear();
         self.housekeeping(now);
         self.out.drain(..)

@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod correlate;
 pub mod decode;

@@ -4,7 +4,7 @@
 use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 
-use super::kind::{CallKind, CallState};
+use super::kind::{dialog_method, CallKind, CallState};
 use super::transaction::{Response, Transaction};
 use crate::sip::{Method, SipMessage, StartLine};
 use crate::time::Timestamp;
@@ -58,13 +58,41 @@ pub struct BranchRef<'a> {
     pub final_code: Option<u16>,
 }
 
+/// What is remembered of a Call-ID whose record was written out, so that a later message of it
+/// continues the same call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resumed {
+    /// Messages of the Call-ID so far.
+    pub messages: u32,
+    /// Records written so far.
+    pub parts: u32,
+    /// Its kind.
+    pub kind: CallKind,
+    /// Its dialog-forming method.
+    pub primary: Method,
+}
+
 /// One Call-ID.
 #[derive(Debug, Clone)]
 pub struct Call {
     /// The Call-ID bytes.
     pub call_id: Box<[u8]>,
-    /// What the first request says this is.
+    /// What the dialog-forming request says this is.
     pub kind: CallKind,
+    /// The method that defines the kind (INVITE for calls, REGISTER for registrations…): the
+    /// first message's, or for an in-dialog request the method that formed its dialog.
+    pub primary: Method,
+    /// Which record of this Call-ID this is: 1, or more when the Call-ID came back after an
+    /// earlier record had been written out (see [`crate::correlate::Correlator`]).
+    pub part: u32,
+    /// Index (within the whole Call-ID) of this record's first message: the messages of the
+    /// earlier parts come before it, so evidence indices stay those of the Call-ID.
+    pub first_index: u32,
+    /// The first message was an in-dialog request: the capture saw the dialog from its middle.
+    pub from_middle: bool,
+    /// Lifetime granted by the 2xx of a REGISTER or SUBSCRIBE (Expires or Contact expires), in
+    /// seconds.
+    pub granted_expires: Option<u32>,
     /// Where it stands.
     pub state: CallState,
     /// The first request seen (or the first message if no request was seen).
@@ -73,7 +101,7 @@ pub struct Call {
     pub first_ts: Timestamp,
     /// Capture time of the latest message.
     pub last_ts: Timestamp,
-    /// All SIP messages of the Call-ID, retransmissions and duplicates included.
+    /// SIP messages of this record, retransmissions and duplicates included.
     pub messages: u32,
     /// Messages that were protocol retransmissions.
     pub retransmissions: u32,
@@ -88,6 +116,8 @@ pub struct Call {
     pub attempt_cseq: Option<u32>,
     /// First BYE after the call was answered.
     pub bye_ts: Option<Timestamp>,
+    /// That BYE (its Reason header tells why the call ended).
+    pub bye: Option<SipMessage>,
     /// An ACK for a 2xx was seen.
     pub ack_for_2xx: bool,
     /// Where ACKs for 2xx went, and when (bounded).
@@ -163,9 +193,16 @@ fn content_digest(raw: &[u8]) -> u64 {
 impl Call {
     /// A call started by `msg`.
     pub fn new(msg: &SipMessage) -> Call {
+        let in_dialog = msg.is_request() && !msg.headers.to_tag.is_empty();
+        let primary = if in_dialog { dialog_method(msg.method()) } else { msg.method() };
         Call {
             call_id: msg.call_id().into(),
-            kind: CallKind::from_method(msg.method()),
+            kind: CallKind::from_method(primary),
+            primary,
+            part: 1,
+            first_index: 0,
+            from_middle: in_dialog,
+            granted_expires: None,
             state: CallState::InProgress,
             first: msg.clone(),
             first_ts: msg.ts,
@@ -177,6 +214,7 @@ impl Call {
             transactions_dropped: 0,
             attempt_cseq: None,
             bye_ts: None,
+            bye: None,
             ack_for_2xx: false,
             acks_for_2xx: Vec::new(),
             max_forwards_zero: None,
@@ -188,14 +226,30 @@ impl Call {
         }
     }
 
+    /// A later record of a Call-ID whose earlier record was written out: it continues the
+    /// numbering of messages and keeps the kind.
+    pub fn resume(msg: &SipMessage, earlier: &Resumed) -> Call {
+        let mut call = Call::new(msg);
+        call.kind = earlier.kind;
+        call.primary = earlier.primary;
+        call.part = earlier.parts.saturating_add(1);
+        call.first_index = earlier.messages;
+        call
+    }
+
     /// The method that defines this call's kind (INVITE for calls, REGISTER for registrations…).
     pub fn primary_method(&self) -> Method {
-        self.first.method()
+        self.primary
+    }
+
+    /// Messages of the Call-ID up to the end of this record (earlier parts included).
+    pub fn total_messages(&self) -> u32 {
+        self.first_index.saturating_add(self.messages)
     }
 
     /// Adds a message of this Call-ID.
     pub fn add(&mut self, msg: &SipMessage) -> Added {
-        let index = self.messages;
+        let index = self.total_messages();
         self.messages = self.messages.saturating_add(1);
         self.last_ts = self.last_ts.max(msg.ts);
         let mut added = Added { index, ..Added::default() };
@@ -300,6 +354,7 @@ impl Call {
             }
             Method::Bye if self.answered().is_some() && self.bye_ts.is_none() => {
                 self.bye_ts = Some(msg.ts);
+                self.bye = Some(msg.clone());
             }
             _ => {}
         }
@@ -336,6 +391,11 @@ impl Call {
         }
         if let Some(tx) = self.find_tx(branch, method, h.cseq) {
             tx.add_response(code, index, msg);
+        }
+        if (200..300).contains(&code) && matches!(method, Method::Register | Method::Subscribe) {
+            if let Some(s) = granted_expires(msg) {
+                self.granted_expires = Some(s);
+            }
         }
     }
 
@@ -377,14 +437,26 @@ impl Call {
 
     fn compute_state(&self) -> CallState {
         let Some(caller) = self.caller_hop() else {
-            return if self.timed_out { CallState::Timeout } else { CallState::InProgress };
+            return if self.timed_out {
+                CallState::Timeout
+            } else if self.from_middle || self.part > 1 {
+                CallState::MidDialog
+            } else {
+                CallState::InProgress
+            };
         };
         let final_code = caller.final_code;
         let success = caller.first_success.is_some();
         match self.kind {
             CallKind::Call => {
                 if success {
-                    return if self.bye_ts.is_some() { CallState::Completed } else { CallState::Answered };
+                    return if self.unconfirmed_2xx().is_some() {
+                        CallState::Unconfirmed
+                    } else if self.bye_ts.is_some() {
+                        CallState::Completed
+                    } else {
+                        CallState::Answered
+                    };
                 }
                 match final_code {
                     Some(300..=399) => CallState::Redirected,
@@ -407,6 +479,7 @@ impl Call {
                 None if self.timed_out => CallState::Timeout,
                 None => CallState::InProgress,
             },
+            CallKind::Subscription if success && self.primary == Method::Subscribe => CallState::Subscribed,
             _ => match final_code {
                 _ if success => CallState::Ok,
                 Some(408) => CallState::Timeout,
@@ -415,6 +488,24 @@ impl Call {
                 None => CallState::InProgress,
             },
         }
+    }
+
+    /// An INVITE transaction whose 2xx was never confirmed: the answering side retransmitted
+    /// it at least twice (RFC 3261 §13.3.1.4: it resends until the ACK arrives) and no ACK
+    /// reached its sender afterwards. A 2xx that is not retransmitted was ACKed, even when the
+    /// ACK took a path this capture does not see.
+    pub fn unconfirmed_2xx(&self) -> Option<&Transaction> {
+        self.unacked_2xx(2)
+    }
+
+    /// Like [`Call::unconfirmed_2xx`], with at least `resends` retransmissions of the 2xx.
+    pub fn unacked_2xx(&self, resends: u32) -> Option<&Transaction> {
+        self.transactions.iter().filter(|t| t.method == Method::Invite).find(|t| {
+            let Some(ok) = t.first_success.as_deref() else { return false };
+            let sender = ok.msg.src.ip();
+            t.success_retransmissions >= resends
+                && !self.acks_for_2xx.iter().any(|(dst, ts)| *dst == sender && *ts >= ok.ts)
+        })
     }
 
     /// The branches of the call: the downstream legs of a forking proxy when the capture sees
@@ -502,4 +593,20 @@ impl Call {
         let m = self.primary_method();
         self.transactions.iter().find(|t| t.method == m && !t.in_dialog).map(|t| t.first_ts)
     }
+}
+
+/// The lifetime a 2xx to REGISTER or SUBSCRIBE grants: the `expires` parameter of its first
+/// Contact, or its Expires header.
+fn granted_expires(msg: &SipMessage) -> Option<u32> {
+    let contact = msg.headers.contact;
+    if !contact.is_empty() {
+        let (s, e) = (contact.start as usize, contact.end as usize);
+        let gt = msg.raw[s..e].iter().position(|&b| b == b'>').map_or(s, |p| s + p + 1);
+        let v = crate::sip::fields::find_param(&msg.raw, gt, e, b"expires");
+        if let Some(n) = crate::sip::fields::parse_u32(msg.slice(v)) {
+            return Some(n);
+        }
+    }
+    let span = crate::sip::scan::find_header(&msg.raw, msg.headers.body.start as usize, b"Expires")?;
+    crate::sip::fields::parse_u32(msg.slice(span))
 }

@@ -20,7 +20,7 @@ pub enum CallKind {
 }
 
 impl CallKind {
-    /// Kind of a Call-ID whose first request (or CSeq method) is `m`.
+    /// Kind of a Call-ID whose dialog-forming method is `m` (see [`dialog_method`]).
     pub fn from_method(m: Method) -> CallKind {
         match m {
             Method::Invite => CallKind::Call,
@@ -78,6 +78,14 @@ pub enum CallState {
     Ok,
     /// Another request failed.
     Failed,
+    /// Only the middle of a dialog was seen (an in-dialog request such as BYE or a re-INVITE
+    /// came first): the capture started after the call was set up.
+    MidDialog,
+    /// A subscription was accepted (2xx to SUBSCRIBE): it stays active until it expires.
+    Subscribed,
+    /// A call was answered but the answer was never confirmed: the 2xx was retransmitted and
+    /// no ACK reached its sender, or the call was torn down for that reason.
+    Unconfirmed,
 }
 
 impl CallState {
@@ -99,6 +107,9 @@ impl CallState {
             CallState::Refused => "refused",
             CallState::Ok => "ok",
             CallState::Failed => "failed",
+            CallState::MidDialog => "mid_dialog",
+            CallState::Subscribed => "subscribed",
+            CallState::Unconfirmed => "unconfirmed",
         }
     }
 
@@ -117,6 +128,24 @@ impl CallState {
                 | CallState::Timeout
                 | CallState::Refused
                 | CallState::Failed
+                | CallState::Unconfirmed
         )
+    }
+}
+
+/// The method that formed the dialog an in-dialog request belongs to: INVITE for the requests
+/// of an INVITE session (ACK, BYE, re-INVITE, UPDATE, PRACK, INFO, REFER), SUBSCRIBE for
+/// SUBSCRIBE and NOTIFY; the method itself otherwise.
+pub fn dialog_method(m: Method) -> Method {
+    match m {
+        Method::Ack
+        | Method::Bye
+        | Method::Cancel
+        | Method::Update
+        | Method::Prack
+        | Method::Info
+        | Method::Refer => Method::Invite,
+        Method::Notify => Method::Subscribe,
+        other => other,
     }
 }

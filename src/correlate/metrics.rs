@@ -143,7 +143,12 @@ impl Metrics {
     pub fn call_ended(&mut self, call: &Call) {
         match call.kind {
             CallKind::Call if call.invite_ts().is_some() => {
-                self.invites += 1;
+                // A later part of a Call-ID (an INVITE retried long after its challenge) is the
+                // same session attempt: its outcome counts, not a second attempt.
+                let first_part = call.part == 1;
+                if first_part {
+                    self.invites += 1;
+                }
                 let code = call.decisive().map(|r| r.code);
                 match code {
                     Some(200..=299) => {
@@ -162,7 +167,7 @@ impl Metrics {
                 let caller = call.caller_hop();
                 let first_reply =
                     caller.and_then(|t| t.provisional.map(|p| p.ts).or(t.first_final.as_ref().map(|f| f.ts)));
-                if let (Some(ts), Some(start)) = (first_reply, call.invite_ts()) {
+                if let (Some(ts), Some(start), true) = (first_reply, call.invite_ts(), first_part) {
                     self.srd.add(ts.millis_since(start));
                 }
             }

@@ -2,18 +2,24 @@
 //! forked branches, retransmissions, states, timings and capture-wide metrics.
 //!
 //! Memory is bounded: a cap on live calls (finished ones leave first, the evictions counted), a
-//! cap on transactions per call. A call that has reached its outcome lingers
-//! [`CorrelatorConfig::linger_ms`] of capture time for late retransmissions, then is handed out
-//! through [`Correlator::drain_finished`] and dropped; the metrics keep counting.
+//! cap on transactions per call. A call that has reached its outcome lingers for what may still
+//! come (see [`linger_ms`]): late retransmissions, a retry after a challenge, the refresh of a
+//! registration or subscription. Then it is handed out through [`Correlator::drain_finished`]
+//! and dropped; the metrics keep counting.
+//!
+//! One Call-ID is one call for the life of the capture: a compact record of every Call-ID handed
+//! out is kept (bounded, the forgotten ones counted), and a later message of it continues the
+//! call as its next part, with the message numbering carried on.
 
 pub mod call;
 pub mod kind;
 pub mod metrics;
 pub mod transaction;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 
-pub use call::{Added, BranchRef, BranchSummary, Call, Peer};
+pub use call::{Added, BranchRef, BranchSummary, Call, Peer, Resumed};
 pub use kind::{CallKind, CallState};
 pub use metrics::{Metrics, Rfc6076};
 
@@ -35,6 +41,13 @@ pub struct CorrelatorConfig {
     pub no_response_ms: i64,
     /// A call ringing with no final response for this long has timed out (RFC 3261 Timer C).
     pub ringing_ms: i64,
+    /// How long a request refused with a challenge (401/407) waits for its retry.
+    pub retry_linger_ms: i64,
+    /// Longest a registration or subscription stays for its refresh (it stays for the lifetime
+    /// its 2xx granted, up to this).
+    pub max_refresh_linger_ms: i64,
+    /// Most Call-IDs remembered after their record was written out.
+    pub max_ended: usize,
 }
 
 impl Default for CorrelatorConfig {
@@ -46,6 +59,9 @@ impl Default for CorrelatorConfig {
             idle_ms: 3_600_000,
             no_response_ms: 32_000,
             ringing_ms: 180_000,
+            retry_linger_ms: 300_000,
+            max_refresh_linger_ms: 3_700_000,
+            max_ended: 262_144,
         }
     }
 }
@@ -65,6 +81,11 @@ pub struct CorrelatorStats {
     pub without_call_id: u64,
     /// Calls held right now.
     pub live_calls: u64,
+    /// Records that continue a Call-ID seen before (its earlier record already written out).
+    pub resumed_calls: u64,
+    /// Call-IDs forgotten from the table of ended ones (a later message of one of them starts a
+    /// new call instead of continuing it).
+    pub forgotten_call_ids: u64,
 }
 
 /// The correlator.
@@ -75,6 +96,16 @@ pub struct Correlator {
     metrics: Metrics,
     stats: CorrelatorStats,
     last_sweep: Timestamp,
+    ended: HashMap<u64, (Resumed, u64)>,
+    ended_order: VecDeque<(u64, u64)>,
+    ended_seq: u64,
+}
+
+/// Key of a Call-ID in the table of ended ones (64-bit, fixed key: deterministic runs).
+fn id_key(call_id: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    call_id.hash(&mut h);
+    h.finish()
 }
 
 impl Correlator {
@@ -87,6 +118,9 @@ impl Correlator {
             metrics: Metrics::default(),
             stats: CorrelatorStats::default(),
             last_sweep: Timestamp(i64::MIN),
+            ended: HashMap::new(),
+            ended_order: VecDeque::new(),
+            ended_seq: 0,
         }
     }
 
@@ -124,12 +158,27 @@ impl Correlator {
             self.stats.without_call_id += 1;
             return None;
         }
+        // A message arriving after its call's time in memory was up (between two sweeps)
+        // finds it written out first: it continues the Call-ID as its next part.
+        if self.calls.get(id).is_some_and(|c| msg.ts.millis_since(c.last_ts) >= stay_ms(c, &self.config)) {
+            if let Some(old) = self.calls.remove(id) {
+                self.hand_out(old);
+            }
+        }
         if !self.calls.contains_key(id) {
             if self.calls.len() >= self.config.max_calls {
                 self.evict();
             }
-            let call = Call::new(msg);
-            self.stats.calls += 1;
+            let call = match self.ended.remove(&id_key(id)) {
+                Some((earlier, _)) => {
+                    self.stats.resumed_calls += 1;
+                    Call::resume(msg, &earlier)
+                }
+                None => {
+                    self.stats.calls += 1;
+                    Call::new(msg)
+                }
+            };
             let link = if msg.is_request() { link_target(msg, &self.config.link_headers) } else { None };
             self.calls.insert(id.into(), call);
             if let Some(other) = link {
@@ -177,8 +226,7 @@ impl Correlator {
         let mut done: Vec<(Timestamp, Box<[u8]>)> = Vec::new();
         for (id, call) in self.calls.iter_mut() {
             fire_timers(call, now, cfg);
-            let idle = now.millis_since(call.last_ts);
-            let over = if call.state.is_final() { idle >= cfg.linger_ms } else { idle >= cfg.idle_ms };
+            let over = now.millis_since(call.last_ts) >= stay_ms(call, cfg);
             if over {
                 done.push((call.first_ts, id.clone()));
             }
@@ -201,7 +249,7 @@ impl Correlator {
         order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
         for i in order {
             if let Some(call) = all[i].take() {
-                self.hand_out(call);
+                self.hand_out_last(call);
             }
         }
     }
@@ -213,7 +261,44 @@ impl Correlator {
 
     fn hand_out(&mut self, call: Call) {
         self.metrics.call_ended(&call);
+        self.remember(&call);
         self.finished.push(call);
+    }
+
+    /// Hands out a call at the end of input (nothing can continue it).
+    fn hand_out_last(&mut self, call: Call) {
+        self.metrics.call_ended(&call);
+        self.finished.push(call);
+    }
+
+    /// Keeps the compact record of a Call-ID written out, forgetting the oldest beyond the cap.
+    fn remember(&mut self, call: &Call) {
+        if self.config.max_ended == 0 {
+            return;
+        }
+        let key = id_key(&call.call_id);
+        let seq = self.ended_seq;
+        self.ended_seq += 1;
+        let resumed = Resumed {
+            messages: call.total_messages(),
+            parts: call.part,
+            kind: call.kind,
+            primary: call.primary,
+        };
+        self.ended.insert(key, (resumed, seq));
+        self.ended_order.push_back((key, seq));
+        while self.ended.len() > self.config.max_ended {
+            let Some((old, old_seq)) = self.ended_order.pop_front() else { break };
+            if self.ended.get(&old).is_some_and(|(_, s)| *s == old_seq) {
+                self.ended.remove(&old);
+                self.stats.forgotten_call_ids += 1;
+            }
+        }
+        // Entries whose Call-ID came back (or was remembered again) leave stale places behind.
+        if self.ended_order.len() > 2 * self.config.max_ended.max(1024) {
+            let ended = &self.ended;
+            self.ended_order.retain(|(k, s)| ended.get(k).is_some_and(|(_, cur)| cur == s));
+        }
     }
 
     /// Makes room: hands out the least useful sixteenth of the calls (finished ones first, then
@@ -234,6 +319,33 @@ impl Correlator {
                 self.hand_out(call);
             }
         }
+    }
+}
+
+/// How long a call that has reached its outcome stays in memory after its last message, for
+/// what may still come: a registration or subscription until its refresh is due (the lifetime
+/// its 2xx granted, capped), a request refused with a challenge until its retry, anything else
+/// for late retransmissions (64*T1).
+pub fn linger_ms(call: &Call, cfg: &CorrelatorConfig) -> i64 {
+    match call.state {
+        CallState::Registered | CallState::Subscribed => call
+            .granted_expires
+            .map_or(cfg.max_refresh_linger_ms, |s| i64::from(s) * 1_000 + cfg.linger_ms)
+            .clamp(cfg.linger_ms, cfg.max_refresh_linger_ms.max(cfg.linger_ms)),
+        _ if call.decisive().is_some_and(|r| matches!(r.code, 401 | 407)) => {
+            cfg.retry_linger_ms.max(cfg.linger_ms)
+        }
+        _ => cfg.linger_ms,
+    }
+}
+
+/// How long a call stays in memory after its last message: [`linger_ms`] once it has reached
+/// its outcome, [`CorrelatorConfig::idle_ms`] before.
+fn stay_ms(call: &Call, cfg: &CorrelatorConfig) -> i64 {
+    if call.state.is_final() {
+        linger_ms(call, cfg)
+    } else {
+        cfg.idle_ms
     }
 }
 

@@ -40,6 +40,8 @@ pub fn write_call(out: &mut Vec<u8>, c: &Call) {
     .str("transport", first.transport.as_str().as_bytes())
     .time("start", c.first_ts)
     .time("end", c.last_ts)
+    .uint("part", c.part.into())
+    .uint("first_index", c.first_index.into())
     .uint("messages", c.messages.into())
     .uint("retransmissions", c.retransmissions.into())
     .uint("duplicates", c.duplicates.into());
@@ -162,6 +164,10 @@ struct CaptureJson {
     reassembled_ip_datagrams: u64,
     tcp_streams: u64,
     calls: u64,
+    resumed_calls: u64,
+    clock_jumps: u64,
+    clock_largest_jump_ms: i64,
+    forgotten_call_ids: u64,
     evicted_calls: u64,
     messages_without_call_id: u64,
     findings: u64,
@@ -233,6 +239,10 @@ impl<W: Write> CallReport for JsonReport<W> {
             reassembled_ip_datagrams: stats.decode.defrag.reassembled,
             tcp_streams: stats.tcp.streams,
             calls: stats.calls.calls,
+            resumed_calls: stats.calls.resumed_calls,
+            clock_jumps: stats.clock.jumps,
+            clock_largest_jump_ms: stats.clock.largest_jump_ms,
+            forgotten_call_ids: stats.calls.forgotten_call_ids,
             evicted_calls: stats.calls.evicted_calls,
             messages_without_call_id: stats.calls.without_call_id,
             findings: stats.findings.findings,

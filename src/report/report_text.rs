@@ -44,7 +44,7 @@ impl<W: Write> CallReport for TextReport<W> {
         };
         writeln!(
             self.w,
-            "  {} {:<12} {:<11} {} {} | {} -> {} | {} -> {} {} | pdd {} setup {} talk {} | {} msgs{}{} | {}",
+            "  {} {:<12} {:<11} {} {} | {} -> {} | {} -> {} {} | pdd {} setup {} talk {} | {} msgs{}{}{} | {}",
             c.first_ts.rfc3339(),
             c.kind.as_str(),
             c.state.as_str(),
@@ -65,6 +65,11 @@ impl<W: Write> CallReport for TextReport<W> {
                 String::new()
             },
             if c.evicted { " [evicted]" } else { "" },
+            if c.part > 1 {
+                format!(" [part {}: messages #{}-#{} of this Call-ID]", c.part, c.first_index, c.total_messages() - 1)
+            } else {
+                String::new()
+            },
             Inert(&c.call_id),
         )?;
         let branches = c.branches();
@@ -125,15 +130,39 @@ impl<W: Write> CallReport for TextReport<W> {
         writeln!(w, "Summary")?;
         writeln!(
             w,
-            "  {} packets, {} SIP messages ({} retransmissions, {} duplicates), {} calls ({} evicted), {} decode errors",
+            "  {} packets, {} SIP messages ({} retransmissions, {} duplicates), {} calls ({} evicted{}), {} decode errors",
             stats.decode.packets,
             stats.sip_messages,
             stats.calls.retransmissions,
             stats.calls.duplicates,
             stats.calls.calls,
             stats.calls.evicted_calls,
+            if stats.calls.resumed_calls > 0 {
+                format!(", {} continued after their first record", stats.calls.resumed_calls)
+            } else {
+                String::new()
+            },
             stats.decode.errors
         )?;
+        if stats.clock.jumps > 0 {
+            let c = stats.clock;
+            writeln!(
+                w,
+                "  capture clock stepped {} time(s), first at {}, largest {} ({} ms): later packets shifted by {} ms so that time keeps its order",
+                c.jumps,
+                c.first_jump_at.map_or_else(|| "-".to_string(), |t| t.rfc3339().to_string()),
+                if c.largest_jump_ms < 0 { "backwards" } else { "forwards" },
+                c.largest_jump_ms.abs(),
+                c.shift_ms
+            )?;
+        }
+        if stats.calls.forgotten_call_ids > 0 {
+            writeln!(
+                w,
+                "  {} ended Call-IDs forgotten (memory bound): a later message of one starts a new record",
+                stats.calls.forgotten_call_ids
+            )?;
+        }
         if drops != Drops::default() {
             writeln!(
                 w,

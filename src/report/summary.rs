@@ -29,6 +29,7 @@ impl fmt::Display for Summary<'_> {
             (s.truncated_messages, "truncated SIP messages"),
             (s.stream.invalid_messages, "invalid SIP messages on streams"),
             (s.filtered, "payloads outside --ports"),
+            (s.clock.jumps, "capture clock steps (later times shifted to keep order)"),
         ];
         for (n, what) in extra {
             if n > 0 {

@@ -52,6 +52,8 @@ pub struct CallSummary {
     pub branches: Vec<BranchSummary>,
     /// Handed out by the correlator (ended, evicted or end of input).
     pub ended: bool,
+    /// Which record of the Call-ID the correlator is on (2 and up: it came back after ending).
+    pub part: u32,
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -85,7 +87,7 @@ impl CallSummary {
             dst: c.dst().to_string(),
             first_ts: c.first_ts,
             last_ts: c.last_ts,
-            messages: c.messages,
+            messages: c.total_messages(),
             retransmissions: c.retransmissions,
             pdd_ms: c.pdd_ms(),
             duration_ms: c.duration_ms(),
@@ -93,8 +95,34 @@ impl CallSummary {
             linked: c.linked.clone(),
             branches: c.branches(),
             ended,
+            part: c.part,
         }
     }
+}
+
+/// The summary of a later part of a Call-ID, shown on the row of its first: who called whom,
+/// when it started and its earlier findings stay; state, outcome and counts are the latest.
+fn continued(earlier: &CallSummary, mut later: CallSummary) -> CallSummary {
+    if !earlier.method.is_empty() {
+        later.method = earlier.method;
+        later.from.clone_from(&earlier.from);
+        later.to.clone_from(&earlier.to);
+        later.src.clone_from(&earlier.src);
+        later.dst.clone_from(&earlier.dst);
+        later.first_ts = earlier.first_ts.min(later.first_ts);
+        later.pdd_ms = later.pdd_ms.or(earlier.pdd_ms);
+        later.duration_ms = later.duration_ms.or(earlier.duration_ms);
+        for f in &earlier.findings {
+            if !later.findings.contains(f) {
+                later.findings.insert(0, f);
+            }
+        }
+        if later.final_code.is_none() {
+            later.final_code = earlier.final_code;
+            later.final_reason.clone_from(&earlier.final_reason);
+        }
+    }
+    later
 }
 
 /// One message kept for the call view.
@@ -241,16 +269,14 @@ impl Model {
         Model { budget, ..Default::default() }
     }
 
-    /// The row of a Call-ID (the newest one if the Call-ID was reused).
+    /// The row of a Call-ID: one row per Call-ID for the life of the capture.
     pub fn row(&self, call_id: &str) -> Option<usize> {
         self.index.get(call_id).copied()
     }
 
     fn row_for(&mut self, call_id: &str, ts: Timestamp) -> usize {
         if let Some(&i) = self.index.get(call_id) {
-            if !self.rows[i].summary.ended {
-                return i;
-            }
+            return i;
         }
         let i = self.rows.len();
         self.rows.push(Row {
@@ -275,6 +301,7 @@ impl Model {
                 linked: Vec::new(),
                 branches: Vec::new(),
                 ended: false,
+                part: 1,
             },
             messages: Vec::new(),
             dropped: 0,
@@ -316,7 +343,7 @@ impl Model {
             let i = self.row_for(&c.call_id, c.first_ts);
             let row = &mut self.rows[i];
             let was = (row.summary.state, row.summary.findings.len());
-            row.summary = c;
+            row.summary = if c.part > 1 { continued(&row.summary, c) } else { c };
             if was != (row.summary.state, row.summary.findings.len()) {
                 row.changed = self.version;
             }

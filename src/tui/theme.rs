@@ -9,9 +9,11 @@ use crate::diagnose::Severity;
 /// Style of a call's state.
 pub fn state(s: CallState) -> Style {
     match s {
-        CallState::Answered | CallState::Completed | CallState::Registered | CallState::Ok => {
-            Style::new().fg(Color::Green)
-        }
+        CallState::Answered
+        | CallState::Completed
+        | CallState::Registered
+        | CallState::Subscribed
+        | CallState::Ok => Style::new().fg(Color::Green),
         CallState::Challenged => Style::new().fg(Color::Yellow),
         CallState::Cancelled | CallState::Redirected => Style::new().fg(Color::Cyan),
         CallState::Busy
@@ -19,8 +21,9 @@ pub fn state(s: CallState) -> Style {
         | CallState::Rejected
         | CallState::Timeout
         | CallState::Refused
-        | CallState::Failed => Style::new().fg(Color::Red),
-        CallState::InProgress | CallState::Ringing => Style::new(),
+        | CallState::Failed
+        | CallState::Unconfirmed => Style::new().fg(Color::Red),
+        CallState::InProgress | CallState::Ringing | CallState::MidDialog => Style::new(),
     }
 }
 

@@ -5,7 +5,7 @@ mod cancel_not_propagated;
 mod decline_not_honoured;
 mod decline_should_be_busy;
 mod forbidden_403;
-mod from_private_host;
+pub(crate) mod from_private_host;
 mod loop_or_hops;
 mod media_rejected;
 mod no_ack_for_2xx;

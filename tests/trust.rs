@@ -1,0 +1,217 @@
+//! Issue 12, "trust on real traffic": the near misses ordinary traffic produces, one test (or
+//! group) per item. Synthetic conversations here; the SIPp captures of ordinary phone behaviour
+//! are checked in `tests/ordinary.rs`.
+
+mod common;
+
+use common::script::*;
+use sipscope::correlate::{Call, CallKind, CallState, CorrelatorConfig};
+use sipscope::diagnose::Finding;
+
+fn rules(findings: &[Finding]) -> Vec<&'static str> {
+    findings.iter().map(|f| f.rule).collect()
+}
+
+const HOUR: i64 = 3_600_000;
+
+// Item 1: one Call-ID, one call.
+
+#[test]
+fn registration_refreshed_minutes_later_is_one_record() {
+    let (calls, stats, metrics) = run(&[
+        (0, A, P, req("REGISTER", "r1", "a", 1)),
+        (20, P, A, resp(401, "r1", "a", 1, "REGISTER").tag("t")),
+        (40, A, P, req("REGISTER", "r1", "b", 2).header("Authorization: Digest username=\"alice\"")),
+        (
+            60,
+            P,
+            A,
+            resp(200, "r1", "b", 2, "REGISTER")
+                .tag("t")
+                .header("Contact: <sip:alice@192.0.2.10>;expires=600"),
+        ),
+        // The refresh, ten minutes later, same Call-ID (RFC 3261 §10.2.4).
+        (600_000, A, P, req("REGISTER", "r1", "c", 3).header("Authorization: Digest username=\"alice\"")),
+        (
+            600_020,
+            P,
+            A,
+            resp(200, "r1", "c", 3, "REGISTER")
+                .tag("t")
+                .header("Contact: <sip:alice@192.0.2.10>;expires=600"),
+        ),
+    ]);
+    assert_eq!(calls.len(), 1, "one Call-ID, one record");
+    let c = &calls[0];
+    assert_eq!((c.kind, c.state, c.part, c.messages), (CallKind::Registration, CallState::Registered, 1, 6));
+    assert_eq!(stats.calls.resumed_calls, 0);
+    assert_eq!(metrics.registrations, 1);
+}
+
+#[test]
+fn invite_retried_minutes_after_its_challenge_is_one_call() {
+    let (calls, _, metrics) = run(&[
+        (0, A, P, req("INVITE", "i1", "a", 1)),
+        (20, P, A, resp(407, "i1", "a", 1, "INVITE").tag("t")),
+        (30, A, P, req("ACK", "i1", "a", 1).tag("t")),
+        (120_000, A, P, req("INVITE", "i1", "b", 2).header("Proxy-Authorization: Digest username=\"alice\"")),
+        (120_100, P, A, resp(180, "i1", "b", 2, "INVITE").tag("u")),
+        (121_000, P, A, resp(200, "i1", "b", 2, "INVITE").tag("u")),
+        (121_010, A, P, req("ACK", "i1", "c", 2).tag("u")),
+    ]);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].state, CallState::Answered);
+    assert_eq!((metrics.invites, metrics.invites_answered), (1, 1), "RFC 6076: one session attempt");
+}
+
+#[test]
+fn a_call_id_that_comes_back_continues_its_numbering() {
+    // OPTIONS pings on one Call-ID, far apart: the first record is written out after 32 s; the
+    // next ping continues the Call-ID as part 2, with indices after the first part's.
+    let (calls, stats, _) = run(&[
+        (0, A, P, req("OPTIONS", "o1", "a", 1)),
+        (10, P, A, resp(200, "o1", "a", 1, "OPTIONS").tag("t")),
+        (100_000, A, P, req("OPTIONS", "o1", "b", 2)),
+        (100_010, P, A, resp(200, "o1", "b", 2, "OPTIONS").tag("t")),
+    ]);
+    assert_eq!(calls.len(), 2);
+    assert_eq!((calls[0].part, calls[0].first_index, calls[0].messages), (1, 0, 2));
+    assert_eq!((calls[1].part, calls[1].first_index, calls[1].messages), (2, 2, 2));
+    assert_eq!(calls[1].kind, CallKind::Options);
+    assert_eq!(calls[1].caller_hop().unwrap().index, 2, "message indices are the Call-ID's");
+    assert_eq!((stats.calls.calls, stats.calls.resumed_calls), (1, 1));
+}
+
+#[test]
+fn bye_an_hour_later_continues_the_call_from_the_middle() {
+    let (calls, _, metrics) = run(&[
+        (0, A, P, req("INVITE", "c1", "a", 1)),
+        (500, P, A, resp(200, "c1", "a", 1, "INVITE").tag("t")),
+        (510, A, P, req("ACK", "c1", "b", 1).tag("t")),
+        (HOUR + 60_000, A, P, req("BYE", "c1", "c", 2).tag("t")),
+        (HOUR + 60_010, P, A, resp(200, "c1", "c", 2, "BYE").tag("t")),
+    ]);
+    assert_eq!(calls.len(), 2, "the idle answered call was written out after an hour");
+    assert_eq!(
+        (calls[1].kind, calls[1].state, calls[1].part, calls[1].first_index),
+        (CallKind::Call, CallState::MidDialog, 2, 3)
+    );
+    assert_eq!(metrics.invites, 1, "the BYE is no second session attempt");
+}
+
+#[test]
+fn call_id_seen_only_mid_dialog_is_a_call_seen_from_the_middle() {
+    let (calls, _, metrics) = run(&[
+        (0, A, P, req("BYE", "m1", "a", 7).tag("t")),
+        (10, P, A, resp(200, "m1", "a", 7, "BYE").tag("t")),
+        (1_000, A, P, req("INVITE", "m2", "b", 9).tag("t")),
+        (1_010, P, A, resp(200, "m2", "b", 9, "INVITE").tag("t")),
+    ]);
+    for c in &calls {
+        assert_eq!((c.kind, c.state), (CallKind::Call, CallState::MidDialog), "{:?}", c.call_id);
+    }
+    assert_eq!(metrics.invites, 0, "no session attempt was seen");
+}
+
+#[test]
+fn forgotten_call_ids_are_counted() {
+    let cfg = CorrelatorConfig { max_ended: 2, ..CorrelatorConfig::default() };
+    let mut script = Vec::new();
+    for (i, id) in ["f1", "f2", "f3", "f4"].into_iter().enumerate() {
+        let t = i as i64 * 100_000;
+        script.push((t, A, P, req("OPTIONS", id, "a", 1)));
+        script.push((t + 10, P, A, resp(200, id, "a", 1, "OPTIONS").tag("t")));
+    }
+    script.push((500_000, A, P, req("OPTIONS", "f1", "b", 2)));
+    let (calls, stats, _) = run_with(cfg, &script);
+    let last = calls.iter().find(|c| c.first_ts > calls[0].first_ts && &*c.call_id == b"f1").unwrap();
+    assert_eq!((last.part, last.first_index), (1, 0), "f1 was forgotten: a new record");
+    assert_eq!(stats.calls.forgotten_call_ids, 2);
+}
+
+// Item 9: broken timestamps.
+
+#[test]
+fn clock_stepped_back_gives_no_absurd_delay_and_no_split() {
+    let (calls, stats, _) = run(&[
+        (0, A, P, req("INVITE", "k1", "a", 1)),
+        // The capture host's clock is stepped back two hours between the INVITE and the 180.
+        (-2 * HOUR + 100, P, A, resp(180, "k1", "a", 1, "INVITE").tag("t")),
+        (-2 * HOUR + 1_100, P, A, resp(200, "k1", "a", 1, "INVITE").tag("t")),
+        (-2 * HOUR + 1_110, A, P, req("ACK", "k1", "b", 1).tag("t")),
+    ]);
+    assert_eq!(calls.len(), 1);
+    let c: &Call = &calls[0];
+    assert_eq!(c.pdd_ms(), Some(0), "the step is absorbed, not a negative delay");
+    assert_eq!(c.setup_ms(), Some(1_000));
+    assert_eq!(stats.clock.jumps, 1);
+    assert!(stats.clock.largest_jump_ms < -HOUR);
+}
+
+#[test]
+fn clock_leaping_years_ahead_does_not_split_the_call() {
+    let years = 5 * 365 * 24 * HOUR;
+    let (calls, stats, _) = run(&[
+        (0, A, P, req("INVITE", "k2", "a", 1)),
+        (100, P, A, resp(180, "k2", "a", 1, "INVITE").tag("t")),
+        (years, P, A, resp(200, "k2", "a", 1, "INVITE").tag("t")),
+        (years + 10, A, P, req("ACK", "k2", "b", 1).tag("t")),
+        (years + 5_000, A, P, req("BYE", "k2", "c", 2).tag("t")),
+        (years + 5_010, P, A, resp(200, "k2", "c", 2, "BYE").tag("t")),
+    ]);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].state, CallState::Completed);
+    assert_eq!(calls[0].setup_ms(), Some(100));
+    assert_eq!(stats.clock.jumps, 1);
+}
+
+#[test]
+fn ordinary_gaps_and_small_reordering_are_not_clock_steps() {
+    let (_, stats, _) = run(&[
+        (0, A, P, req("OPTIONS", "g1", "a", 1)),
+        (10_000, P, A, resp(200, "g1", "a", 1, "OPTIONS").tag("t")),
+        (9_500, A, P, req("OPTIONS", "g2", "a", 1)),
+        (9 * 86_400_000, A, P, req("OPTIONS", "g3", "a", 1)),
+    ]);
+    assert_eq!(stats.clock.jumps, 0);
+}
+
+#[test]
+fn dashboard_keeps_one_row_per_call_id_with_every_message() {
+    use common::{addr, ip_udp};
+    use sipscope::capture::{linktype, RawPacket};
+    use sipscope::engine::{Engine, EngineConfig};
+    use sipscope::time::Timestamp;
+    use sipscope::tui::model::{Batch, CallSummary, Model};
+    let script = [
+        (0, A, P, req("OPTIONS", "o1", "a", 1)),
+        (10, P, A, resp(200, "o1", "a", 1, "OPTIONS").tag("t")),
+        (100_000, A, P, req("OPTIONS", "o1", "b", 2)),
+        (100_010, P, A, resp(200, "o1", "b", 2, "OPTIONS").tag("t")),
+    ];
+    let mut engine = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
+    let mut model = Model::new(64 << 20);
+    let t0 = Timestamp::from_parts(1_700_000_000, 0);
+    for (ms, src, dst, m) in &script {
+        let frame = ip_udp(addr(src), addr(dst), &m.bytes());
+        let pkt = RawPacket { ts: t0.plus_millis(*ms), linktype: linktype::RAW, data: &frame, orig_len: 0 };
+        let mut batch = Batch::default();
+        batch.messages.extend(engine.ingest_flagged(&pkt));
+        batch.calls.extend(engine.drain_finished_calls().map(|c| CallSummary::of(&c, true)));
+        if let Some(c) = engine.correlator().and_then(|c| c.get(b"o1")) {
+            batch.calls.push(CallSummary::of(c, false));
+        }
+        model.apply(batch);
+    }
+    assert_eq!(model.rows.len(), 1, "one row for the Call-ID");
+    let row = &model.rows[0];
+    assert_eq!(row.messages.len(), 4, "the ladder holds both parts");
+    let indices: Vec<u32> = row.messages.iter().map(|s| s.added.unwrap().index).collect();
+    assert_eq!(indices, [0, 1, 2, 3]);
+    assert_eq!((row.summary.messages, row.summary.part), (4, 2));
+}
+
+#[allow(dead_code)]
+fn unused(f: &[Finding]) -> Vec<&'static str> {
+    rules(f)
+}
