@@ -54,10 +54,11 @@ fn forbidden_403_outright_after_credentials_and_near_misses() {
         (5, P, A, resp(407, "f2", "i1", 1, "INVITE").tag("x")),
         (10, A, P, req("INVITE", "f2", "i2", 2).header("Proxy-Authorization: Digest username=\"a\"")),
         (12, P, A, resp(100, "f2", "i2", 2, "INVITE")),
+        (20, P, A, resp(183, "f2", "i2", 2, "INVITE").tag("y")),
         (40, P, A, resp(403, "f2", "i2", 2, "INVITE").tag("y")),
     ]);
     let f = only(&fs, "forbidden-403");
-    assert!(f.summary.contains("after the credentials were taken"), "{}", f.summary);
+    assert!(f.summary.contains("after the credentials were accepted"), "{}", f.summary);
     assert!(f.explanation.contains("balance"));
     assert!(!fs.iter().any(|f| f.rule == "auth-failed"));
 

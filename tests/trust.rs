@@ -211,7 +211,102 @@ fn dashboard_keeps_one_row_per_call_id_with_every_message() {
     assert_eq!((row.summary.messages, row.summary.part), (4, 2));
 }
 
-#[allow(dead_code)]
-fn unused(f: &[Finding]) -> Vec<&'static str> {
-    rules(f)
+// Item 2: 403 after credentials.
+
+fn after_challenge(method: &str, refusal: M, progress: &[u16]) -> Vec<Finding> {
+    let (challenge, auth) = if method == "REGISTER" {
+        (401, "Authorization: Digest username=\"alice\"")
+    } else {
+        (407, "Proxy-Authorization: Digest username=\"alice\"")
+    };
+    let mut script = vec![
+        (0, A, P, req(method, "a1", "a", 1)),
+        (10, P, A, resp(challenge, "a1", "a", 1, method).tag("t")),
+        (20, A, P, req(method, "a1", "b", 2).header(auth)),
+    ];
+    for (i, code) in progress.iter().enumerate() {
+        script.push((30 + i as i64, P, A, resp(*code, "a1", "b", 2, method).tag("t")));
+    }
+    script.push((100, P, A, refusal));
+    run_full(CorrelatorConfig::default(), &script).3
+}
+
+fn r403(phrase: &str, method: &str) -> M {
+    resp(403, "a1", "b", 2, method).tag("t").status(403, phrase)
+}
+
+#[test]
+fn wrong_password_after_a_challenge_is_credentials_refused_even_after_100_trying() {
+    let fs = after_challenge("REGISTER", r403("Wrong password", "REGISTER"), &[100]);
+    assert_eq!(rules(&fs), ["auth-failed"], "{fs:#?}");
+    // A plain 403 after credentials, with only 100 Trying before it: most servers refuse a
+    // password this way, and 100 Trying (hop by hop) proves nothing.
+    let fs = after_challenge("INVITE", r403("Forbidden", "INVITE"), &[100]);
+    assert_eq!(rules(&fs), ["auth-failed"], "{fs:#?}");
+}
+
+#[test]
+fn policy_named_or_progress_after_credentials_is_a_policy_refusal() {
+    let fs = after_challenge("INVITE", r403("Insufficient balance", "INVITE"), &[100]);
+    assert_eq!(rules(&fs), ["forbidden-403"], "{fs:#?}");
+    let f = &fs[0];
+    assert!(f.summary.contains("after the credentials were accepted"), "{}", f.summary);
+    assert!(f.explanation.contains("insufficient balance"), "{}", f.explanation);
+    assert!(
+        !f.explanation.contains("asks for no credentials"),
+        "no claim that contradicts the 407: {}",
+        f.explanation
+    );
+    // Ringing before the 403: the request was forwarded, so it was authenticated.
+    let fs = after_challenge("INVITE", r403("Forbidden", "INVITE"), &[100, 183]);
+    assert_eq!(rules(&fs), ["forbidden-403"], "{fs:#?}");
+    // The Warning header can name the credentials too.
+    let fs = after_challenge(
+        "INVITE",
+        r403("Forbidden", "INVITE").header("Warning: 399 pbx \"Authentication failed\""),
+        &[100],
+    );
+    assert_eq!(rules(&fs), ["auth-failed"], "{fs:#?}");
+}
+
+#[test]
+fn outright_403_says_no_credentials_were_asked_for() {
+    let fs = run_full(
+        CorrelatorConfig::default(),
+        &[(0, A, P, req("INVITE", "f1", "a", 1)), (10, P, A, resp(403, "f1", "a", 1, "INVITE").tag("t"))],
+    )
+    .3;
+    assert_eq!(rules(&fs), ["forbidden-403"]);
+    assert!(fs[0].summary.contains("refused outright"));
+}
+
+// Item 10: evidence points at captured messages.
+
+#[test]
+fn evidence_says_when_only_the_response_was_captured() {
+    let fs =
+        run_full(CorrelatorConfig::default(), &[(0, P, A, resp(403, "e1", "a", 1, "INVITE").tag("t"))]).3;
+    let f = fs.iter().find(|f| f.rule == "forbidden-403").expect("finding");
+    assert_eq!(f.evidence.len(), 1, "one captured message, one piece of evidence: {:?}", f.evidence);
+    assert_eq!(f.evidence[0].index, 0);
+    let what = &f.evidence[0].what;
+    assert!(what.starts_with("403") && what.contains("INVITE") && what.ends_with("not captured"), "{what}");
+}
+
+// Item 7: judged at the end of the capture.
+
+#[test]
+fn invite_retransmitted_to_its_limit_is_unanswered_at_the_end_of_the_capture() {
+    let script: Vec<_> = [0, 500, 1500, 3500, 7500, 15500, 31500]
+        .iter()
+        .map(|&t| (t, A, P, req("INVITE", "u1", "i", 1)))
+        .collect();
+    let (calls, _, _, fs) = run_full(CorrelatorConfig::default(), &script);
+    assert_eq!(calls[0].state, CallState::Timeout);
+    assert_eq!(rules(&fs), ["no-final-response"]);
+    assert!(fs[0].summary.contains("7 transmissions over 31.5 s"), "{}", fs[0].summary);
+    // Near miss: the capture stops after three transmissions: nothing to judge yet.
+    let (calls, _, _, fs) = run_full(CorrelatorConfig::default(), &script[..3]);
+    assert_eq!(calls[0].state, CallState::InProgress);
+    assert!(fs.is_empty());
 }

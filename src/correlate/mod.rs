@@ -248,7 +248,8 @@ impl Correlator {
         let mut order: Vec<usize> = (0..all.len()).collect();
         order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
         for i in order {
-            if let Some(call) = all[i].take() {
+            if let Some(mut call) = all[i].take() {
+                gave_up_at_end(&mut call);
                 self.hand_out_last(call);
             }
         }
@@ -346,6 +347,30 @@ fn stay_ms(call: &Call, cfg: &CorrelatorConfig) -> i64 {
         linger_ms(call, cfg)
     } else {
         cfg.idle_ms
+    }
+}
+
+/// Transmissions of an unanswered request over UDP by the time its client transaction gives
+/// up (RFC 3261 §17.1.1.2 and §17.1.2.2, T1 = 500 ms, T2 = 4 s): an INVITE is sent 7 times
+/// (0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s), any other request 11 times.
+pub fn transmissions_to_give_up(method: crate::sip::Method) -> u32 {
+    if method == crate::sip::Method::Invite {
+        7
+    } else {
+        11
+    }
+}
+
+/// At the end of the input: a request sent as often as its timer allows, with no response at
+/// all, was not answered, even if the capture stops just before Timer B/F would fire.
+fn gave_up_at_end(call: &mut Call) {
+    if call.state.is_final() || call.timed_out {
+        return;
+    }
+    let Some(caller) = call.caller_hop() else { return };
+    if !caller.responded && caller.request_retransmissions + 1 >= transmissions_to_give_up(caller.method) {
+        call.timed_out = true;
+        call.update_state();
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod codes;
 pub mod reason;
+pub mod refusal;
 pub mod rules;
 pub mod sources;
 

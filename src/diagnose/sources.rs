@@ -167,7 +167,9 @@ impl SourceRules {
         let ip = msg.dst.ip();
         let tx = call.transaction_of(msg);
         let credentials = tx.is_some_and(|t| t.credentials);
-        let provisional = tx.is_some_and(|t| t.provisional_before_final);
+        let refused_credentials = tx.is_some_and(|t| {
+            t.first_final.as_deref().is_some_and(|r| super::refusal::credentials_refused(t, r))
+        });
         let in_dialog = tx.is_some_and(|t| t.in_dialog);
         let user = {
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -183,7 +185,7 @@ impl SourceRules {
         if !in_dialog && matches!(code, 401 | 403 | 404) && !s.users.contains(&user) && s.users.len() < 64 {
             s.users.push(user);
         }
-        if credentials && (matches!(code, 401 | 407) || (code == 403 && !provisional)) {
+        if credentials && refused_credentials {
             s.auth_failures += 1;
         }
         if !s.scanner && s.users.len() >= ENUMERATION_USERS {

@@ -65,6 +65,10 @@ impl M {
         self.to_uri = uri.into();
         self
     }
+    pub fn status(mut self, code: u16, phrase: &str) -> M {
+        self.start = format!("SIP/2.0 {code} {phrase}");
+        self
+    }
     pub fn header(mut self, h: &str) -> M {
         self.extra.push_str(h);
         self.extra.push_str("\r\n");

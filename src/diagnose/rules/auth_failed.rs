@@ -2,6 +2,7 @@
 //! again: the credentials are wrong (or not accepted for this realm).
 
 use super::*;
+use crate::diagnose::refusal::credentials_refused;
 
 /// Rule id.
 pub const ID: &str = "auth-failed";
@@ -14,9 +15,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
             continue;
         }
         let Some(refusal) = retry.first_final.as_deref() else { continue };
-        let refused =
-            matches!(refusal.code, 401 | 407) || (refusal.code == 403 && !retry.provisional_before_final);
-        if !refused || retry.first_success.is_some() {
+        if !credentials_refused(retry, refusal) || retry.first_success.is_some() {
             continue;
         }
         let Some(challenge) = call.transactions[..i]

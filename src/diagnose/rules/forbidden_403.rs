@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::correlate::CallKind;
+use crate::diagnose::refusal::{judge, progressed_before, refusal_words, AfterCredentials};
 
 /// Rule id.
 pub const ID: &str = "forbidden-403";
@@ -15,15 +16,27 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
             && t.cseq < tx.cseq
             && t.first_final.as_deref().is_some_and(|f| matches!(f.code, 401 | 407))
     });
-    if challenged && tx.credentials && !tx.provisional_before_final {
+    if challenged && tx.credentials && judge(tx, r) == AfterCredentials::Refused {
         return None; // credentials refused: that is auth-failed's finding
     }
     let what = if call.kind == CallKind::Registration { "registration" } else { tx.method.as_str() };
     let server = r.msg.src;
+    let accepted_why;
     let (summary, why) = if challenged && tx.credentials {
+        let evidence = if progressed_before(tx, r) {
+            "it went on to process the request (a provisional response other than 100 Trying came before the refusal)".to_string()
+        } else {
+            format!(
+                "its refusal names a policy (\"{}\")",
+                crate::sanitize::inert_string(refusal_words(r).trim().as_bytes())
+            )
+        };
+        accepted_why = format!(
+            "The server challenged the request and accepted the credentials: {evidence}. The account is known; something about it or about this request is not allowed: an exhausted balance or credit limit, a suspended account, a destination outside the allowed routes (international, premium, a country block), or a caller ID the account may not use."
+        );
         (
-            format!("{what} refused with 403 by {server} after the credentials were taken"),
-            "The server challenged the request, accepted the credentials (it started processing: a provisional response came first) and then refused it. The account is known; something about it or about this request is not allowed: an exhausted balance or credit limit, a suspended account, a destination outside the allowed routes (international, premium, a country block), or a caller ID the account may not use.",
+            format!("{what} refused with 403 by {server} after the credentials were accepted"),
+            accepted_why.as_str(),
         )
     } else if !tx.provisional_before_final && !challenged {
         (
@@ -37,10 +50,12 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         )
     };
     let repeated = ctx.servers_403.get(&server.ip()).copied().unwrap_or(0);
-    let mut explanation = format!(
-        "403 Forbidden is a refusal, not a challenge: unlike 401/407 no credentials were asked for, and sending the same request again will get the same answer. {why}{}",
-        reason_and_warning(r)
-    );
+    let opening = if challenged {
+        "403 Forbidden is a refusal, not a challenge: the server already had the credentials it asked for, and sending them again will get the same answer."
+    } else {
+        "403 Forbidden is a refusal, not a challenge: unlike 401/407 it asks for no credentials, and sending the same request again will get the same answer."
+    };
+    let mut explanation = format!("{opening} {why}{}", reason_and_warning(r));
     if repeated > 1 {
         explanation.push_str(&format!(" This server has answered 403 {repeated} times in this capture so far, so the refusal is systematic rather than a one-off."));
     }
@@ -58,7 +73,6 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
             "Check the account's status and balance, and whether the destination is allowed.",
         ]
     };
-    let mut evidence = vec![req_ev(call, tx), resp_ev(call, r)];
-    evidence.dedup_by_key(|e| e.index);
+    let evidence = vec![req_ev(call, tx), resp_ev(call, r)];
     Some(call_finding(call, ID, Severity::Error, ctx, summary, explanation, steps, evidence))
 }

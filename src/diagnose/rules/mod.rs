@@ -78,13 +78,15 @@ pub(crate) fn resp_ev(call: &Call, r: &Response) -> Evidence {
     Evidence { call_id: call_id(call), index: r.index, what: status_line(r) }
 }
 
-/// Evidence pointing at the request of a transaction.
+/// Evidence pointing at the request of a transaction. When the request itself was not
+/// captured, it points at the response the transaction is known from, and says so.
 pub(crate) fn req_ev(call: &Call, t: &Transaction) -> Evidence {
-    Evidence {
-        call_id: call_id(call),
-        index: t.index,
-        what: format!("{} {} -> {}", t.method.as_str(), t.src, t.dst),
-    }
+    let what = if t.request_seen {
+        format!("{} {} -> {}", t.method.as_str(), t.src, t.dst)
+    } else {
+        format!("the {} {} -> {} itself was not captured", t.method.as_str(), t.src, t.dst)
+    };
+    Evidence { call_id: call_id(call), index: t.index, what }
 }
 
 /// `603 Decline` as sent.
@@ -130,8 +132,20 @@ pub(crate) fn call_finding(
     summary: String,
     explanation: String,
     next_steps: &[&str],
-    evidence: Vec<Evidence>,
+    mut evidence: Vec<Evidence>,
 ) -> Finding {
+    // One entry per captured message: a request known only from its response shares the
+    // response's index, and is said after it.
+    let mut merged: Vec<Evidence> = Vec::with_capacity(evidence.len());
+    for e in evidence.drain(..) {
+        match merged.iter_mut().find(|m| m.index == e.index) {
+            Some(m) if e.what.ends_with("not captured") => m.what = format!("{}; {}", m.what, e.what),
+            Some(m) if m.what.ends_with("not captured") => m.what = format!("{}; {}", e.what, m.what),
+            Some(_) => {}
+            None => merged.push(e),
+        }
+    }
+    let evidence = merged;
     Finding {
         rule,
         severity,

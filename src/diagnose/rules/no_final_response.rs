@@ -37,12 +37,21 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     }
     if call.timed_out && !caller.responded {
         let tries = caller.request_retransmissions + 1;
-        let summary = format!(
-            "INVITE to {} was never answered ({tries} transmissions, no response in 32 s)",
-            caller.dst
-        );
+        let seen_ms = call.last_ts.millis_since(caller.first_ts);
+        let (span, timer) = if ctx.at.ended && seen_ms < 32_000 {
+            (
+                format!("{tries} transmissions over {:.1} s", seen_ms as f64 / 1000.0),
+                format!("and the capture ends {:.1} s after the first one, with the sender at its last retransmission before Timer B (32 s) gives up", seen_ms as f64 / 1000.0),
+            )
+        } else {
+            (
+                format!("{tries} transmissions, no response in 32 s"),
+                "for 32 seconds (RFC 3261 Timer B)".to_string(),
+            )
+        };
+        let summary = format!("INVITE to {} was never answered ({span})", caller.dst);
         let explanation = format!(
-            "The INVITE was sent {tries} time(s) and nothing came back, not even 100 Trying, for 32 seconds (RFC 3261 Timer B). The destination is not reachable: wrong address or port, a firewall or NAT dropping the traffic, the server down, or replies going to an address the sender does not listen on (Via / rport problems)."
+            "The INVITE was sent {tries} time(s) and nothing came back, not even 100 Trying, {timer}. The destination is not reachable: wrong address or port, a firewall or NAT dropping the traffic, the server down, or replies going to an address the sender does not listen on (Via / rport problems)."
         );
         return Some(call_finding(
             call,
