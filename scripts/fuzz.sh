@@ -16,7 +16,7 @@ export RUSTC_BOOTSTRAP=1   # cargo-fuzz passes nightly flags; the stable toolcha
 python3 - <<'PY'
 import os, struct, glob
 root = "fuzz/corpus"
-for t in ("scan", "tcp_stream", "decode", "pcap_file"):
+for t in ("scan", "tcp_stream", "decode", "pcap_file", "encap"):
     os.makedirs(f"{root}/{t}", exist_ok=True)
 def frames(path):
     data = open(path, "rb").read()
@@ -57,10 +57,15 @@ for p in sorted(glob.glob("pcaps/*.pcap")):
             seg += struct.pack(">HBB", off & 0xffff, 0x10, len(pl)) + pl
             off += len(pl)
         open(f"{root}/tcp_stream/{name}", "wb").write(seg)
+# The encapsulation decoders: each frame of the encap captures from its outer payload on.
+for p in sorted(glob.glob("pcaps/encap-*.pcap")):
+    for i, (lt, f) in enumerate(frames(p)[:20]):
+        for cut in (14, 20, 34, 42):
+            open(f"{root}/encap/{os.path.basename(p)}-{i}-{cut}", "wb").write(f[cut:])
 print(f"seed corpora ready ({n} SIP payloads)")
 PY
 fail=0
-for t in ${TARGETS:-scan tcp_stream decode pcap_file}; do
+for t in ${TARGETS:-scan tcp_stream decode pcap_file encap}; do
   if [ -n "${RUNS:-}" ]; then limit="-runs=$RUNS"; else limit="-max_total_time=$SECONDS_PER"; fi
   # Whole files are capped at 16 KiB: the record framing is what this target adds, and
   # shorter files keep it at ~11,000 executions/s instead of ~3,300.

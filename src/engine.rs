@@ -313,6 +313,9 @@ impl Engine {
             c.finish();
         }
         self.settle_finished();
+        if self.correlator.is_some() {
+            self.diagnoser.finish(self.last_ts);
+        }
     }
 
     fn housekeeping(&mut self, now: Timestamp) {

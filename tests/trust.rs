@@ -211,6 +211,126 @@ fn dashboard_keeps_one_row_per_call_id_with_every_message() {
     assert_eq!((row.summary.messages, row.summary.part), (4, 2));
 }
 
+// Item 3: source-level alarms.
+
+const NAT: &str = "198.51.100.60";
+
+fn boot(users: usize, succeed: bool, spacing_ms: i64) -> Vec<(i64, &'static str, &'static str, M)> {
+    let mut v = Vec::new();
+    for i in 0..users {
+        let id: &'static str = Box::leak(format!("boot-{i}").into_boxed_str());
+        let phone: &'static str = Box::leak(format!("{NAT}:{}", 50_600 + i).into_boxed_str());
+        let user = format!("sip:{}@example.com", 200 + i);
+        let t = i as i64 * spacing_ms;
+        v.push((t, phone, P, req("REGISTER", id, "a", 1).to(&user)));
+        v.push((t + 5, P, phone, resp(401, id, "a", 1, "REGISTER").to(&user).tag("t")));
+        v.push((
+            t + 10,
+            phone,
+            P,
+            req("REGISTER", id, "b", 2).to(&user).header("Authorization: Digest username=\"x\""),
+        ));
+        let last =
+            if succeed { resp(200, id, "b", 2, "REGISTER") } else { resp(401, id, "b", 2, "REGISTER") };
+        v.push((t + 15, P, phone, last.to(&user).tag("t")));
+    }
+    v
+}
+
+#[test]
+fn boot_storm_behind_one_nat_is_no_scan_but_twelve_failing_users_are() {
+    let fs = run_full(CorrelatorConfig::default(), &boot(12, true, 20)).3;
+    assert!(fs.is_empty(), "{fs:#?}");
+    // Near miss: the same twelve users from the same address, none of them ever authenticated.
+    let fs = run_full(CorrelatorConfig::default(), &boot(12, false, 20)).3;
+    assert!(rules(&fs).contains(&"scanner"), "{:?}", rules(&fs));
+}
+
+#[test]
+fn stale_nonce_is_no_refused_password() {
+    let mut v = Vec::new();
+    for i in 0..12 {
+        let id: &'static str = Box::leak(format!("st-{i}").into_boxed_str());
+        let t = i * 30;
+        v.push((
+            t,
+            A,
+            P,
+            req("REGISTER", id, "a", 7).header("Authorization: Digest username=\"x\", nonce=\"old\""),
+        ));
+        v.push((
+            t + 5,
+            P,
+            A,
+            resp(401, id, "a", 7, "REGISTER")
+                .tag("t")
+                .header("WWW-Authenticate: Digest realm=\"r\", nonce=\"new\", stale=true"),
+        ));
+        v.push((
+            t + 10,
+            A,
+            P,
+            req("REGISTER", id, "b", 8).header("Authorization: Digest username=\"x\", nonce=\"new\""),
+        ));
+        v.push((t + 15, P, A, resp(200, id, "b", 8, "REGISTER").tag("t")));
+    }
+    let fs = run_full(CorrelatorConfig::default(), &v).3;
+    assert!(fs.is_empty(), "{fs:#?}");
+}
+
+#[test]
+fn slow_scan_is_one_finding_over_an_hour() {
+    const SCANNER: &str = "203.0.113.99:5070";
+    let mut v = Vec::new();
+    for i in 0..40 {
+        let id: &'static str = Box::leak(format!("slow-{i}").into_boxed_str());
+        let user = format!("sip:{}@example.com", 1000 + i);
+        let t = i as i64 * 75_000; // one every 75 s: never ten in a minute
+        v.push((t, SCANNER, P, req("REGISTER", id, "a", 1).to(&user)));
+        v.push((t + 5, P, SCANNER, resp(404, id, "a", 1, "REGISTER").to(&user).tag("t")));
+    }
+    let fs = run_full(CorrelatorConfig::default(), &v).3;
+    assert_eq!(rules(&fs), ["scanner"], "{fs:#?}");
+    assert!(fs[0].summary.contains("scanning slowly"), "{}", fs[0].summary);
+}
+
+#[test]
+fn toll_fraud_rolls_up_its_calls() {
+    const FRAUD: &str = "203.0.113.50:5060";
+    let mut v = Vec::new();
+    for (i, number) in [
+        "011972598072172",
+        "0097259807217",
+        "+972598072172",
+        "9011972598072172",
+        "1010333011972598072172",
+        "00442071234567",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let id: &'static str = Box::leak(format!("tf-{i}").into_boxed_str());
+        let to = format!("sip:{number}@192.0.2.20");
+        let t = i as i64 * 120_000;
+        v.push((t, FRAUD, P, req("INVITE", id, "a", 1).to(&to)));
+        v.push((t + 5, P, FRAUD, resp(403, id, "a", 1, "INVITE").to(&to).tag("t")));
+    }
+    let (_, stats, _, fs) = run_full(CorrelatorConfig::default(), &v);
+    let r = rules(&fs);
+    assert_eq!(r.iter().filter(|r| **r == "toll-fraud").count(), 1, "{r:?}");
+    assert!(r.iter().filter(|r| **r == "forbidden-403").count() <= 5, "{r:?}");
+    assert!(stats.findings.rolled_up >= 1);
+    // Near miss: a PBX calling five local numbers that are busy is no fraud.
+    let mut v = Vec::new();
+    for i in 0..6 {
+        let id: &'static str = Box::leak(format!("loc-{i}").into_boxed_str());
+        let to = format!("sip:20{i}@192.0.2.20");
+        v.push((i * 1000, A, P, req("INVITE", id, "a", 1).to(&to)));
+        v.push((i * 1000 + 5, P, A, resp(486, id, "a", 1, "INVITE").to(&to).tag("t")));
+    }
+    assert!(run_full(CorrelatorConfig::default(), &v).3.is_empty());
+}
+
 // Item 2: 403 after credentials.
 
 fn after_challenge(method: &str, refusal: M, progress: &[u16]) -> Vec<Finding> {

@@ -71,8 +71,13 @@ impl FileSource {
                 Ok(_) => {}
             }
         }
-        let cap = pcap::Capture::from_file_with_precision(Path::new(path), pcap::Precision::Nano)
-            .map_err(|e| err(describe(&e)))?;
+        let cap =
+            pcap::Capture::from_file_with_precision(Path::new(path), pcap::Precision::Nano).map_err(|e| {
+                match (path != "-").then(|| sniff_format(path)).flatten() {
+                    Some(hint) => err(hint),
+                    None => err(describe(&e)),
+                }
+            })?;
         let linktype = cap.get_datalink().0;
         Ok(FileSource { cap, path: path.to_string(), linktype, records: 0 })
     }
@@ -115,6 +120,59 @@ fn describe(e: &pcap::Error) -> String {
         pcap::Error::PcapError(m) => m.clone(),
         other => other.to_string(),
     }
+}
+
+/// Capture formats libpcap cannot read, by the bytes they start with.
+const FOREIGN_FORMATS: &[(&[u8], &str)] = &[
+    (b"snoop\0\0\0", "a Sun/Solaris snoop capture"),
+    (b"GMBU", "a Microsoft Network Monitor 2.x capture"),
+    (b"RTSS", "a Microsoft Network Monitor 1.x capture"),
+    (b"TRSNIFF data", "a Network General Sniffer (DOS) capture"),
+    (b"XCP\0", "a NetXRay / Sniffer for Windows capture"),
+    (b"\x7fver", "a Network Instruments Observer capture"),
+    (b"ObserverPktBuffe", "a Network Instruments Observer capture"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+];
+
+/// When libpcap cannot open a file: names the format it looks like and how to convert it.
+pub fn sniff_format(path: &str) -> Option<String> {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let mut f = std::fs::File::open(path).ok()?;
+    let n = f.read(&mut head).ok()?;
+    let head = &head[..n];
+    let convert = |what: &str| {
+        format!(
+            "this looks like {what}, a format libpcap cannot read; convert it first, for example with Wireshark's editcap: editcap -F pcap {path} {path}.pcap"
+        )
+    };
+    if let Some((_, what)) = FOREIGN_FORMATS.iter().find(|(magic, _)| head.starts_with(magic)) {
+        if head.starts_with(b"\x1f\x8b") {
+            return Some(format!(
+                "this is {what}; decompress it first (gunzip, or zcat {path} | sipscope … -r -), or convert it with editcap -F pcap {path} {path}.pcap"
+            ));
+        }
+        return Some(convert(what));
+    }
+    if looks_like_erf(head) {
+        return Some(convert("an Endace ERF capture"));
+    }
+    if n > 0 && head.iter().all(|&b| b.is_ascii_graphic() || b.is_ascii_whitespace()) {
+        return Some("this is a text file, not a packet capture (a text export of a trace cannot be read; capture with tcpdump -w or export as pcap)".into());
+    }
+    None
+}
+
+/// An ERF record header (no file magic): 8-byte timestamp, a known record type, a record
+/// length of at least the 16-byte header, and a wire length that fits.
+fn looks_like_erf(head: &[u8]) -> bool {
+    if head.len() < 16 {
+        return false;
+    }
+    let rtype = head[8] & 0x7f;
+    let rlen = u16::from_be_bytes([head[10], head[11]]);
+    let wlen = u16::from_be_bytes([head[14], head[15]]);
+    (1..=27).contains(&rtype) && rlen >= 16 && wlen > 0 && wlen <= 10_000 && head[9] & 0x08 == 0
 }
 
 /// Byte offset of record `index` (0-based) in a pcap or pcapng file, found by walking the

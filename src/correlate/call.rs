@@ -130,6 +130,8 @@ pub struct Call {
     pub linked: Vec<String>,
     /// Rule ids of findings about this call.
     pub findings: Vec<&'static str>,
+    /// Rule ids of findings about this call rolled up into its source's finding.
+    pub rolled_up: Vec<&'static str>,
     /// The call was forced out of memory before it ended.
     pub evicted: bool,
     fingerprints: Vec<(u64, u64, Timestamp)>,
@@ -221,6 +223,7 @@ impl Call {
             timed_out: false,
             linked: Vec::new(),
             findings: Vec::new(),
+            rolled_up: Vec::new(),
             evicted: false,
             fingerprints: Vec::with_capacity(8),
         }
@@ -373,6 +376,9 @@ impl Call {
         }
         let mut tx = Transaction::new(method, h.cseq, branch, (msg.src, msg.dst), msg.ts, index);
         tx.in_dialog = in_dialog;
+        if method == Method::Notify {
+            tx.sipfrag = super::transaction::sipfrag_code(msg);
+        }
         tx.credentials = method != Method::Ack && h.credentials;
         tx.request_seen = true;
         self.push_tx(tx);
@@ -479,7 +485,13 @@ impl Call {
                 None if self.timed_out => CallState::Timeout,
                 None => CallState::InProgress,
             },
-            CallKind::Subscription if success && self.primary == Method::Subscribe => CallState::Subscribed,
+            CallKind::Subscription if success && self.primary == Method::Subscribe => {
+                if self.subscription_lost().is_some() {
+                    CallState::Failed
+                } else {
+                    CallState::Subscribed
+                }
+            }
             _ => match final_code {
                 _ if success => CallState::Ok,
                 Some(408) => CallState::Timeout,
@@ -488,6 +500,14 @@ impl Call {
                 None => CallState::InProgress,
             },
         }
+    }
+
+    /// A NOTIFY or a refreshing SUBSCRIBE of this Call-ID answered 481: the other side no
+    /// longer knows the subscription.
+    pub fn subscription_lost(&self) -> Option<&Transaction> {
+        self.transactions.iter().find(|t| {
+            matches!(t.method, Method::Notify | Method::Subscribe) && t.in_dialog && t.final_code == Some(481)
+        })
     }
 
     /// An INVITE transaction whose 2xx was never confirmed: the answering side retransmitted

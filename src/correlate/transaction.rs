@@ -117,6 +117,9 @@ pub struct Transaction {
     pub cancel_ts: Option<Timestamp>,
     /// Early dialogs, by To-tag.
     pub tags: Vec<TagBranch>,
+    /// For a NOTIFY carrying a `message/sipfrag` body (the progress of a transfer, RFC 3515):
+    /// the status code in it.
+    pub sipfrag: Option<u16>,
 }
 
 impl Transaction {
@@ -151,6 +154,7 @@ impl Transaction {
             first_success: None,
             cancel_ts: None,
             tags: Vec::new(),
+            sipfrag: None,
         }
     }
 
@@ -215,6 +219,19 @@ pub fn uri_hostport(uri: &[u8]) -> Option<&[u8]> {
     let end = rest.iter().position(|&b| matches!(b, b';' | b'?' | b'>')).unwrap_or(rest.len());
     let hp = &rest[..end];
     (!hp.is_empty()).then_some(hp)
+}
+
+/// The status code of a `message/sipfrag` body (`SIP/2.0 486 Busy Here`), as a NOTIFY for a
+/// REFER carries it.
+pub fn sipfrag_code(msg: &SipMessage) -> Option<u16> {
+    let ct = msg.slice(msg.headers.content_type);
+    if ct.len() < 15 || !ct[..15].eq_ignore_ascii_case(b"message/sipfrag") {
+        return None;
+    }
+    let body = msg.raw.get(msg.headers.body.start as usize..)?;
+    let rest = body.strip_prefix(b"SIP/2.0 ")?;
+    let code = rest.get(..3)?;
+    code.iter().all(u8::is_ascii_digit).then(|| code.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0')))
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub enum Next<'a> {
     Ethernet(&'a [u8]),
     /// A protocol we do not decode (ARP, LLDP, …).
     Other,
+    /// Something we recognise and do not decode further, counted by kind.
+    Undecoded(super::encap::Undecoded),
     /// The header was cut short.
     Truncated,
 }
@@ -38,6 +40,10 @@ pub mod ethertype {
     pub const ERSPAN2: u16 = 0x88be;
     /// ERSPAN type III (GRE)
     pub const ERSPAN3: u16 = 0x22eb;
+    /// PPPoE discovery stage
+    pub const PPPOE_DISCOVERY: u16 = 0x8863;
+    /// PPPoE session stage
+    pub const PPPOE_SESSION: u16 = 0x8864;
 }
 
 fn be16(b: &[u8], at: usize) -> u16 {
@@ -90,6 +96,8 @@ fn by_ethertype(mut et: u16, mut rest: &[u8]) -> Next<'_> {
             }
             ethertype::MPLS | ethertype::MPLS_MC => return mpls(rest),
             ethertype::TEB => return Next::Ethernet(rest),
+            ethertype::PPPOE_SESSION => return super::encap::pppoe_session(rest),
+            ethertype::PPPOE_DISCOVERY => return Next::Undecoded(super::encap::Undecoded::PppoeDiscovery),
             _ => return Next::Other,
         }
     }

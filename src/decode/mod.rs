@@ -6,6 +6,7 @@
 //! ([`tcp`]). [`websocket`] parses WebSocket frames for the stream consumer.
 
 pub mod defrag;
+pub mod encap;
 pub mod ip;
 pub mod link;
 pub mod sctp;
@@ -18,6 +19,7 @@ use std::net::{IpAddr, SocketAddr};
 use crate::capture::RawPacket;
 use crate::time::Timestamp;
 use defrag::{DefragLimits, DefragStats, Defragmenter};
+use encap::{Undecoded, UndecodedCounts};
 use link::Next;
 use sctp::{SctpDecoder, SctpStats};
 pub use tcp::TcpSegment;
@@ -70,6 +72,8 @@ pub struct DecodeStats {
     pub defrag: DefragStats,
     /// SCTP counters.
     pub sctp: SctpStats,
+    /// Packets recognised and not decoded further, by kind (PPPoE discovery, ESP…).
+    pub undecoded: UndecodedCounts,
 }
 
 /// The decoder: stateless per packet except for fragment and SCTP reassembly.
@@ -124,6 +128,7 @@ impl Decoder {
         self.stats.packets += 1;
         if !crate::capture::linktype::is_supported(pkt.linktype) {
             self.stats.unsupported_link += 1;
+            self.stats.undecoded.add(Undecoded::LinkType);
             return;
         }
         let next = link::decode(pkt.linktype, pkt.data);
@@ -137,7 +142,11 @@ impl Decoder {
                 let inner = link::ethernet(frame);
                 self.next(ts, inner, depth, out)
             }
-            Next::Other => self.stats.not_ip_transport += 1,
+            Next::Other => {
+                self.stats.not_ip_transport += 1;
+                self.stats.undecoded.add(Undecoded::OtherEthertype);
+            }
+            Next::Undecoded(kind) => self.stats.undecoded.add(kind),
             Next::Truncated => self.stats.errors += 1,
         }
     }
@@ -175,6 +184,7 @@ impl Decoder {
         const IPIP: u8 = 4;
         const IPV6_IN_IP: u8 = 41;
         const GRE: u8 = 47;
+        const ESP: u8 = 50;
         match proto {
             UDP => {
                 let Ok(udp) = etherparse::UdpSlice::from_slice_lax(payload) else {
@@ -188,6 +198,17 @@ impl Decoder {
                         self.stats.tunnels += 1;
                         return self.next(ts, Next::Ethernet(inner), depth + 1, out);
                     }
+                }
+                if depth < MAX_TUNNEL_DEPTH && (dp == encap::GTPU_PORT || sp == encap::GTPU_PORT) {
+                    let next = encap::gtpu(data);
+                    if matches!(next, Next::Ip(_)) {
+                        self.stats.tunnels += 1;
+                    }
+                    return self.next(ts, next, depth + 1, out);
+                }
+                if dp == L2TP_PORT && sp == L2TP_PORT {
+                    self.stats.undecoded.add(Undecoded::L2tp);
+                    return;
                 }
                 self.stats.udp += 1;
                 out(Decoded {
@@ -229,7 +250,14 @@ impl Decoder {
                 let next = tunnel::gre(payload);
                 self.next(ts, next, depth + 1, out)
             }
-            _ => self.stats.not_ip_transport += 1,
+            ESP => self.stats.undecoded.add(Undecoded::IpsecEsp),
+            _ => {
+                self.stats.not_ip_transport += 1;
+                self.stats.undecoded.add(Undecoded::OtherIpProtocol);
+            }
         }
     }
 }
+
+/// UDP port of L2TP.
+const L2TP_PORT: u16 = 1701;

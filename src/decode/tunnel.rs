@@ -13,8 +13,10 @@ pub fn gre(data: &[u8]) -> Next<'_> {
         return Next::Truncated;
     }
     let flags = u16::from_be_bytes([data[0], data[1]]);
-    if flags & 0x0007 != 0 {
-        return Next::Other; // GRE version 1 (PPTP) carries PPP, not IP
+    match flags & 0x0007 {
+        0 => {}
+        1 => return super::encap::gre_v1(data), // enhanced GRE (PPTP) carries PPP
+        _ => return Next::Undecoded(super::encap::Undecoded::GreOther),
     }
     let proto = u16::from_be_bytes([data[2], data[3]]);
     let seq_present = flags & 0x1000 != 0;
@@ -46,7 +48,8 @@ pub fn gre(data: &[u8]) -> Next<'_> {
             let skip = if rest[11] & 0x01 != 0 { 20 } else { 12 };
             rest.get(skip..).map_or(Next::Truncated, Next::Ethernet)
         }
-        _ => Next::Other,
+        super::encap::GRE_PPP => super::encap::ppp(rest),
+        _ => Next::Undecoded(super::encap::Undecoded::GreOther),
     }
 }
 

@@ -103,8 +103,11 @@ pub const RULES: &[&str] = &[
     "loop-or-hops",
     "media-rejected",
     "server-failure",
+    "subscription-lost",
+    "transfer-failed",
     "scanner",
     "auth-bruteforce",
+    "toll-fraud",
 ];
 
 /// When a call rule is being run.
@@ -126,6 +129,9 @@ pub struct DiagnoseStats {
     pub findings: u64,
     /// Findings not kept because views did not take them fast enough.
     pub dropped: u64,
+    /// Findings about calls of a flagged source (scanner, brute force, toll fraud), rolled up
+    /// into that source's finding instead of listed one by one.
+    pub rolled_up: u64,
 }
 
 /// Runs the rules.
@@ -185,9 +191,25 @@ impl Diagnoser {
         self.check(call, Moment { now, ended: true });
     }
 
-    /// Forgets old source windows.
+    /// Judges the source windows whose time is up, and forgets old ones.
     pub fn sweep(&mut self, now: Timestamp) {
-        self.sources.sweep(now);
+        let mut found = Vec::new();
+        self.sources.sweep(now, &mut found);
+        self.raise_sorted(found);
+    }
+
+    /// End of input: the source rules judge what they hold as it stands.
+    pub fn finish(&mut self, now: Timestamp) {
+        let mut found = Vec::new();
+        self.sources.finish(now, &mut found);
+        self.raise_sorted(found);
+    }
+
+    fn raise_sorted(&mut self, mut found: Vec<Finding>) {
+        found.sort_by(|a, b| (a.ts, &a.subject, a.rule).cmp(&(b.ts, &b.subject, b.rule)));
+        for f in found {
+            self.raise(f);
+        }
     }
 
     /// Findings raised since the last call, in the order they were raised.
@@ -204,16 +226,28 @@ impl Diagnoser {
         let ctx = rules::Context { at, servers_403: &self.servers_403 };
         let mut new = Vec::new();
         for rule in rules::CALL_RULES {
-            if (timed_only && !rule.timed) || call.findings.contains(&rule.id) {
+            if (timed_only && !rule.timed)
+                || call.findings.contains(&rule.id)
+                || call.rolled_up.contains(&rule.id)
+            {
                 continue;
             }
             if let Some(f) = (rule.check)(call, &ctx) {
                 new.push((rule.id, f));
             }
         }
+        if new.is_empty() {
+            return;
+        }
+        let flagged = self.sources.flagged(call.src().ip());
         for (id, f) in new {
-            call.findings.push(id);
-            self.raise(f);
+            if flagged {
+                call.rolled_up.push(id);
+                self.stats.rolled_up += 1;
+            } else {
+                call.findings.push(id);
+                self.raise(f);
+            }
         }
     }
 

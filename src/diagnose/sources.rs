@@ -1,10 +1,22 @@
-//! Source rules: traffic patterns of one source address, in a sliding window of capture time.
-//! Always attributed to the packet's source IP, never to the From header (which attackers set
-//! to anything).
+//! Source rules: traffic patterns of one source address, in windows of capture time. Always
+//! attributed to the packet's source IP, never to the From header (which attackers set to
+//! anything).
 //!
-//! - `scanner`: a User-Agent of a known SIP scanning tool, or one source asking for many
-//!   different users and being refused (401/403/404): extension enumeration.
-//! - `auth-bruteforce`: many refused credentials from one source.
+//! - `scanner`: a User-Agent of a known SIP scanning tool; or one source asking for many
+//!   different users and failing with them (extension enumeration) within a minute, or slowly,
+//!   within an hour.
+//! - `auth-bruteforce`: many credentials refused from one source within a minute.
+//! - `toll-fraud`: one source whose calls to many international-looking numbers fail.
+//!
+//! A challenge (401/407) is not a failure: it is how digest authentication starts, and a
+//! `stale=true` challenge is how a server asks for a fresh nonce. Twelve phones behind one NAT
+//! address booting at once each get one; what counts is whether the user then succeeds. So a
+//! challenge stays pending for [`RETRY_MS`]; a 2xx for the same user from the same source
+//! clears it (and forgives that user's earlier failures); only a challenge never followed by
+//! success, or a definitive refusal (403, 404), counts.
+//!
+//! Once a source is flagged, findings about its own calls are rolled up into the source
+//! finding (counted in [`super::DiagnoseStats::rolled_up`]) instead of one per call.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -12,17 +24,27 @@ use std::net::IpAddr;
 
 use super::{Evidence, Finding, Severity, Subject};
 use crate::correlate::{Added, Call};
-use crate::sip::SipMessage;
+use crate::sip::{Method, SipMessage};
 use crate::time::Timestamp;
 
-/// Length of the window.
+/// Length of the short window.
 pub const WINDOW_MS: i64 = 60_000;
-/// Distinct refused users from one source within the window that count as enumeration.
+/// Length of the long window (slow scans, toll fraud).
+pub const LONG_WINDOW_MS: i64 = 3_600_000;
+/// How long a challenged user has to come back with credentials and succeed.
+pub const RETRY_MS: i64 = 32_000;
+/// Distinct failed users from one source within the short window that count as enumeration.
 pub const ENUMERATION_USERS: usize = 10;
-/// Refused credentials from one source within the window that count as brute force.
+/// Distinct failed users within the long window that count as a slow scan.
+pub const SLOW_SCAN_USERS: usize = 30;
+/// Refused credentials from one source within the short window that count as brute force.
 pub const BRUTEFORCE_FAILURES: u32 = 10;
+/// Distinct international-looking numbers whose calls failed, within the long window.
+pub const TOLL_FRAUD_NUMBERS: usize = 5;
 /// Most sources tracked at once.
 pub const MAX_SOURCES: usize = 65_536;
+/// Most users tracked per source and window.
+const MAX_USERS: usize = 128;
 
 /// User-Agent substrings (lower case) of SIP scanning and attack tools.
 pub const SCANNER_AGENTS: &[&str] = &[
@@ -40,24 +62,80 @@ pub const SCANNER_AGENTS: &[&str] = &[
     "smap",
 ];
 
+/// What one source did with one user (the user part of the To URI) in a window.
+#[derive(Debug, Clone, Copy, Default)]
+struct UserTrack {
+    user: u64,
+    /// Challenged (401/407) and not yet succeeded: when.
+    challenged_at: Option<Timestamp>,
+    /// Credentials refused with 401/407 since the last challenge cleared (pending: the
+    /// server may only have wanted a fresh nonce).
+    pending_refusals: u32,
+    /// Credentials refused for certain (403 judged so, or pending ones that never succeeded).
+    refusals: u32,
+    /// Refused outright (403, 404 to a request without credentials).
+    refused: bool,
+    /// Ended in a 2xx.
+    succeeded: bool,
+}
+
+impl UserTrack {
+    fn overdue(&self, now: Timestamp) -> bool {
+        self.challenged_at.is_some_and(|t| now.millis_since(t) > RETRY_MS)
+    }
+
+    /// The user failed (refused, or challenged and never succeeded in time).
+    fn failed(&self, now: Timestamp) -> bool {
+        !self.succeeded && (self.refused || self.refusals > 0 || self.overdue(now))
+    }
+
+    fn refused_credentials(&self, now: Timestamp) -> u32 {
+        if self.succeeded {
+            0
+        } else {
+            self.refusals + if self.overdue(now) { self.pending_refusals } else { 0 }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Source {
     window_start: Timestamp,
+    long_start: Timestamp,
     last_seen: Timestamp,
-    users: Vec<u64>,
-    auth_failures: u32,
+    users: Vec<UserTrack>,
+    long_failed_users: Vec<u64>,
+    international: Vec<u64>,
+    servers: Vec<IpAddr>,
+    calls: u32,
     scanner: bool,
     bruteforce: bool,
+    toll_fraud: bool,
     evidence: Vec<Evidence>,
 }
 
 impl Source {
     fn roll(&mut self, now: Timestamp) {
         if now.millis_since(self.window_start) > WINDOW_MS {
+            // Users that failed move to the long window before the short one starts afresh.
+            for u in &self.users {
+                if u.failed(now)
+                    && !self.long_failed_users.contains(&u.user)
+                    && self.long_failed_users.len() < 256
+                {
+                    self.long_failed_users.push(u.user);
+                }
+            }
             self.window_start = now;
-            self.users.clear();
-            self.auth_failures = 0;
+            self.users.retain(|u| u.challenged_at.is_some_and(|t| now.millis_since(t) <= RETRY_MS));
             self.evidence.clear();
+        }
+        if now.millis_since(self.long_start) > LONG_WINDOW_MS {
+            self.long_start = now;
+            self.long_failed_users.clear();
+            self.international.clear();
+            self.servers.clear();
+            self.calls = 0;
         }
         self.last_seen = now;
     }
@@ -66,6 +144,34 @@ impl Source {
         if self.evidence.len() < 12 {
             self.evidence.push(e);
         }
+    }
+
+    fn user(&mut self, user: u64) -> Option<&mut UserTrack> {
+        if let Some(i) = self.users.iter().position(|u| u.user == user) {
+            return self.users.get_mut(i);
+        }
+        if self.users.len() >= MAX_USERS {
+            return None;
+        }
+        self.users.push(UserTrack { user, ..UserTrack::default() });
+        self.users.last_mut()
+    }
+
+    fn failed_users(&self, now: Timestamp) -> usize {
+        self.users.iter().filter(|u| u.failed(now)).count()
+    }
+
+    fn slow_failed_users(&self, now: Timestamp) -> usize {
+        self.long_failed_users.len()
+            + self.users.iter().filter(|u| u.failed(now) && !self.long_failed_users.contains(&u.user)).count()
+    }
+
+    fn refused_credentials(&self, now: Timestamp) -> u32 {
+        self.users.iter().map(|u| u.refused_credentials(now)).sum()
+    }
+
+    fn flagged(&self) -> bool {
+        self.scanner || self.bruteforce || self.toll_fraud
     }
 }
 
@@ -91,28 +197,91 @@ fn what(msg: &SipMessage) -> String {
     }
 }
 
+fn hash_of(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// The user part of the To URI (`sip:user@host` -> `user`).
+fn to_user(msg: &SipMessage) -> &[u8] {
+    let to = msg.slice(msg.headers.to_addr(&msg.raw).uri);
+    let to = to.iter().position(|&b| b == b':').map_or(to, |c| &to[c + 1..]);
+    to.split(|&b| b == b'@' || b == b';').next().unwrap_or(to)
+}
+
+/// A dialled number that looks international: `+` or an international prefix (00, 011) and
+/// at least 8 more digits, or 11 digits and more, optionally after a short tech prefix.
+pub fn looks_international(user: &[u8]) -> bool {
+    let digits = user.strip_prefix(b"+").unwrap_or(user);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let prefixed = user.starts_with(b"+") || user.starts_with(b"00") || user.starts_with(b"011");
+    (prefixed && digits.len() >= 10) || digits.len() >= 11
+}
+
+/// Whether a 401/407 is a request for a fresh nonce (`stale=true`), not a refusal.
+fn stale_challenge(msg: &SipMessage) -> bool {
+    let names: &[&[u8]] = &[b"WWW-Authenticate", b"Proxy-Authenticate"];
+    crate::sip::scan::find_any_header(&msg.raw, msg.headers.body.start as usize, names).is_some_and(
+        |(_, span)| {
+            let v = msg.slice(span).to_ascii_lowercase();
+            memchr::memmem::find(&v, b"stale=true").is_some()
+                || memchr::memmem::find(&v, b"stale=\"true\"").is_some()
+        },
+    )
+}
+
 impl SourceRules {
     fn source(&mut self, ip: IpAddr, now: Timestamp) -> Option<&mut Source> {
         if !self.sources.contains_key(&ip) {
             if self.sources.len() >= MAX_SOURCES {
-                self.sweep(now);
+                self.forget(now);
             }
             if self.sources.len() >= MAX_SOURCES {
                 self.untracked += 1;
                 return None;
             }
-            self.sources.insert(ip, Source { window_start: now, ..Default::default() });
+            self.sources.insert(ip, Source { window_start: now, long_start: now, ..Default::default() });
         }
         let s = self.sources.get_mut(&ip)?;
         s.roll(now);
         Some(s)
     }
 
-    /// Forgets sources idle for more than a window.
-    pub fn sweep(&mut self, now: Timestamp) {
-        self.sources.retain(|_, s| now.millis_since(s.last_seen) <= WINDOW_MS || s.scanner || s.bruteforce);
+    /// Whether findings about calls from `ip` are rolled up into a source finding.
+    pub fn flagged(&self, ip: IpAddr) -> bool {
+        self.sources.get(&ip).is_some_and(Source::flagged)
+    }
+
+    fn forget(&mut self, now: Timestamp) {
+        self.sources.retain(|_, s| now.millis_since(s.last_seen) <= LONG_WINDOW_MS || s.flagged());
         if self.sources.len() >= MAX_SOURCES {
             self.sources.retain(|_, s| now.millis_since(s.last_seen) <= WINDOW_MS);
+        }
+    }
+
+    /// On a tick: judges the challenges whose time for a retry has passed, and forgets sources
+    /// idle for longer than the long window.
+    pub fn sweep(&mut self, now: Timestamp, out: &mut Vec<Finding>) {
+        for (&ip, s) in self.sources.iter_mut() {
+            if s.users.iter().any(|u| u.challenged_at.is_some()) {
+                judge(ip, s, now, out);
+            }
+        }
+        self.forget(now);
+    }
+
+    /// End of input: every pending challenge is judged as it stands.
+    pub fn finish(&mut self, now: Timestamp, out: &mut Vec<Finding>) {
+        let later = now.plus_millis(RETRY_MS + 1);
+        let mut ips: Vec<IpAddr> = self.sources.keys().copied().collect();
+        ips.sort();
+        for ip in ips {
+            if let Some(s) = self.sources.get_mut(&ip) {
+                judge(ip, s, later, out);
+            }
         }
     }
 
@@ -124,6 +293,15 @@ impl SourceRules {
             what: what(msg),
         };
         if msg.is_request() {
+            let ip = msg.src.ip();
+            if msg.method() == Method::Invite && msg.headers.to_tag.is_empty() {
+                if let Some(s) = self.source(ip, msg.ts) {
+                    s.calls = s.calls.saturating_add(1);
+                    if !s.servers.contains(&msg.dst.ip()) && s.servers.len() < 64 {
+                        s.servers.push(msg.dst.ip());
+                    }
+                }
+            }
             let ua = msg.slice(msg.headers.user_agent);
             if ua.is_empty() {
                 return;
@@ -134,7 +312,6 @@ impl SourceRules {
             else {
                 return;
             };
-            let ip = msg.src.ip();
             let Some(s) = self.source(ip, msg.ts) else { return };
             if s.scanner {
                 return;
@@ -148,7 +325,7 @@ impl SourceRules {
                 ts: msg.ts,
                 summary: format!("{ip} is running a SIP scanner (User-Agent \"{agent}\")"),
                 explanation: format!(
-                    "The request from {ip} identifies itself as {agent}, the signature of a SIP scanning tool ({tool}). Such tools sweep address ranges for SIP servers, then try extension numbers and passwords to place fraudulent calls. The address is the packet's source; the From header of such traffic is made up."
+                    "The request from {ip} identifies itself as {agent}, the signature of a SIP scanning tool ({tool}). Such tools sweep address ranges for SIP servers, then try extension numbers and passwords to place fraudulent calls. The address is the packet's source; the From header of such traffic is made up. {ROLL_UP}"
                 ),
                 next_steps: vec![
                     format!("Block {ip} at the firewall, or let fail2ban (or the SBC's ACL) ban it."),
@@ -160,65 +337,109 @@ impl SourceRules {
             return;
         }
         let Some(code) = msg.status() else { return };
-        if !matches!(code, 401 | 403 | 404 | 407) {
-            return;
-        }
-        // The requester is where the refusal goes.
+        // The requester is where the response goes.
         let ip = msg.dst.ip();
         let tx = call.transaction_of(msg);
+        if tx.is_some_and(|t| t.in_dialog) || code < 200 {
+            return;
+        }
+        let user_bytes = to_user(msg);
+        let user = hash_of(user_bytes);
+        let method = msg.headers.cseq_method;
         let credentials = tx.is_some_and(|t| t.credentials);
-        let refused_credentials = tx.is_some_and(|t| {
-            t.first_final.as_deref().is_some_and(|r| super::refusal::credentials_refused(t, r))
-        });
-        let in_dialog = tx.is_some_and(|t| t.in_dialog);
-        let user = {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            let to = msg.slice(msg.headers.to_addr(&msg.raw).uri);
-            let user = to.split(|&b| b == b'@').next().unwrap_or(to);
-            user.hash(&mut h);
-            h.finish()
-        };
+        let stale = matches!(code, 401 | 407) && stale_challenge(msg);
+        let refused_credentials = credentials
+            && !stale
+            && tx.is_some_and(|t| {
+                t.first_final.as_deref().is_some_and(|r| super::refusal::credentials_refused(t, r))
+            });
+        let intl = method == Method::Invite
+            && code >= 300
+            && !matches!(code, 401 | 407)
+            && looks_international(user_bytes);
         let Some(s) = self.source(ip, msg.ts) else { return };
-        if s.evidence.len() < 12 {
+        if intl && !s.international.contains(&user) && s.international.len() < 256 {
+            s.international.push(user);
             s.note(ev());
         }
-        if !in_dialog && matches!(code, 401 | 403 | 404) && !s.users.contains(&user) && s.users.len() < 64 {
-            s.users.push(user);
+        let Some(u) = s.user(user) else { return };
+        match code {
+            200..=299 => {
+                *u = UserTrack { user, succeeded: true, ..UserTrack::default() };
+                return;
+            }
+            401 | 407 => {
+                if refused_credentials {
+                    u.pending_refusals += 1;
+                }
+                u.challenged_at = Some(msg.ts);
+            }
+            403 | 404 if refused_credentials => {
+                u.refusals += 1;
+                u.challenged_at = None;
+            }
+            403 | 404 => u.refused = true,
+            _ => return,
         }
-        if credentials && refused_credentials {
-            s.auth_failures += 1;
-        }
-        if !s.scanner && s.users.len() >= ENUMERATION_USERS {
+        u.succeeded = false;
+        s.note(ev());
+        judge(ip, s, msg.ts, out);
+    }
+}
+
+/// The sentence every source finding ends with.
+const ROLL_UP: &str = "Findings about this source's own calls from now on are rolled up into this one rather than listed call by call (the capture summary counts them).";
+
+/// Raises the source findings whose evidence is complete at `now`.
+fn judge(ip: IpAddr, s: &mut Source, now: Timestamp, out: &mut Vec<Finding>) {
+    if !s.scanner {
+        let n = s.failed_users(now);
+        let slow = s.slow_failed_users(now);
+        if n >= ENUMERATION_USERS || slow >= SLOW_SCAN_USERS {
             s.scanner = true;
-            let n = s.users.len();
+            let (summary, explanation) = if n >= ENUMERATION_USERS {
+                (
+                    format!("{ip} is enumerating extensions: {n} different users failed within a minute"),
+                    format!(
+                        "Within one minute {ip} sent requests for {n} different users and none of them succeeded: refused (403, 404) or challenged and never authenticated. Phones behind one address each ask for their own account and then succeed; walking through many user names is how scanners find which extensions exist before guessing passwords. {ROLL_UP}"
+                    ),
+                )
+            } else {
+                (
+                    format!("{ip} is scanning slowly: {slow} different users failed within an hour"),
+                    format!(
+                        "Over the last hour {ip} asked for {slow} different users, slowly enough to stay under per-minute limits (fail2ban's usual windows), and none of them succeeded. That is a slow extension scan, the usual prelude to password guessing and toll fraud. {ROLL_UP}"
+                    ),
+                )
+            };
             out.push(Finding {
                 rule: "scanner",
                 severity: Severity::Warning,
                 subject: Subject::Source(ip),
-                ts: msg.ts,
-                summary: format!("{ip} is enumerating extensions: {n} different users refused within a minute"),
-                explanation: format!(
-                    "Within one minute {ip} sent requests for {n} different users and was refused each time (401, 403 or 404). Real phones ask for their own account; walking through many user names is how scanners find which extensions exist before guessing passwords."
-                ),
+                ts: now,
+                summary,
+                explanation,
                 next_steps: vec![
-                    format!("Block {ip} at the firewall, or let fail2ban (or the SBC's ACL) ban it."),
+                    format!("Block {ip} at the firewall, or let fail2ban (or the SBC's ACL) ban it; use a long findtime for slow scans."),
                     "Answer unknown users the same way as known ones (some servers leak which extensions exist).".into(),
                     "Restrict the SIP port to known addresses where possible.".into(),
                 ],
                 evidence: s.evidence.clone(),
             });
         }
-        if !s.bruteforce && s.auth_failures >= BRUTEFORCE_FAILURES {
+    }
+    if !s.bruteforce {
+        let n = s.refused_credentials(now);
+        if n >= BRUTEFORCE_FAILURES {
             s.bruteforce = true;
-            let n = s.auth_failures;
             out.push(Finding {
                 rule: "auth-bruteforce",
                 severity: Severity::Error,
                 subject: Subject::Source(ip),
-                ts: msg.ts,
+                ts: now,
                 summary: format!("{ip} had {n} sets of credentials refused within a minute: password guessing"),
                 explanation: format!(
-                    "{ip} answered authentication challenges with credentials {n} times within one minute and was refused every time. A misconfigured phone fails the same way a few times per registration interval; this rate means someone is guessing passwords."
+                    "{ip} answered authentication challenges with credentials {n} times within one minute and was refused every time, with no success for those users afterwards. A phone with a wrong password fails a few times per registration interval, and a fresh-nonce request (stale=true) is no refusal at all; this rate means someone is guessing passwords. {ROLL_UP}"
                 ),
                 next_steps: vec![
                     format!("Block {ip} now (firewall, fail2ban, SBC ACL)."),
@@ -227,6 +448,42 @@ impl SourceRules {
                 ],
                 evidence: s.evidence.clone(),
             });
+        }
+    }
+    if !s.toll_fraud && s.international.len() >= TOLL_FRAUD_NUMBERS {
+        s.toll_fraud = true;
+        let (n, servers, calls) = (s.international.len(), s.servers.len(), s.calls);
+        out.push(Finding {
+            rule: "toll-fraud",
+            severity: Severity::Error,
+            subject: Subject::Source(ip),
+            ts: now,
+            summary: format!("{ip} tried {n} international numbers and failed: a toll-fraud attempt"),
+            explanation: format!(
+                "Within the last hour {ip} sent {calls} new calls to {servers} server address(es), and its calls to {n} different international-looking numbers were all refused or failed. Someone is looking for a server that will route premium or international calls on their behalf (toll fraud); the numbers and technical prefixes vary to find a route that works. {ROLL_UP}"
+            ),
+            next_steps: vec![
+                format!("Block {ip} now (firewall, fail2ban, SBC ACL)."),
+                "Check that international and premium destinations need authentication and are limited per account.".into(),
+                "Check the call records for any of these numbers that were answered.".into(),
+            ],
+            evidence: s.evidence.clone(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_international;
+
+    #[test]
+    fn international_numbers() {
+        for n in ["011972598072172", "+4930123456", "0044207123456", "1010333011972598072172", "97259807217"]
+        {
+            assert!(looks_international(n.as_bytes()), "{n}");
+        }
+        for n in ["201", "alice", "+49301", "0301234567", "", "+", "100abc"] {
+            assert!(!looks_international(n.as_bytes()), "{n}");
         }
     }
 }

@@ -144,6 +144,18 @@ impl<W: Write> CallReport for TextReport<W> {
             },
             stats.decode.errors
         )?;
+        let undecoded: Vec<String> =
+            stats.decode.undecoded.nonzero().map(|(k, n)| format!("{n} {}", k.describe())).collect();
+        if !undecoded.is_empty() {
+            writeln!(w, "  packets with nothing more to decode: {}", undecoded.join(", "))?;
+        }
+        if stats.findings.rolled_up > 0 {
+            writeln!(
+                w,
+                "  {} findings about calls of flagged sources rolled up into their source findings",
+                stats.findings.rolled_up
+            )?;
+        }
         if stats.clock.jumps > 0 {
             let c = stats.clock;
             writeln!(

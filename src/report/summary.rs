@@ -25,7 +25,6 @@ impl fmt::Display for Summary<'_> {
             (s.tcp.gaps, "TCP gaps"),
             (s.keepalive_datagrams + s.stream.keepalives, "keep-alives"),
             (s.decode.defrag.expired + s.decode.defrag.dropped_over_limit, "IP fragments lost"),
-            (s.decode.unsupported_link, "frames of unsupported link type"),
             (s.truncated_messages, "truncated SIP messages"),
             (s.stream.invalid_messages, "invalid SIP messages on streams"),
             (s.filtered, "payloads outside --ports"),
@@ -35,6 +34,9 @@ impl fmt::Display for Summary<'_> {
             if n > 0 {
                 write!(f, ", {n} {what}")?;
             }
+        }
+        for (kind, n) in s.decode.undecoded.nonzero().filter(|(k, _)| !k.is_background()) {
+            write!(f, ", {n} packets of {}", kind.describe())?;
         }
         Ok(())
     }

@@ -12,6 +12,8 @@ mod no_ack_for_2xx;
 mod no_cancel_487;
 mod no_final_response;
 mod server_failure;
+mod subscription_lost;
+mod transfer_failed;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -56,6 +58,8 @@ pub const CALL_RULES: &[CallRule] = &[
     CallRule { id: loop_or_hops::ID, check: loop_or_hops::check, timed: false },
     CallRule { id: media_rejected::ID, check: media_rejected::check, timed: false },
     CallRule { id: server_failure::ID, check: server_failure::check, timed: false },
+    CallRule { id: subscription_lost::ID, check: subscription_lost::check, timed: false },
+    CallRule { id: transfer_failed::ID, check: transfer_failed::check, timed: false },
 ];
 
 /// How long a proxy may take to CANCEL the other branches before we say it did not.

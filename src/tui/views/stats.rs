@@ -77,6 +77,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         "calls {}  evicted {}  kernel drops {}  rows without messages (memory) {}",
         e.calls.calls, e.calls.evicted_calls, counters.kernel_drops, model.evicted_rows
     )));
+    let undecoded: Vec<String> =
+        e.decode.undecoded.nonzero().map(|(k, n)| format!("{n} {}", k.describe())).collect();
+    if !undecoded.is_empty() {
+        lines.push(Line::raw(format!("not decoded: {}", undecoded.join(", "))));
+    }
+    if e.clock.jumps > 0 {
+        lines.push(Line::raw(format!(
+            "capture clock stepped {} time(s), largest {} ms: later times shifted",
+            e.clock.jumps, e.clock.largest_jump_ms
+        )));
+    }
     f.render_widget(
         Paragraph::new(lines)
             .block(Block::default().borders(Borders::ALL).title(" RFC 6076 metrics and counters ")),
