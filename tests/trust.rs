@@ -331,6 +331,114 @@ fn toll_fraud_rolls_up_its_calls() {
     assert!(run_full(CorrelatorConfig::default(), &v).3.is_empty());
 }
 
+// Item 4: 603 chosen by a server.
+
+fn register(
+    t: i64,
+    who: &'static str,
+    user: &str,
+    id: &'static str,
+) -> Vec<(i64, &'static str, &'static str, M)> {
+    let uri = format!("sip:{user}@example.com");
+    vec![
+        (t, who, P, req("REGISTER", id, "r", 1).to(&uri)),
+        (
+            t + 5,
+            P,
+            who,
+            resp(200, id, "r", 1, "REGISTER")
+                .to(&uri)
+                .tag("t")
+                .header("Contact: <sip:x@192.0.2.77>;expires=3600"),
+        ),
+    ]
+}
+
+fn quick_603(t: i64) -> Vec<(i64, &'static str, &'static str, M)> {
+    vec![
+        (t, A, P, req("INVITE", "d1", "i", 1)),
+        (t + 1, P, A, resp(100, "d1", "i", 1, "INVITE")),
+        (t + 3, P, A, resp(603, "d1", "i", 1, "INVITE").tag("x")),
+        (t + 4, A, P, req("ACK", "d1", "i", 1).tag("x")),
+    ]
+}
+
+#[test]
+fn registrar_answering_603_for_an_unregistered_user_is_the_servers_choice() {
+    let mut v = register(0, A, "alice", "reg-a");
+    v.extend(quick_603(1_000));
+    let fs = run_full(CorrelatorConfig::default(), &v).3;
+    assert_eq!(rules(&fs), ["decline-from-server"], "{fs:#?}");
+    let f = &fs[0];
+    assert!(f.summary.contains("should be 480"), "{}", f.summary);
+    assert!(
+        f.explanation.contains("registrar") && f.explanation.contains("no registration for the user"),
+        "{}",
+        f.explanation
+    );
+    // Near miss: bob holds a registration, so the quick 603 came from his phone (relayed).
+    let mut v = register(0, A, "alice", "reg-a");
+    v.extend(register(10, "192.0.2.77:5060", "bob", "reg-b"));
+    v.extend(quick_603(1_000));
+    assert_eq!(rules(&run_full(CorrelatorConfig::default(), &v).3), ["decline-should-be-busy"]);
+    // Near miss: no registrations in the capture at all: nothing says who chose the code.
+    assert_eq!(rules(&run_full(CorrelatorConfig::default(), &quick_603(0)).3), ["decline-should-be-busy"]);
+}
+
+// Item 8: NAT from the messages themselves.
+
+#[test]
+fn nat_is_read_from_via_and_received_even_between_loopback_addresses() {
+    const PHONE: &str = "127.0.0.60:50601";
+    const SERVER: &str = "127.0.0.70:5060";
+    let from = "sip:201@192.168.1.101";
+    let fs = run_full(
+        CorrelatorConfig::default(),
+        &[
+            (0, PHONE, SERVER, req("INVITE", "n1", "a", 1).from(from).via("192.168.1.101:5060")),
+            (
+                5,
+                SERVER,
+                PHONE,
+                resp(403, "n1", "a", 1, "INVITE")
+                    .from(from)
+                    .via("192.168.1.101:5060;received=127.0.0.60;rport=50601")
+                    .tag("t"),
+            ),
+        ],
+    )
+    .3;
+    let f = fs.iter().find(|f| f.rule == "from-private-host").expect("from-private-host");
+    assert!(
+        f.explanation.contains("192.168.1.101:5060")
+            && f.explanation.contains("127.0.0.60:50601")
+            && f.explanation.contains("received/rport"),
+        "{}",
+        f.explanation
+    );
+    // Near miss: a phone on the PBX's own LAN (Via matches the packet's source): a private From
+    // is normal there.
+    let fs = run_full(
+        CorrelatorConfig::default(),
+        &[
+            (
+                0,
+                "192.168.1.101:5060",
+                "192.168.1.1:5060",
+                req("INVITE", "n2", "a", 1).from(from).via("192.168.1.101:5060"),
+            ),
+            (
+                5,
+                "192.168.1.1:5060",
+                "192.168.1.101:5060",
+                resp(403, "n2", "a", 1, "INVITE").from(from).via("192.168.1.101:5060").tag("t"),
+            ),
+        ],
+    )
+    .3;
+    assert!(!rules(&fs).contains(&"from-private-host"), "{:?}", rules(&fs));
+}
+
 // Item 2: 403 after credentials.
 
 fn after_challenge(method: &str, refusal: M, progress: &[u16]) -> Vec<Finding> {

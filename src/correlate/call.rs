@@ -617,7 +617,7 @@ impl Call {
 
 /// The lifetime a 2xx to REGISTER or SUBSCRIBE grants: the `expires` parameter of its first
 /// Contact, or its Expires header.
-fn granted_expires(msg: &SipMessage) -> Option<u32> {
+pub fn granted_expires(msg: &SipMessage) -> Option<u32> {
     let contact = msg.headers.contact;
     if !contact.is_empty() {
         let (s, e) = (contact.start as usize, contact.end as usize);

@@ -7,8 +7,10 @@
 //! one-line summary, an explanation, next steps and the evidence (messages by index in the call).
 
 pub mod codes;
+pub mod nat;
 pub mod reason;
 pub mod refusal;
+pub mod roles;
 pub mod rules;
 pub mod sources;
 
@@ -95,6 +97,7 @@ pub const RULES: &[&str] = &[
     "auth-failed",
     "from-private-host",
     "decline-should-be-busy",
+    "decline-from-server",
     "decline-not-honoured",
     "cancel-not-propagated",
     "487-without-cancel",
@@ -139,6 +142,7 @@ pub struct DiagnoseStats {
 pub struct Diagnoser {
     sources: SourceRules,
     servers_403: std::collections::HashMap<IpAddr, u32>,
+    roles: roles::Roles,
     pending: Vec<Finding>,
     stats: DiagnoseStats,
 }
@@ -159,6 +163,7 @@ impl Diagnoser {
         if added.duplicate || added.retransmission {
             return;
         }
+        self.roles.learn(msg);
         if msg.status() == Some(403) && self.servers_403.len() < 65_536 {
             *self.servers_403.entry(msg.src.ip()).or_default() += 1;
         }
@@ -223,7 +228,7 @@ impl Diagnoser {
 
     /// Runs the call rules (only the timed ones when `timed_only`) not yet raised for `call`.
     fn check_rules(&mut self, call: &mut Call, at: Moment, timed_only: bool) {
-        let ctx = rules::Context { at, servers_403: &self.servers_403 };
+        let ctx = rules::Context { at, servers_403: &self.servers_403, roles: &self.roles };
         let mut new = Vec::new();
         for rule in rules::CALL_RULES {
             if (timed_only && !rule.timed)

@@ -80,6 +80,19 @@ pub fn write_call(out: &mut Vec<u8>, c: &Call) {
     let warning = described(|m| m.headers.warning, describe_warning);
     o.opt_str("reason_header", reason.as_deref().map(str::as_bytes))
         .opt_str("warning", warning.as_deref().map(str::as_bytes));
+    match crate::diagnose::nat::evidence(c) {
+        Some(n) => {
+            let mut no = Object::begin(o.key("nat"));
+            no.str("announced", n.announced.as_bytes())
+                .str("header", n.header.as_bytes())
+                .str("seen_from", n.seen_from.as_bytes())
+                .str("how", n.how.as_bytes());
+            no.end();
+        }
+        None => {
+            o.null("nat");
+        }
+    }
     o.end();
 }
 

@@ -84,6 +84,15 @@ impl<W: Write> CallReport for TextReport<W> {
                 )?;
             }
         }
+        if let Some(n) = crate::diagnose::nat::evidence(c) {
+            writeln!(
+                self.w,
+                "      NAT: {} announced in {}, seen from {}",
+                Inert(n.announced.as_bytes()),
+                n.header,
+                Inert(n.seen_from.as_bytes())
+            )?;
+        }
         for l in &c.linked {
             writeln!(self.w, "      linked to {}", Inert(l.as_bytes()))?;
         }

@@ -22,6 +22,7 @@ pub struct M {
     extra: String,
     from_uri: String,
     to_uri: String,
+    via: String,
 }
 
 pub fn req(method: &str, call_id: &str, branch: &str, cseq: u32) -> M {
@@ -35,6 +36,7 @@ pub fn req(method: &str, call_id: &str, branch: &str, cseq: u32) -> M {
         extra: String::new(),
         from_uri: "sip:alice@example.com".into(),
         to_uri: "sip:bob@example.com".into(),
+        via: "192.0.2.10:5060".into(),
     }
 }
 
@@ -49,6 +51,7 @@ pub fn resp(code: u16, call_id: &str, branch: &str, cseq: u32, method: &str) -> 
         extra: String::new(),
         from_uri: "sip:alice@example.com".into(),
         to_uri: "sip:bob@example.com".into(),
+        via: "192.0.2.10:5060".into(),
     }
 }
 
@@ -65,6 +68,11 @@ impl M {
         self.to_uri = uri.into();
         self
     }
+    /// The top Via's sent-by and parameters after the branch (`192.168.1.10:5060`, …).
+    pub fn via(mut self, sent_by: &str) -> M {
+        self.via = sent_by.into();
+        self
+    }
     pub fn status(mut self, code: u16, phrase: &str) -> M {
         self.start = format!("SIP/2.0 {code} {phrase}");
         self
@@ -77,8 +85,8 @@ impl M {
     pub fn bytes(&self) -> Vec<u8> {
         let to_tag = self.to_tag.as_ref().map(|t| format!(";tag={t}")).unwrap_or_default();
         format!(
-            "{}\r\nVia: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK{}\r\nFrom: <{}>;tag=from1\r\nTo: <{}>{}\r\nCall-ID: {}\r\nCSeq: {} {}\r\n{}Content-Length: 0\r\n\r\n",
-            self.start, self.branch, self.from_uri, self.to_uri, to_tag, self.call_id, self.cseq, self.method, self.extra
+            "{}\r\nVia: SIP/2.0/UDP {};branch=z9hG4bK{}\r\nFrom: <{}>;tag=from1\r\nTo: <{}>{}\r\nCall-ID: {}\r\nCSeq: {} {}\r\n{}Content-Length: 0\r\n\r\n",
+            self.start, self.via, self.branch, self.from_uri, self.to_uri, to_tag, self.call_id, self.cseq, self.method, self.extra
         )
         .into_bytes()
     }

@@ -10,7 +10,7 @@ pub const ID: &str = "decline-should-be-busy";
 /// A 603 faster than this, with no ringing before it, is taken for an automatic one.
 pub const AUTOMATIC_MS: i64 = 1_000;
 
-fn automatic(t: &Transaction) -> Option<&Response> {
+pub(crate) fn automatic(t: &Transaction) -> Option<&Response> {
     let r = t.first_final.as_deref().filter(|r| r.code == 603)?;
     let rang = t.provisional.as_ref().is_some_and(|p| p.ts <= r.ts);
     let fast = r.ts.millis_since(t.first_ts) <= AUTOMATIC_MS;
@@ -20,6 +20,9 @@ fn automatic(t: &Transaction) -> Option<&Response> {
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     if !any_final(call, |c| c == 603) {
         return None;
+    }
+    if super::decline_from_server::server_decline(call, ctx).is_some() {
+        return None; // the server chose the code, not a phone: decline-from-server says so
     }
     let (caller, legs) = hops(call);
     // Behind a forking proxy, look at each leg; without legs, at the caller's hop when a single

@@ -39,19 +39,29 @@ pub fn host_ip(hostport: &[u8]) -> Option<IpAddr> {
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     let tx = call.caller_hop()?;
-    let r = tx.decisive().filter(|r| matches!(r.code, 401 | 403 | 404 | 407))?;
+    // A challenge (401/407) is a refusal only if no retry succeeded by the time the call ends.
+    let r = tx
+        .decisive()
+        .filter(|r| matches!(r.code, 403 | 404) || (matches!(r.code, 401 | 407) && ctx.at.ended))?;
     let first = &call.first;
     let from_uri = first.slice(first.from_addr().uri);
     let from_ip = host_ip(uri_hostport(from_uri)?)?;
-    if !is_internal(from_ip) || is_internal(tx.dst.ip()) {
+    // The request crossed into another network: the server is on a public address, or the
+    // messages themselves show NAT (whatever the addresses of this capture).
+    let nat = crate::diagnose::nat::evidence(call);
+    if !is_internal(from_ip) || (is_internal(tx.dst.ip()) && nat.is_none()) {
         return None;
     }
     let summary = format!(
         "From host is the internal address {from_ip}, sent to {} and refused with {}",
         tx.dst, r.code
     );
+    let crossing = match &nat {
+        Some(n) => format!("The request crossed a NAT on its way to {}. {}", tx.dst, n.sentence()),
+        None => format!("The request left for {}, a server on a public address.", tx.dst),
+    };
     let explanation = format!(
-        "The request left for a server on a public address, but its From URI names {from_ip}, an address that only exists inside a private network. Providers and SBCs match the From domain against the account; a private address there is a common reason for a refusal ({}). The PBX or phone is announcing its LAN identity instead of the account's domain or its public address.{}",
+        "{crossing} Its From URI names {from_ip}, an address that only exists inside a private network. Providers and SBCs match the From domain against the account; a private address there is a common reason for a refusal ({}). The PBX or phone is announcing its LAN identity instead of the account's domain or its public address.{}",
         status_line(r),
         reason_and_warning(r)
     );

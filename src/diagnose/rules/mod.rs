@@ -2,6 +2,7 @@
 
 mod auth_failed;
 mod cancel_not_propagated;
+pub(crate) mod decline_from_server;
 mod decline_not_honoured;
 mod decline_should_be_busy;
 mod forbidden_403;
@@ -30,6 +31,8 @@ pub struct Context<'a> {
     pub at: Moment,
     /// 403 responses seen so far per server address.
     pub servers_403: &'a HashMap<IpAddr, u32>,
+    /// Roles of addresses and registrations of users seen so far.
+    pub roles: &'a crate::diagnose::roles::Roles,
 }
 
 /// A call rule.
@@ -50,6 +53,7 @@ pub const CALL_RULES: &[CallRule] = &[
     CallRule { id: auth_failed::ID, check: auth_failed::check, timed: false },
     CallRule { id: from_private_host::ID, check: from_private_host::check, timed: false },
     CallRule { id: decline_should_be_busy::ID, check: decline_should_be_busy::check, timed: false },
+    CallRule { id: decline_from_server::ID, check: decline_from_server::check, timed: false },
     CallRule { id: decline_not_honoured::ID, check: decline_not_honoured::check, timed: true },
     CallRule { id: cancel_not_propagated::ID, check: cancel_not_propagated::check, timed: true },
     CallRule { id: no_cancel_487::ID, check: no_cancel_487::check, timed: true },
