@@ -23,6 +23,7 @@ fn stderr(o: &Output) -> String {
 fn golden(name: &str, actual: &str) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
     }
     let want = std::fs::read_to_string(&path)
@@ -36,6 +37,21 @@ fn messages_text_golden_outputs() {
         let o = sipscope(&["messages", "-r", pcap(file).to_str().unwrap()]);
         assert!(o.status.success(), "{file}: {}", stderr(&o));
         golden(&format!("messages-{}.txt", file.trim_end_matches(".pcap")), &stdout(&o));
+    }
+}
+
+/// Every bundled capture has a reviewed report, text and JSON (`tests/golden/reports/`): what a
+/// VoIP engineer reads about it. A change to any explanation, state or count shows up here and
+/// must be read again before the golden is rewritten (`UPDATE_GOLDEN=1`).
+#[test]
+fn every_capture_has_a_reviewed_golden_report() {
+    for path in common::captures() {
+        let name = path.file_name().unwrap().to_str().unwrap().trim_end_matches(".pcap").to_string();
+        for (format, ext) in [("text", "text"), ("json", "json")] {
+            let o = sipscope(&["report", "-r", path.to_str().unwrap(), "--format", format]);
+            assert!(o.status.success(), "{name}: {}", stderr(&o));
+            golden(&format!("reports/{name}.{ext}"), &stdout(&o));
+        }
     }
 }
 
