@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing (libFuzzer via cargo-fuzz) of the four targets in fuzz/: the SIP scanner,
+# Coverage-guided fuzzing (libFuzzer via cargo-fuzz) of the five targets in fuzz/: the SIP scanner,
 # TCP streams through the engine, link/IP/tunnel decoding (with correlation and rules), whole pcap
 # files. Seeds come from the bundled captures. Runs each target for SECONDS (default 20) or, with
 # RUNS=N, for N executions; prints executions and crashes per target and exits non-zero on a crash

@@ -337,15 +337,22 @@ impl SourceRules {
             return;
         }
         let Some(code) = msg.status() else { return };
+        let method = msg.headers.cseq_method;
+        let international = method == Method::Invite && code >= 300 && !matches!(code, 401 | 407);
+        if !(matches!(code, 200..=299 | 401 | 403 | 404 | 407) || international) {
+            return;
+        }
         // The requester is where the response goes.
         let ip = msg.dst.ip();
+        if (200..300).contains(&code) && self.sources.get(&ip).is_none_or(|s| s.users.is_empty()) {
+            return; // a success only matters to a source with users under watch
+        }
         let tx = call.transaction_of(msg);
-        if tx.is_some_and(|t| t.in_dialog) || code < 200 {
+        if tx.is_some_and(|t| t.in_dialog) {
             return;
         }
         let user_bytes = to_user(msg);
         let user = hash_of(user_bytes);
-        let method = msg.headers.cseq_method;
         let credentials = tx.is_some_and(|t| t.credentials);
         let stale = matches!(code, 401 | 407) && stale_challenge(msg);
         let refused_credentials = credentials
@@ -353,21 +360,23 @@ impl SourceRules {
             && tx.is_some_and(|t| {
                 t.first_final.as_deref().is_some_and(|r| super::refusal::credentials_refused(t, r))
             });
-        let intl = method == Method::Invite
-            && code >= 300
-            && !matches!(code, 401 | 407)
-            && looks_international(user_bytes);
+        let intl = international && looks_international(user_bytes);
+        if international && !intl && !matches!(code, 403 | 404) {
+            return;
+        }
         let Some(s) = self.source(ip, msg.ts) else { return };
         if intl && !s.international.contains(&user) && s.international.len() < 256 {
             s.international.push(user);
             s.note(ev());
         }
+        if (200..300).contains(&code) {
+            if let Some(u) = s.users.iter_mut().find(|u| u.user == user) {
+                *u = UserTrack { user, succeeded: true, ..UserTrack::default() };
+            }
+            return;
+        }
         let Some(u) = s.user(user) else { return };
         match code {
-            200..=299 => {
-                *u = UserTrack { user, succeeded: true, ..UserTrack::default() };
-                return;
-            }
             401 | 407 => {
                 if refused_credentials {
                     u.pending_refusals += 1;
