@@ -86,6 +86,8 @@ pub struct EngineStats {
     pub filtered: u64,
     /// SIP messages whose datagram ended before the announced body or header block.
     pub truncated_messages: u64,
+    /// SIP messages whose Content-Length was not a number (framed by their datagram instead).
+    pub bad_content_length: u64,
     /// Bytes held in reassembly buffers right now (TCP and IP fragments).
     pub bytes_held: u64,
     /// Correlator counters (zero when correlation is off).
@@ -373,6 +375,9 @@ fn push(
     counters.sip_messages += 1;
     if headers.truncated {
         counters.truncated_messages += 1;
+    }
+    if headers.bad_content_length {
+        counters.bad_content_length += 1;
     }
     out.push(SipMessage { ts, src, dst, transport, raw: Arc::from(bytes), headers });
 }

@@ -275,7 +275,9 @@ fn eviction_is_counted_and_metrics_survive_it() {
     assert_eq!(calls.len(), 100, "every call is handed out once");
     assert!(stats.calls.evicted_calls >= 80, "{:?}", stats.calls);
     assert_eq!(calls.iter().filter(|c| c.evicted).count() as u64, stats.calls.evicted_calls);
-    assert_eq!(m.invites, 100);
+    // The 16 still in memory when the input ends have no outcome yet: no session attempt is
+    // judged on them; the 84 evicted ones count.
+    assert_eq!(m.invites, 84);
     assert!(stats.calls.live_calls == 0);
 }
 
@@ -307,12 +309,14 @@ fn rfc6076_counting_rules() {
     }
     let (_, _, m) = run(&script);
     let r = m.rfc6076();
-    assert_eq!(m.invites, 9);
-    assert_eq!(r.ser, Some(37.5), "3 answered of 8 non-redirected");
-    assert_eq!(r.seer, Some(75.0), "200x3, 486, 603, 480 of 8");
-    assert_eq!(r.isa, Some(11.11), "503 of 9");
-    assert_eq!(r.scr, Some(22.22), "2 completed of 9");
-    assert_eq!(m.srd.count(), 9);
+    // The third answered call is still talking when the input ends: its outcome is not known
+    // yet, so it is left out rather than counted as not completed.
+    assert_eq!(m.invites, 8);
+    assert_eq!(r.ser, Some(28.57), "2 answered of 7 non-redirected");
+    assert_eq!(r.seer, Some(71.43), "200x2, 486, 603, 480 of 7");
+    assert_eq!(r.isa, Some(12.5), "503 of 8");
+    assert_eq!(r.scr, Some(25.0), "2 completed of 8");
+    assert_eq!(m.srd.count(), 8);
     assert_eq!(r.srd_p50, Some(500), "INVITE to 180 (answered) or to the final response");
     assert_eq!(m.responses[100], 9);
 }

@@ -36,7 +36,7 @@ fn summary_names_what_was_not_decoded() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("4 packets of PPPoE discovery"), "{err}");
-    assert!(err.contains("2 packets of PPP control"), "{err}");
+    assert!(err.contains("2 packets of PPP control frames"), "{err}");
 }
 
 #[test]

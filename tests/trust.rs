@@ -58,9 +58,11 @@ fn invite_retried_minutes_after_its_challenge_is_one_call() {
         (120_100, P, A, resp(180, "i1", "b", 2, "INVITE").tag("u")),
         (121_000, P, A, resp(200, "i1", "b", 2, "INVITE").tag("u")),
         (121_010, A, P, req("ACK", "i1", "c", 2).tag("u")),
+        (125_000, A, P, req("BYE", "i1", "d", 3).tag("u")),
+        (125_010, P, A, resp(200, "i1", "d", 3, "BYE").tag("u")),
     ]);
     assert_eq!(calls.len(), 1);
-    assert_eq!(calls[0].state, CallState::Answered);
+    assert_eq!(calls[0].state, CallState::Completed);
     assert_eq!((metrics.invites, metrics.invites_answered), (1, 1), "RFC 6076: one session attempt");
 }
 

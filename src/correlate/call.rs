@@ -91,8 +91,10 @@ pub struct Call {
     /// The first message was an in-dialog request: the capture saw the dialog from its middle.
     pub from_middle: bool,
     /// Lifetime granted by the 2xx of a REGISTER or SUBSCRIBE (Expires or Contact expires), in
-    /// seconds.
+    /// seconds; 0 for a de-registration.
     pub granted_expires: Option<u32>,
+    /// Lifetime the latest REGISTER or SUBSCRIBE asked for.
+    pub requested_expires: Option<u32>,
     /// Where it stands.
     pub state: CallState,
     /// The first request seen (or the first message if no request was seen).
@@ -205,6 +207,7 @@ impl Call {
             first_index: 0,
             from_middle: in_dialog,
             granted_expires: None,
+            requested_expires: None,
             state: CallState::InProgress,
             first: msg.clone(),
             first_ts: msg.ts,
@@ -364,6 +367,9 @@ impl Call {
         if method == self.primary_method() && !in_dialog && self.attempt_cseq.is_none_or(|c| h.cseq > c) {
             self.attempt_cseq = Some(h.cseq);
         }
+        if matches!(method, Method::Register | Method::Subscribe) {
+            self.requested_expires = granted_expires(msg);
+        }
         if let Some(tx) = self.find_tx(branch, method, h.cseq) {
             // The request arrived after its responses (capture order), or on a second interface.
             if !tx.request_seen {
@@ -399,9 +405,12 @@ impl Call {
             tx.add_response(code, index, msg);
         }
         if (200..300).contains(&code) && matches!(method, Method::Register | Method::Subscribe) {
-            if let Some(s) = granted_expires(msg) {
-                self.granted_expires = Some(s);
-            }
+            // A de-registration asked for 0 (its 2xx may list other bindings, or none at all).
+            self.granted_expires = if self.requested_expires == Some(0) {
+                Some(0)
+            } else {
+                granted_expires(msg).or(self.requested_expires)
+            };
         }
     }
 
@@ -431,8 +440,13 @@ impl Call {
     }
 
     /// The final response that decided the exchange on the caller's hop: a 2xx if one arrived,
-    /// else the first final response.
+    /// else the first final response; for a subscription lost later, the 481 that ended it.
     pub fn decisive(&self) -> Option<&Response> {
+        if self.kind == CallKind::Subscription {
+            if let Some(r) = self.subscription_lost().and_then(|t| t.first_final.as_deref()) {
+                return Some(r);
+            }
+        }
         self.caller_hop().and_then(|t| t.decisive())
     }
 
@@ -478,6 +492,7 @@ impl Call {
                 }
             }
             CallKind::Registration => match final_code {
+                _ if success && self.granted_expires == Some(0) => CallState::Unregistered,
                 _ if success => CallState::Registered,
                 Some(401) | Some(407) => CallState::Challenged,
                 Some(408) => CallState::Timeout,
@@ -584,10 +599,17 @@ impl Call {
         }
     }
 
-    /// Post-dial delay: first INVITE to the first 18x on the caller's hop (calls only).
+    /// Post-dial delay: the first INVITE to the first 18x on the caller's hop, or to the final
+    /// response when none came (the caller hears busy or a failure then; ITU-T E.411) (calls only).
     pub fn pdd_ms(&self) -> Option<i64> {
         let t = self.call_hop()?;
-        Some(t.provisional.as_ref()?.ts.millis_since(self.invite_ts()?))
+        let first = match (t.provisional.as_ref(), t.first_final.as_deref()) {
+            (Some(p), Some(f)) => p.ts.min(f.ts),
+            (Some(p), None) => p.ts,
+            (None, Some(f)) => f.ts,
+            (None, None) => return None,
+        };
+        Some(first.millis_since(self.invite_ts()?))
     }
 
     /// Setup time: first INVITE to the 2xx on the caller's hop (calls only).
@@ -602,9 +624,12 @@ impl Call {
         Some(t.decisive()?.ts.millis_since(t.provisional.as_ref()?.ts))
     }
 
-    /// Talk time: the 2xx to the first BYE (calls only).
+    /// Talk time: the 2xx to the first BYE (calls only; none for a call never confirmed).
     pub fn duration_ms(&self) -> Option<i64> {
         self.call_hop()?;
+        if self.state == CallState::Unconfirmed {
+            return None;
+        }
         Some(self.bye_ts?.millis_since(self.answered()?.ts))
     }
 

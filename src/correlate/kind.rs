@@ -70,6 +70,8 @@ pub enum CallState {
     Timeout,
     /// A registration got a 2xx.
     Registered,
+    /// The device removed its binding (a REGISTER with expires 0 answered 2xx).
+    Unregistered,
     /// A registration was challenged (401/407) and not retried.
     Challenged,
     /// A registration was refused (403, 404, … or a challenge answered with failure).
@@ -103,6 +105,7 @@ impl CallState {
             CallState::Redirected => "redirected",
             CallState::Timeout => "timeout",
             CallState::Registered => "registered",
+            CallState::Unregistered => "unregistered",
             CallState::Challenged => "challenged",
             CallState::Refused => "refused",
             CallState::Ok => "ok",

@@ -139,9 +139,13 @@ impl Metrics {
         }
     }
 
-    /// Counts a call that has ended (or was evicted, or the capture ended).
-    pub fn call_ended(&mut self, call: &Call) {
+    /// Counts a call that has ended (or was evicted). `at_end`: the input ended with the call
+    /// still open: a call still ringing or talking has no outcome yet and is left out of the
+    /// session ratios rather than counted as a failure.
+    pub fn call_ended(&mut self, call: &Call, at_end: bool) {
+        let open = matches!(call.state, CallState::InProgress | CallState::Ringing | CallState::Answered);
         match call.kind {
+            CallKind::Call if at_end && open => {}
             CallKind::Call if call.invite_ts().is_some() => {
                 // A later part of a Call-ID (an INVITE retried long after its challenge) is the
                 // same session attempt: its outcome counts, not a second attempt.
@@ -154,7 +158,7 @@ impl Metrics {
                     Some(200..=299) => {
                         self.invites_answered += 1;
                         self.invites_effective += 1;
-                        if call.bye_ts.is_some() {
+                        if call.bye_ts.is_some() && call.state != CallState::Unconfirmed {
                             self.invites_completed += 1;
                         }
                     }
@@ -164,18 +168,34 @@ impl Metrics {
                     None if call.state == CallState::Timeout => self.invites_ineffective += 1,
                     _ => {}
                 }
-                let caller = call.caller_hop();
-                let first_reply =
-                    caller.and_then(|t| t.provisional.map(|p| p.ts).or(t.first_final.as_ref().map(|f| f.ts)));
-                if let (Some(ts), Some(start), true) = (first_reply, call.invite_ts(), first_part) {
-                    self.srd.add(ts.millis_since(start));
+                // SRD: the INVITE of the attempt that decided the call (after a challenge, the one
+                // with credentials) to its first provisional other than 100, or its final response.
+                if let (Some(t), true) = (call.caller_hop(), first_part) {
+                    let first_reply =
+                        match (t.provisional.map(|p| p.ts), t.first_final.as_ref().map(|f| f.ts)) {
+                            (Some(p), Some(f)) => Some(p.min(f)),
+                            (p, f) => p.or(f),
+                        };
+                    if let Some(ts) = first_reply {
+                        self.srd.add(ts.millis_since(t.first_ts));
+                    }
                 }
             }
             CallKind::Registration => {
                 self.registrations += 1;
-                if let (Some(ok), Some(start)) = (call.answered(), call.invite_ts()) {
+                if call.answered().is_some() {
                     self.registrations_ok += 1;
-                    self.rrd.add(ok.ts.millis_since(start));
+                }
+                // RRD: for each registration that succeeded, its first REGISTER (challenges
+                // included) to its 2xx. A refresh or de-registration later on the same Call-ID
+                // starts a chain of its own.
+                let mut start = None;
+                for t in call.transactions.iter().filter(|t| t.method == call.primary && !t.in_dialog) {
+                    let chain_start = *start.get_or_insert(t.first_ts);
+                    if let Some(ok) = t.first_success.as_deref() {
+                        self.rrd.add(ok.ts.millis_since(chain_start));
+                        start = None;
+                    }
                 }
             }
             _ => {}

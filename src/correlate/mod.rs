@@ -261,14 +261,14 @@ impl Correlator {
     }
 
     fn hand_out(&mut self, call: Call) {
-        self.metrics.call_ended(&call);
+        self.metrics.call_ended(&call, false);
         self.remember(&call);
         self.finished.push(call);
     }
 
     /// Hands out a call at the end of input (nothing can continue it).
     fn hand_out_last(&mut self, call: Call) {
-        self.metrics.call_ended(&call);
+        self.metrics.call_ended(&call, true);
         self.finished.push(call);
     }
 

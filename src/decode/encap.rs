@@ -65,8 +65,8 @@ impl Undecoded {
     pub fn describe(self) -> &'static str {
         match self {
             Undecoded::PppoeDiscovery => "PPPoE discovery (session set-up)",
-            Undecoded::PppControl => "PPP control (LCP, IPCP, authentication)",
-            Undecoded::GtpSignalling => "GTP signalling (echo, error indication)",
+            Undecoded::PppControl => "PPP control frames (link and network set-up)",
+            Undecoded::GtpSignalling => "GTP-U messages other than user data",
             Undecoded::GreOther => "GRE carrying other protocols",
             Undecoded::IpsecEsp => "IPsec ESP (encrypted)",
             Undecoded::L2tp => "L2TP tunnels (not opened)",

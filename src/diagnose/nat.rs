@@ -60,8 +60,13 @@ fn private_other_than(hostport: &[u8], seen: IpAddr) -> Option<String> {
     (lan && ip != seen).then(|| String::from_utf8_lossy(hostport).into_owned())
 }
 
-/// NAT evidence for the request that started `call`, if any.
+/// NAT evidence for the call: the caller's side first (its first request), then the answering
+/// side (the Contact of the deciding response against the address it came from).
 pub fn evidence(call: &Call) -> Option<NatEvidence> {
+    caller_side(call).or_else(|| answering_side(call))
+}
+
+fn caller_side(call: &Call) -> Option<NatEvidence> {
     let req = &call.first;
     if !req.is_request() {
         return None;
@@ -69,15 +74,39 @@ pub fn evidence(call: &Call) -> Option<NatEvidence> {
     let src: SocketAddr = req.src;
     let via = req.headers.top_via(&req.raw);
     let contact = uri_hostport(req.slice(req.contact_addr().uri));
-    let announced = private_other_than(req.slice(via.sent_by), src.ip())
+    let (announced, header) = private_other_than(req.slice(via.sent_by), src.ip())
         .map(|a| (a, "Via sent-by"))
         .or_else(|| contact.and_then(|c| private_other_than(c, src.ip())).map(|a| (a, "Contact")))?;
-    // The server's own account of where the request came from, when a response says so.
-    let from_server = call
-        .caller_hop()
-        .and_then(|t| t.decisive())
-        .and_then(|r| received(&r.msg))
-        .map(|r| (r, "the server's Via received/rport"));
-    let (seen_from, how) = from_server.unwrap_or_else(|| (src.to_string(), "the packet's source address"));
-    Some(NatEvidence { announced: announced.0, header: announced.1, seen_from, how })
+    // The server's own account of where the request came from outranks the packet's source
+    // (a capture replayed or taken elsewhere): if it saw the announced address, there is no NAT.
+    let received = call.caller_hop().and_then(|t| t.decisive()).and_then(|r| received(&r.msg));
+    let (seen_from, how) = match received {
+        Some(r) => {
+            let announced_ip = host_ip(announced.as_bytes());
+            let seen_ip = host_ip(r.as_bytes());
+            if announced_ip.is_some() && announced_ip == seen_ip {
+                return None;
+            }
+            (r, "the server's Via received/rport")
+        }
+        None => (src.to_string(), "the packet's source address"),
+    };
+    Some(NatEvidence { announced, header, seen_from, how })
+}
+
+fn answering_side(call: &Call) -> Option<NatEvidence> {
+    // Only the answer to an INVITE carries the answerer's own Contact (a 2xx to REGISTER lists
+    // the caller's bindings).
+    if call.kind != crate::correlate::CallKind::Call {
+        return None;
+    }
+    let r = call.decisive()?;
+    let contact = uri_hostport(r.msg.slice(r.msg.contact_addr().uri))?;
+    let announced = private_other_than(contact, r.msg.src.ip())?;
+    Some(NatEvidence {
+        announced,
+        header: "Contact of the answer",
+        seen_from: r.msg.src.to_string(),
+        how: "the answer's source address",
+    })
 }

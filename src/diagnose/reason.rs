@@ -58,6 +58,22 @@ pub fn q850_cause(cause: u16) -> Option<&'static str> {
     Q850.iter().find(|(c, _)| *c == cause).map(|(_, t)| *t)
 }
 
+/// The first Q.850 cause in a Reason header value (`Q.850;cause=21;text="…"`), if any.
+pub fn q850_cause_of(value: &[u8]) -> Option<u16> {
+    let value = String::from_utf8_lossy(value);
+    split_top_level(&value).into_iter().find_map(|part| {
+        let fields = split_params(part);
+        let mut it = fields.iter().map(|f| f.trim());
+        if !it.next()?.eq_ignore_ascii_case("Q.850") {
+            return None;
+        }
+        it.find_map(|f| {
+            let (k, v) = f.split_once('=')?;
+            k.trim().eq_ignore_ascii_case("cause").then(|| v.trim().parse().ok()).flatten()
+        })
+    })
+}
+
 /// Renders a Reason header value for people: each `protocol;cause=N;text="…"` becomes
 /// `Q.850 cause 21 (Call rejected) "text"`, joined by `; `. Unknown parts are kept as written.
 pub fn describe_reason(value: &[u8]) -> String {

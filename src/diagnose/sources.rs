@@ -106,6 +106,8 @@ struct Source {
     users: Vec<UserTrack>,
     long_failed_users: Vec<u64>,
     international: Vec<u64>,
+    destinations: Vec<u64>,
+    fraud_evidence: Vec<Evidence>,
     servers: Vec<IpAddr>,
     calls: u32,
     scanner: bool,
@@ -134,6 +136,8 @@ impl Source {
             self.long_start = now;
             self.long_failed_users.clear();
             self.international.clear();
+            self.destinations.clear();
+            self.fraud_evidence.clear();
             self.servers.clear();
             self.calls = 0;
         }
@@ -221,6 +225,13 @@ pub fn looks_international(user: &[u8]) -> bool {
     (prefixed && digits.len() >= 10) || digits.len() >= 11
 }
 
+/// The destination behind a dialled string: its last nine digits (prefixes that pick a
+/// carrier or an international route vary in front of the same number).
+fn destination(user: &[u8]) -> u64 {
+    let digits: Vec<u8> = user.iter().copied().filter(u8::is_ascii_digit).collect();
+    hash_of(&digits[digits.len().saturating_sub(9)..])
+}
+
 /// Whether a 401/407 is a request for a fresh nonce (`stale=true`), not a refusal.
 fn stale_challenge(msg: &SipMessage) -> bool {
     let names: &[&[u8]] = &[b"WWW-Authenticate", b"Proxy-Authenticate"];
@@ -294,7 +305,7 @@ impl SourceRules {
         };
         if msg.is_request() {
             let ip = msg.src.ip();
-            if msg.method() == Method::Invite && msg.headers.to_tag.is_empty() {
+            if msg.method() == Method::Invite && added.index == 0 {
                 if let Some(s) = self.source(ip, msg.ts) {
                     s.calls = s.calls.saturating_add(1);
                     if !s.servers.contains(&msg.dst.ip()) && s.servers.len() < 64 {
@@ -302,30 +313,33 @@ impl SourceRules {
                     }
                 }
             }
+            // The tool's name in the User-Agent, or in the From display name some tools fill in
+            // while the User-Agent is changed to hide them.
             let ua = msg.slice(msg.headers.user_agent);
-            if ua.is_empty() {
-                return;
-            }
-            let lower = ua.to_ascii_lowercase();
-            let Some(tool) =
+            let display = msg.slice(msg.from_addr().display);
+            let named = |v: &[u8]| {
+                let lower = v.to_ascii_lowercase();
                 SCANNER_AGENTS.iter().find(|t| memchr::memmem::find(&lower, t.as_bytes()).is_some())
-            else {
-                return;
+            };
+            let (tool, field, value) = match (named(ua), named(display)) {
+                (Some(t), _) => (t, "User-Agent", ua),
+                (None, Some(t)) => (t, "From display name", display),
+                (None, None) => return,
             };
             let Some(s) = self.source(ip, msg.ts) else { return };
             if s.scanner {
                 return;
             }
             s.scanner = true;
-            let agent = crate::sanitize::inert_string(ua);
+            let agent = crate::sanitize::inert_string(value);
             out.push(Finding {
                 rule: "scanner",
                 severity: Severity::Warning,
                 subject: Subject::Source(ip),
                 ts: msg.ts,
-                summary: format!("{ip} is running a SIP scanner (User-Agent \"{agent}\")"),
+                summary: format!("{ip} is running a SIP scanner ({field} \"{agent}\")"),
                 explanation: format!(
-                    "The request from {ip} identifies itself as {agent}, the signature of a SIP scanning tool ({tool}). Such tools sweep address ranges for SIP servers, then try extension numbers and passwords to place fraudulent calls. The address is the packet's source; the From header of such traffic is made up. {ROLL_UP}"
+                    "The request from {ip} carries {agent} in its {field}, the signature of a SIP scanning tool ({tool}). Such tools sweep address ranges for SIP servers, then try extension numbers and passwords to place fraudulent calls. The address is the packet's source; the From header of such traffic is made up. {ROLL_UP}"
                 ),
                 next_steps: vec![
                     format!("Block {ip} at the firewall, or let fail2ban (or the SBC's ACL) ban it."),
@@ -367,7 +381,17 @@ impl SourceRules {
         let Some(s) = self.source(ip, msg.ts) else { return };
         if intl && !s.international.contains(&user) && s.international.len() < 256 {
             s.international.push(user);
-            s.note(ev());
+            let dest = destination(user_bytes);
+            if !s.destinations.contains(&dest) {
+                s.destinations.push(dest);
+            }
+            if s.fraud_evidence.len() < 12 {
+                s.fraud_evidence.push(ev());
+            }
+        }
+        if intl && !matches!(code, 401 | 403 | 404 | 407) {
+            judge(ip, s, msg.ts, out);
+            return;
         }
         if (200..300).contains(&code) {
             if let Some(u) = s.users.iter_mut().find(|u| u.user == user) {
@@ -461,22 +485,28 @@ fn judge(ip: IpAddr, s: &mut Source, now: Timestamp, out: &mut Vec<Finding>) {
     }
     if !s.toll_fraud && s.international.len() >= TOLL_FRAUD_NUMBERS {
         s.toll_fraud = true;
-        let (n, servers, calls) = (s.international.len(), s.servers.len(), s.calls);
+        let (n, dests, servers, calls) =
+            (s.international.len(), s.destinations.len(), s.servers.len(), s.calls);
+        let behind = if dests == 1 {
+            "a single destination number behind varying prefixes (route hunting)".to_string()
+        } else {
+            format!("{dests} different destination numbers")
+        };
         out.push(Finding {
             rule: "toll-fraud",
             severity: Severity::Error,
             subject: Subject::Source(ip),
             ts: now,
-            summary: format!("{ip} tried {n} international numbers and failed: a toll-fraud attempt"),
+            summary: format!("{ip} dialled {n} international numbers, all failed: a toll-fraud attempt"),
             explanation: format!(
-                "Within the last hour {ip} sent {calls} new calls to {servers} server address(es), and its calls to {n} different international-looking numbers were all refused or failed. Someone is looking for a server that will route premium or international calls on their behalf (toll fraud); the numbers and technical prefixes vary to find a route that works. {ROLL_UP}"
+                "Within the last hour {ip} placed {calls} new call(s) to {servers} server address(es); {n} different international-looking dial strings, for {behind}, were refused or failed. Someone is looking for a server that will route premium or international calls on their behalf (toll fraud), varying numbers and carrier or international prefixes until one gets through. {ROLL_UP}"
             ),
             next_steps: vec![
                 format!("Block {ip} now (firewall, fail2ban, SBC ACL)."),
                 "Check that international and premium destinations need authentication and are limited per account.".into(),
                 "Check the call records for any of these numbers that were answered.".into(),
             ],
-            evidence: s.evidence.clone(),
+            evidence: s.fraud_evidence.clone(),
         });
     }
 }

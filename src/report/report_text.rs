@@ -177,6 +177,27 @@ impl<W: Write> CallReport for TextReport<W> {
                 c.shift_ms
             )?;
         }
+        if stats.stream.tls_streams > 0 {
+            writeln!(
+                w,
+                "  {} TCP directions carried TLS: SIP over TLS cannot be read without its keys (capture before the TLS endpoint, or use HEP from the SIP server)",
+                stats.stream.tls_streams
+            )?;
+        }
+        let unread = [
+            (stats.calls.without_call_id, "SIP messages without a Call-ID (not grouped into calls)"),
+            (
+                stats.bad_content_length,
+                "SIP messages with an invalid Content-Length (framed by their datagram)",
+            ),
+            (stats.truncated_messages, "SIP messages cut short (their datagram ended before the body)"),
+            (stats.non_sip_datagrams, "UDP/SCTP payloads that were not SIP"),
+        ];
+        for (n, what) in unread {
+            if n > 0 {
+                writeln!(w, "  {n} {what}")?;
+            }
+        }
         if stats.calls.forgotten_call_ids > 0 {
             writeln!(
                 w,
@@ -233,7 +254,24 @@ pub fn write_finding(w: &mut impl Write, f: &Finding) -> io::Result<()> {
             writeln!(w, "    {} {}", if i == 0 { "-" } else { " " }, Inert(line.as_bytes()))?;
         }
     }
-    let ev: Vec<String> = f.evidence.iter().map(|e| format!("#{} {}", e.index, e.what)).collect();
+    // A source finding's evidence spans calls: each message is named with its Call-ID.
+    let mut ev: Vec<String> = Vec::with_capacity(f.evidence.len());
+    for e in &f.evidence {
+        let line = match &f.subject {
+            Subject::Call(id) if *id == e.call_id => format!("#{} {}", e.index, e.what),
+            _ => format!("{} #{} {}", e.call_id, e.index, e.what),
+        };
+        if !ev.contains(&line) {
+            ev.push(line);
+        }
+    }
+    if matches!(f.subject, Subject::Source(_)) {
+        writeln!(w, "    Evidence:")?;
+        for line in &ev {
+            writeln!(w, "      {}", Inert(line.as_bytes()))?;
+        }
+        return Ok(());
+    }
     writeln!(w, "    Evidence: {}", Inert(ev.join(", ").as_bytes()))
 }
 

@@ -26,6 +26,8 @@ impl fmt::Display for Summary<'_> {
             (s.keepalive_datagrams + s.stream.keepalives, "keep-alives"),
             (s.decode.defrag.expired + s.decode.defrag.dropped_over_limit, "IP fragments lost"),
             (s.truncated_messages, "truncated SIP messages"),
+            (s.bad_content_length, "SIP messages with an invalid Content-Length"),
+            (s.stream.tls_streams, "TCP directions carrying TLS (unreadable)"),
             (s.stream.invalid_messages, "invalid SIP messages on streams"),
             (s.filtered, "payloads outside --ports"),
             (s.clock.jumps, "capture clock steps (later times shifted to keep order)"),

@@ -26,6 +26,8 @@ pub struct StreamStats {
     pub websocket_streams: u64,
     /// Directions given up on as not SIP (TLS, other protocols).
     pub not_sip_streams: u64,
+    /// Of them, directions carrying TLS (SIP over TLS cannot be read without the keys).
+    pub tls_streams: u64,
 }
 
 /// A message found in a stream: where it is in the bytes handed to the callback.
@@ -113,6 +115,7 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
         && stream.discarded == 0
     {
         stats.not_sip_streams += 1;
+        stats.tls_streams += 1;
         stream.mode = StreamMode::NotSip;
         return true;
     }

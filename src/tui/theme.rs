@@ -23,7 +23,9 @@ pub fn state(s: CallState) -> Style {
         | CallState::Refused
         | CallState::Failed
         | CallState::Unconfirmed => Style::new().fg(Color::Red),
-        CallState::InProgress | CallState::Ringing | CallState::MidDialog => Style::new(),
+        CallState::InProgress | CallState::Ringing | CallState::MidDialog | CallState::Unregistered => {
+            Style::new()
+        }
     }
 }
 

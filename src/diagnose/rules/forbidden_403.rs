@@ -59,7 +59,22 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     if repeated > 1 {
         explanation.push_str(&format!(" This server has answered 403 {repeated} times in this capture so far, so the refusal is systematic rather than a one-off."));
     }
-    let steps: &[&str] = if challenged && tx.credentials {
+    // A Q.850 cause that means the destination refused the call (21 call rejected, 55 incoming
+    // calls barred, 87 not a member of the user group) points at the callee's side, not at a
+    // check of the caller's address or account.
+    let destination_cause = crate::diagnose::reason::q850_cause_of(r.msg.slice(r.msg.headers.reason))
+        .filter(|c| matches!(c, 21 | 55 | 87));
+    if let Some(c) = destination_cause {
+        explanation.push_str(&format!(
+            " Q.850 cause {c} is set on the callee's side: the callee's PBX or network refused this call (call screening, anonymous-call rejection, barring), so the caller's address and account are probably fine."
+        ));
+    }
+    let steps: &[&str] = if destination_cause.is_some() {
+        &[
+            "Ask the callee's side (their PBX or carrier) why it rejects these calls: screening, anonymous-call rejection, barring.",
+            "Check the caller ID presented (From / P-Asserted-Identity, privacy settings): destinations often refuse withheld or unverified numbers.",
+        ]
+    } else if challenged && tx.credentials {
         &[
             "Check the account's balance, credit limit and status in the provider's portal.",
             "Check that the dialled destination is allowed for the account (international, premium, country restrictions).",

@@ -13,8 +13,29 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     let r = t.first_final.as_deref()?;
     let what = t.method.as_str();
     let summary = format!("{what} answered 481 by {}: the subscription is lost", r.msg.src);
+    // A NOTIFY comes from the notifier: the subscriber answered 481 and forgot it. A refresh
+    // SUBSCRIBE comes from the subscriber: the notifier (the PBX or presence server) forgot it.
+    let (who, cause, steps): (&str, &str, &[&str]) = if t.method == crate::sip::Method::Notify {
+        (
+            "the subscriber",
+            "Usually the phone restarted or re-registered and lost its subscriptions, so the server keeps notifying into the void.",
+            &[
+                "Check whether the phone restarted or changed address around this time.",
+                "On the server, end subscriptions whose NOTIFY gets 481 (RFC 6665 §4.2.2) so the phone subscribes afresh.",
+            ],
+        )
+    } else {
+        (
+            "the notifier",
+            "The server lost its state (a restart, a failover, or the subscription expired there before the refresh arrived). The phone must now send a new initial SUBSCRIBE, outside the old dialog (RFC 6665 §4.1.2.2); until it does, nothing is notified.",
+            &[
+                "Check the server for a restart or failover at this time, and its subscription expiry settings.",
+                "Check that the phone refreshes well before the Expires the server granted, and starts a new subscription after a 481.",
+            ],
+        )
+    };
     let explanation = format!(
-        "{} sent {what} within an existing subscription and {} answered 481 Call/Transaction Does Not Exist: it no longer has that subscription. Usually the subscriber restarted or re-registered and lost its state, or a refresh went missing and the subscription expired on one side only. Until a new SUBSCRIBE succeeds, busy lamps, presence or voicemail indications on the phone stay wrong.{}",
+        "{} sent {what} within an existing subscription and {} ({who}) answered 481 Call/Transaction Does Not Exist: it no longer has that subscription. {cause} Until a new subscription succeeds, busy lamps, presence or voicemail indications stay wrong.{}",
         t.src,
         r.msg.src,
         reason_and_warning(r)
@@ -26,11 +47,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         ctx,
         summary,
         explanation,
-        &[
-            "Check whether the subscriber restarted or changed address around this time.",
-            "Check that the subscriber refreshes well before the Expires the server granted.",
-            "On the server, terminate subscriptions whose NOTIFY gets 481 (RFC 6665 §4.2.2) so the phone subscribes again.",
-        ],
+        steps,
         vec![req_ev(call, t), resp_ev(call, r)],
     ))
 }

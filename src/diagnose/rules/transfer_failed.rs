@@ -17,10 +17,11 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     {
         let summary = format!("transfer refused: REFER from {} answered {}", t.src, status_line(r));
         let explanation = format!(
-            "{} asked {} to transfer the call (REFER) and was refused with {}, so the transfer never started and the call stays where it was. Transfers are often disabled per device or account, or need the referrer to be authenticated; some devices only accept attended transfers.{}",
+            "{} asked {} to transfer the call (REFER) and was refused with {}, so the transfer never started.{} Transfers are often disabled per device or account, or need the referrer to be authenticated; some devices only accept attended transfers.{}",
             t.src,
             t.dst,
             status_line(r),
+            aftermath(call, r.ts),
             reason_and_warning(r)
         );
         return Some(call_finding(
@@ -45,8 +46,14 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     let meaning = crate::diagnose::codes::lookup(code)
         .map_or("the target refused or could not be reached", |i| i.meaning);
     let summary = format!("transfer failed: the transfer target answered {code} (reported by {})", t.src);
+    let after = aftermath(call, t.first_ts);
+    let after = if after.is_empty() {
+        " The transferred party may be left on hold or disconnected, depending on the device.".to_string()
+    } else {
+        after
+    };
     let explanation = format!(
-        "The transfer was accepted and {} tried to reach the target, but the progress report (NOTIFY with a sipfrag body) says the target answered {code}: {meaning} The transferred party may be left on hold or disconnected, depending on the device.",
+        "The transfer was accepted and {} tried to reach the target, but the progress report (NOTIFY with a sipfrag body) says the target answered {code}: {meaning}{after}",
         t.src
     );
     Some(call_finding(
@@ -62,4 +69,16 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         ],
         vec![req_ev(call, t)],
     ))
+}
+
+/// What happened to the call after the failed transfer: a BYE, and from whom.
+fn aftermath(call: &Call, after: crate::time::Timestamp) -> String {
+    match call.bye.as_ref().filter(|b| b.ts >= after) {
+        Some(b) => format!(
+            " {} then hung up (BYE {} ms later), so the transferred party was dropped rather than taken back.",
+            b.src,
+            b.ts.millis_since(after)
+        ),
+        None => String::new(),
+    }
 }
