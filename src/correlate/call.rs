@@ -95,6 +95,9 @@ pub struct Call {
     pub granted_expires: Option<u32>,
     /// Lifetime the latest REGISTER or SUBSCRIBE asked for.
     pub requested_expires: Option<u32>,
+    /// The outcome was a challenge (401/407) not yet retried: the retry may come minutes later.
+    /// Kept with the state, so that the sweep over every call each second reads a flag.
+    pub awaiting_retry: bool,
     /// Where it stands.
     pub state: CallState,
     /// The first request seen (or the first message if no request was seen).
@@ -118,8 +121,12 @@ pub struct Call {
     pub attempt_cseq: Option<u32>,
     /// First BYE after the call was answered.
     pub bye_ts: Option<Timestamp>,
-    /// That BYE (its Reason header tells why the call ended).
-    pub bye: Option<SipMessage>,
+    /// Who sent that BYE.
+    pub bye_from: Option<SocketAddr>,
+    /// Its Reason header value, if it had one (why the call ended).
+    pub bye_reason: Box<[u8]>,
+    /// A REFER or NOTIFY was seen (the transfer and subscription rules look only then).
+    pub has_refer_or_notify: bool,
     /// An ACK for a 2xx was seen.
     pub ack_for_2xx: bool,
     /// Where ACKs for 2xx went, and when (bounded).
@@ -169,6 +176,11 @@ impl Hasher for FastHasher {
     }
 }
 
+/// A fast 64-bit hash of some bytes (see [`FastHasher`]: for keys, not for security).
+pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
+    hash64(|s| s.write(bytes))
+}
+
 fn hash64(parts: impl FnOnce(&mut FastHasher)) -> u64 {
     let mut h = FastHasher::default();
     parts(&mut h);
@@ -208,6 +220,7 @@ impl Call {
             from_middle: in_dialog,
             granted_expires: None,
             requested_expires: None,
+            awaiting_retry: false,
             state: CallState::InProgress,
             first: msg.clone(),
             first_ts: msg.ts,
@@ -219,7 +232,9 @@ impl Call {
             transactions_dropped: 0,
             attempt_cseq: None,
             bye_ts: None,
-            bye: None,
+            bye_from: None,
+            bye_reason: Box::default(),
+            has_refer_or_notify: false,
             ack_for_2xx: false,
             acks_for_2xx: Vec::new(),
             max_forwards_zero: None,
@@ -360,7 +375,10 @@ impl Call {
             }
             Method::Bye if self.answered().is_some() && self.bye_ts.is_none() => {
                 self.bye_ts = Some(msg.ts);
-                self.bye = Some(msg.clone());
+                self.bye_from = Some(msg.src);
+                if !h.reason.is_empty() {
+                    self.bye_reason = msg.slice(h.reason).into();
+                }
             }
             _ => {}
         }
@@ -384,6 +402,9 @@ impl Call {
         tx.in_dialog = in_dialog;
         if method == Method::Notify {
             tx.sipfrag = super::transaction::sipfrag_code(msg);
+        }
+        if matches!(method, Method::Notify | Method::Refer) {
+            self.has_refer_or_notify = true;
         }
         tx.credentials = method != Method::Ack && h.credentials;
         tx.request_seen = true;
@@ -453,6 +474,9 @@ impl Call {
     /// Recomputes [`Call::state`] from the caller's hop.
     pub fn update_state(&mut self) {
         self.state = self.compute_state();
+        self.awaiting_retry =
+            matches!(self.state, CallState::Rejected | CallState::Challenged | CallState::Failed)
+                && self.caller_hop().is_some_and(|t| matches!(t.final_code, Some(401 | 407)));
     }
 
     fn compute_state(&self) -> CallState {
@@ -520,6 +544,9 @@ impl Call {
     /// A NOTIFY or a refreshing SUBSCRIBE of this Call-ID answered 481: the other side no
     /// longer knows the subscription.
     pub fn subscription_lost(&self) -> Option<&Transaction> {
+        if self.kind != CallKind::Subscription {
+            return None;
+        }
         self.transactions.iter().find(|t| {
             matches!(t.method, Method::Notify | Method::Subscribe) && t.in_dialog && t.final_code == Some(481)
         })
@@ -535,11 +562,13 @@ impl Call {
 
     /// Like [`Call::unconfirmed_2xx`], with at least `resends` retransmissions of the 2xx.
     pub fn unacked_2xx(&self, resends: u32) -> Option<&Transaction> {
-        self.transactions.iter().filter(|t| t.method == Method::Invite).find(|t| {
+        self.transactions.iter().find(|t| {
+            if t.success_retransmissions < resends || t.method != Method::Invite {
+                return false;
+            }
             let Some(ok) = t.first_success.as_deref() else { return false };
             let sender = ok.msg.src.ip();
-            t.success_retransmissions >= resends
-                && !self.acks_for_2xx.iter().any(|(dst, ts)| *dst == sender && *ts >= ok.ts)
+            !self.acks_for_2xx.iter().any(|(dst, ts)| *dst == sender && *ts >= ok.ts)
         })
     }
 

@@ -17,7 +17,7 @@ pub mod metrics;
 pub mod transaction;
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasherDefault;
 
 pub use call::{Added, BranchRef, BranchSummary, Call, Peer, Resumed};
 pub use kind::{CallKind, CallState};
@@ -96,16 +96,34 @@ pub struct Correlator {
     metrics: Metrics,
     stats: CorrelatorStats,
     last_sweep: Timestamp,
-    ended: HashMap<u64, (Resumed, u64)>,
+    ended: HashMap<u64, (Resumed, u64), BuildHasherDefault<PreHashed>>,
     ended_order: VecDeque<(u64, u64)>,
     ended_seq: u64,
 }
 
-/// Key of a Call-ID in the table of ended ones (64-bit, fixed key: deterministic runs).
+/// Key of a Call-ID in the table of ended ones (64-bit, deterministic across runs).
 fn id_key(call_id: &[u8]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    call_id.hash(&mut h);
-    h.finish()
+    call::hash_bytes(call_id)
+}
+
+/// Hasher for keys that are already hashes ([`id_key`]): passes the `u64` through.
+#[derive(Default)]
+struct PreHashed(u64);
+
+impl std::hash::Hasher for PreHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl Correlator {
@@ -118,7 +136,7 @@ impl Correlator {
             metrics: Metrics::default(),
             stats: CorrelatorStats::default(),
             last_sweep: Timestamp(i64::MIN),
-            ended: HashMap::new(),
+            ended: HashMap::default(),
             ended_order: VecDeque::new(),
             ended_seq: 0,
         }
@@ -160,12 +178,13 @@ impl Correlator {
         }
         // A message arriving after its call's time in memory was up (between two sweeps)
         // finds it written out first: it continues the Call-ID as its next part.
-        if self.calls.get(id).is_some_and(|c| msg.ts.millis_since(c.last_ts) >= stay_ms(c, &self.config)) {
+        let live = self.calls.get(id).map(|c| msg.ts.millis_since(c.last_ts) < stay_ms(c, &self.config));
+        if live == Some(false) {
             if let Some(old) = self.calls.remove(id) {
                 self.hand_out(old);
             }
         }
-        if !self.calls.contains_key(id) {
+        if live != Some(true) {
             if self.calls.len() >= self.config.max_calls {
                 self.evict();
             }
@@ -333,9 +352,7 @@ pub fn linger_ms(call: &Call, cfg: &CorrelatorConfig) -> i64 {
             .granted_expires
             .map_or(cfg.max_refresh_linger_ms, |s| i64::from(s) * 1_000 + cfg.linger_ms)
             .clamp(cfg.linger_ms, cfg.max_refresh_linger_ms.max(cfg.linger_ms)),
-        _ if call.decisive().is_some_and(|r| matches!(r.code, 401 | 407)) => {
-            cfg.retry_linger_ms.max(cfg.linger_ms)
-        }
+        _ if call.awaiting_retry => cfg.retry_linger_ms.max(cfg.linger_ms),
         _ => cfg.linger_ms,
     }
 }

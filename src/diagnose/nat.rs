@@ -51,6 +51,19 @@ fn received(msg: &SipMessage) -> Option<String> {
     Some(if rport.is_empty() { ip } else { format!("{ip}:{}", String::from_utf8_lossy(msg.slice(rport))) })
 }
 
+/// Whether `bytes` may hold a LAN IP literal: a cheap look for the first octets of the private,
+/// shared and link-local ranges (and `[f` for IPv6 unique-local and link-local) before parsing.
+fn may_hold_lan_ip(bytes: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[b"10.", b"192.168.", b"172.", b"100.", b"169.254.", b"[f", b"[F"];
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| {
+            matches!(b, b'1' | b'[') && (*i == 0 || matches!(bytes[i - 1], b':' | b'@' | b' ' | b'<'))
+        })
+        .any(|(i, _)| PREFIXES.iter().any(|p| bytes[i..].starts_with(p)))
+}
+
 /// A LAN address (private, shared, link-local, unique-local) other than `seen`. Loopback and
 /// unspecified addresses announced by a remote host are a bogus or forged header (scanners
 /// send `Via: … 127.0.0.1`), not a device behind NAT.
@@ -72,6 +85,9 @@ fn caller_side(call: &Call) -> Option<NatEvidence> {
         return None;
     }
     let src: SocketAddr = req.src;
+    if !may_hold_lan_ip(req.slice(req.headers.via)) && !may_hold_lan_ip(req.slice(req.headers.contact)) {
+        return None;
+    }
     let via = req.headers.top_via(&req.raw);
     let contact = uri_hostport(req.slice(req.contact_addr().uri));
     let (announced, header) = private_other_than(req.slice(via.sent_by), src.ip())
@@ -101,6 +117,9 @@ fn answering_side(call: &Call) -> Option<NatEvidence> {
         return None;
     }
     let r = call.decisive()?;
+    if !may_hold_lan_ip(r.msg.slice(r.msg.headers.contact)) {
+        return None;
+    }
     let contact = uri_hostport(r.msg.slice(r.msg.contact_addr().uri))?;
     let announced = private_other_than(contact, r.msg.src.ip())?;
     Some(NatEvidence {

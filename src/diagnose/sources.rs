@@ -46,6 +46,10 @@ pub const MAX_SOURCES: usize = 65_536;
 /// Most users tracked per source and window.
 const MAX_USERS: usize = 128;
 
+/// SIPVicious's name as it leaves it in the From header.
+static SIPVICIOUS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"sipvicious"));
+
 /// User-Agent substrings (lower case) of SIP scanning and attack tools.
 pub const SCANNER_AGENTS: &[&str] = &[
     "friendly-scanner",
@@ -313,18 +317,20 @@ impl SourceRules {
                     }
                 }
             }
-            // The tool's name in the User-Agent, or in the From display name some tools fill in
-            // while the User-Agent is changed to hide them.
+            // The tool's name in the User-Agent, or in the From header, where SIPVicious leaves
+            // its name while its User-Agent is changed to hide it.
             let ua = msg.slice(msg.headers.user_agent);
-            let display = msg.slice(msg.from_addr().display);
             let named = |v: &[u8]| {
                 let lower = v.to_ascii_lowercase();
                 SCANNER_AGENTS.iter().find(|t| memchr::memmem::find(&lower, t.as_bytes()).is_some())
             };
-            let (tool, field, value) = match (named(ua), named(display)) {
-                (Some(t), _) => (t, "User-Agent", ua),
-                (None, Some(t)) => (t, "From display name", display),
-                (None, None) => return,
+            let from = msg.slice(msg.headers.from);
+            let (tool, field, value) = if let Some(t) = (!ua.is_empty()).then(|| named(ua)).flatten() {
+                (t, "User-Agent", ua)
+            } else if SIPVICIOUS.find(from).is_some() {
+                (&"sipvicious", "From header", msg.slice(msg.from_addr().display))
+            } else {
+                return;
             };
             let Some(s) = self.source(ip, msg.ts) else { return };
             if s.scanner {

@@ -20,6 +20,9 @@ pub(crate) fn server_decline<'a>(
     call: &'a Call,
     ctx: &Context<'_>,
 ) -> Option<(&'a Transaction, &'a Response, String)> {
+    if !any_final(call, |c| c == 603) {
+        return None;
+    }
     let (caller, legs) = hops(call);
     let t = caller?;
     let r = automatic(t)?;

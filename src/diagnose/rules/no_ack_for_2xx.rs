@@ -34,10 +34,13 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         None => String::new(),
     };
     // The BYE that ended the call, and its Reason (e.g. `SIP;cause=408;text="ACK timeout"`).
-    let bye = call.bye.as_ref().and_then(|m| Some((m, call.transaction_of(m)?)));
+    let bye = call
+        .transactions
+        .iter()
+        .find(|t| t.method == crate::sip::Method::Bye && t.request_seen && t.first_ts >= ok.ts);
     let bye_note = bye
-        .map(|(msg, b)| {
-            let reason = msg.slice(msg.headers.reason);
+        .map(|b| {
+            let reason = &call.bye_reason[..];
             if reason.is_empty() {
                 format!(
                     " {} hung up with a BYE {} ms after answering.",
@@ -60,7 +63,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         status_line(ok)
     );
     let mut evidence = vec![resp_ev(call, ok)];
-    if let Some((_, b)) = bye {
+    if let Some(b) = bye {
         evidence.push(req_ev(call, b));
     }
     Some(call_finding(

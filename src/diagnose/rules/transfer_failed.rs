@@ -9,6 +9,9 @@ use crate::sip::Method;
 pub const ID: &str = "transfer-failed";
 
 pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
+    if !call.has_refer_or_notify {
+        return None;
+    }
     if let Some((t, r)) = call
         .transactions
         .iter()
@@ -73,12 +76,11 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
 
 /// What happened to the call after the failed transfer: a BYE, and from whom.
 fn aftermath(call: &Call, after: crate::time::Timestamp) -> String {
-    match call.bye.as_ref().filter(|b| b.ts >= after) {
-        Some(b) => format!(
-            " {} then hung up (BYE {} ms later), so the transferred party was dropped rather than taken back.",
-            b.src,
-            b.ts.millis_since(after)
+    match (call.bye_from, call.bye_ts.filter(|t| *t >= after)) {
+        (Some(from), Some(ts)) => format!(
+            " {from} then hung up (BYE {} ms later), so the transferred party was dropped rather than taken back.",
+            ts.millis_since(after)
         ),
-        None => String::new(),
+        _ => String::new(),
     }
 }
