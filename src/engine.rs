@@ -5,54 +5,18 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::capture::RawPacket;
 use crate::clock::{CaptureClock, ClockStats};
 use crate::correlate::{Added, Call, Correlator, CorrelatorConfig, CorrelatorStats, Metrics};
 use crate::decode::defrag::DefragLimits;
 use crate::decode::tcp::{FlowKey, TcpLimits, TcpReassembler, TcpStats};
 use crate::decode::{DecodeStats, Decoded, Decoder, Segment};
 use crate::diagnose::{DiagnoseStats, Diagnoser, Finding};
+pub use crate::packet::PortSet;
+use crate::packet::RawPacket;
 use crate::sip::scan::{leading_crlf, scan, Framing, Scan};
 use crate::sip::stream::{self, StreamStats};
 use crate::sip::{Headers, SipMessage, Transport};
 use crate::time::Timestamp;
-
-/// A set of ports (single ports and ranges), for `--ports`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PortSet(Vec<(u16, u16)>);
-
-impl PortSet {
-    /// Parses `5060,5062-5070`.
-    pub fn parse(spec: &str) -> Result<PortSet, String> {
-        let mut ranges = Vec::new();
-        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (a, b) = match part.split_once('-') {
-                Some((a, b)) => (a.trim(), b.trim()),
-                None => (part, part),
-            };
-            let a: u16 = a.parse().map_err(|_| format!("invalid port '{a}' in '{spec}'"))?;
-            let b: u16 = b.parse().map_err(|_| format!("invalid port '{b}' in '{spec}'"))?;
-            if a > b {
-                return Err(format!("invalid port range '{part}'"));
-            }
-            ranges.push((a, b));
-        }
-        if ranges.is_empty() {
-            return Err("empty port list".into());
-        }
-        Ok(PortSet(ranges))
-    }
-
-    /// The ranges (inclusive).
-    pub fn ranges(&self) -> &[(u16, u16)] {
-        &self.0
-    }
-
-    /// Whether `port` is in the set.
-    pub fn contains(&self, port: u16) -> bool {
-        self.0.iter().any(|&(a, b)| (a..=b).contains(&port))
-    }
-}
 
 /// Settings of the engine.
 #[derive(Debug, Clone, Default)]

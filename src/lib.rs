@@ -13,6 +13,7 @@ pub mod decode;
 pub mod diagnose;
 pub mod engine;
 pub mod export;
+pub mod packet;
 pub mod report;
 pub mod sanitize;
 pub mod signals;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::engine::PortSet;
+use crate::packet::PortSet;
 use crate::time::Timestamp;
 
 /// How to capture.

@@ -8,10 +8,11 @@ use std::time::{Duration, Instant};
 
 use super::{exit, Item};
 use crate::capture::live::{self, Live, LiveEvent, LiveOptions};
-use crate::capture::RawPacket;
 use crate::cli::LiveArgs;
-use crate::engine::{Engine, PortSet};
+use crate::engine::Engine;
 use crate::export::pcap::PcapWriter;
+use crate::packet::PortSet;
+use crate::packet::RawPacket;
 use crate::signals;
 
 /// Live capture in progress.

@@ -12,7 +12,8 @@ use crate::capture::file::{CaptureErrorKind, FileSource};
 use crate::capture::live::Drops;
 use crate::correlate::Call;
 use crate::diagnose::Finding;
-use crate::engine::{Engine, PortSet};
+use crate::engine::Engine;
+use crate::packet::PortSet;
 use crate::sip::SipMessage;
 
 /// Process exit codes (documented in `docs/cli.md`).

@@ -1,7 +1,7 @@
 //! Link layers: Ethernet (with 802.1Q/802.1ad/QinQ tags and MPLS), Linux cooked SLL and SLL2,
 //! BSD NULL/LOOP and raw IP. Each function returns what the next layer is and where it starts.
 
-use crate::capture::linktype;
+use crate::packet::linktype;
 
 /// What a link layer carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,12 @@ pub mod ethertype {
 
 fn be16(b: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+/// Whether the decoder understands link type `lt` (the link layers above).
+pub fn is_supported(lt: i32) -> bool {
+    use linktype::*;
+    matches!(lt, NULL | ETHERNET | RAW_12 | RAW_14 | RAW | LOOP | LINUX_SLL | IPV4 | IPV6 | LINUX_SLL2)
 }
 
 /// Decodes the outer link layer of a captured frame.

@@ -16,7 +16,7 @@ pub mod websocket;
 
 use std::net::{IpAddr, SocketAddr};
 
-use crate::capture::RawPacket;
+use crate::packet::RawPacket;
 use crate::time::Timestamp;
 use defrag::{DefragLimits, DefragStats, Defragmenter};
 use encap::{Undecoded, UndecodedCounts};
@@ -126,7 +126,7 @@ impl Decoder {
     /// when a tunnel or an SCTP packet carries more).
     pub fn decode(&mut self, pkt: &RawPacket<'_>, out: &mut dyn FnMut(Decoded<'_>)) {
         self.stats.packets += 1;
-        if !crate::capture::linktype::is_supported(pkt.linktype) {
+        if !link::is_supported(pkt.linktype) {
             self.stats.unsupported_link += 1;
             self.stats.undecoded.add(Undecoded::LinkType);
             return;

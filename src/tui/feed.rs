@@ -13,8 +13,8 @@ use tokio::sync::mpsc::{self, error::TrySendError};
 
 use super::model::{Batch, CallSummary};
 use crate::capture::file::FileSource;
-use crate::capture::RawPacket;
 use crate::engine::{Engine, EngineConfig};
+use crate::packet::RawPacket;
 use crate::time::Timestamp;
 
 /// The demo capture embedded in the binary (`scripts/make-demo-pcap.py`).

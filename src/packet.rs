@@ -1,0 +1,79 @@
+//! The ground floor: what every stage agrees on about a captured frame. Capture produces
+//! [`RawPacket`]s, decode reads them; the link-type numbers and port sets live here so that no
+//! stage reaches up to another for them.
+
+use crate::time::Timestamp;
+
+/// One captured frame, borrowed from the source's buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct RawPacket<'a> {
+    /// Capture time.
+    pub ts: Timestamp,
+    /// libpcap link type (DLT) of `data`.
+    pub linktype: i32,
+    /// Captured bytes (possibly fewer than were on the wire).
+    pub data: &'a [u8],
+    /// Length of the frame on the wire.
+    pub orig_len: u32,
+}
+
+/// Link-type numbers (DLT values as libpcap reports them; LINKTYPE aliases included).
+pub mod linktype {
+    /// BSD loopback, address family in host byte order.
+    pub const NULL: i32 = 0;
+    /// Ethernet II.
+    pub const ETHERNET: i32 = 1;
+    /// Raw IP (DLT_RAW on most platforms).
+    pub const RAW_12: i32 = 12;
+    /// Raw IP (DLT_RAW on OpenBSD).
+    pub const RAW_14: i32 = 14;
+    /// Raw IP (LINKTYPE_RAW in files).
+    pub const RAW: i32 = 101;
+    /// OpenBSD loopback, address family in network byte order.
+    pub const LOOP: i32 = 108;
+    /// Linux cooked capture v1.
+    pub const LINUX_SLL: i32 = 113;
+    /// Raw IPv4.
+    pub const IPV4: i32 = 228;
+    /// Raw IPv6.
+    pub const IPV6: i32 = 229;
+    /// Linux cooked capture v2.
+    pub const LINUX_SLL2: i32 = 276;
+}
+
+/// A set of ports (single ports and ranges), for `--ports`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortSet(Vec<(u16, u16)>);
+
+impl PortSet {
+    /// Parses `5060,5062-5070`.
+    pub fn parse(spec: &str) -> Result<PortSet, String> {
+        let mut ranges = Vec::new();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (a, b) = match part.split_once('-') {
+                Some((a, b)) => (a.trim(), b.trim()),
+                None => (part, part),
+            };
+            let a: u16 = a.parse().map_err(|_| format!("invalid port '{a}' in '{spec}'"))?;
+            let b: u16 = b.parse().map_err(|_| format!("invalid port '{b}' in '{spec}'"))?;
+            if a > b {
+                return Err(format!("invalid port range '{part}'"));
+            }
+            ranges.push((a, b));
+        }
+        if ranges.is_empty() {
+            return Err("empty port list".into());
+        }
+        Ok(PortSet(ranges))
+    }
+
+    /// The ranges (inclusive).
+    pub fn ranges(&self) -> &[(u16, u16)] {
+        &self.0
+    }
+
+    /// Whether `port` is in the set.
+    pub fn contains(&self, port: u16) -> bool {
+        self.0.iter().any(|&(a, b)| (a..=b).contains(&port))
+    }
+}
