@@ -11,6 +11,7 @@ pub mod commands;
 pub mod correlate;
 pub mod decode;
 pub mod diagnose;
+pub mod driver;
 pub mod engine;
 pub mod export;
 pub mod packet;

@@ -77,3 +77,60 @@ impl PortSet {
         self.0.iter().any(|&(a, b)| (a..=b).contains(&port))
     }
 }
+
+/// What a source has next.
+pub enum Pull<'a> {
+    /// A captured frame.
+    Packet(RawPacket<'a>),
+    /// Nothing arrived for a while; capture time is now this (live and paced sources): timers
+    /// run.
+    Idle(Timestamp),
+    /// Something the person watching should know (an interface stopped…); the source goes on.
+    Notice(String),
+    /// The source is done.
+    End,
+}
+
+/// A source of packets: a capture file, live interfaces, the embedded demo, a paced replay.
+pub trait Source {
+    /// The next thing from the source. An error ends the run; what came before it stays.
+    fn pull(&mut self) -> Result<Pull<'_>, SourceError>;
+
+    /// Packets lost before they reached sipscope (kernel, interface, queue), zero for files.
+    fn drops(&self) -> Drops {
+        Drops::default()
+    }
+}
+
+/// Why a source stopped early, said for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    /// What happened (for a capture file: the record and byte offset where it broke).
+    pub message: String,
+    /// The input itself was broken (truncated or corrupt capture), as opposed to unreadable.
+    pub corrupt: bool,
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Packets lost before they reached sipscope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drops {
+    /// Dropped by the kernel (buffer full).
+    pub kernel: u64,
+    /// Dropped by the interface or its driver.
+    pub interface: u64,
+    /// Dropped by sipscope (its queue from the capture threads was full).
+    pub queue: u64,
+}
+
+impl Drops {
+    /// All drops together.
+    pub fn total(self) -> u64 {
+        self.kernel + self.interface + self.queue
+    }
+}

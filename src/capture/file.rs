@@ -8,6 +8,7 @@ use std::fmt;
 use std::path::Path;
 
 use super::RawPacket;
+use crate::packet::{Pull, Source, SourceError};
 use crate::time::Timestamp;
 
 /// A capture file could not be opened or read to its end.
@@ -222,5 +223,18 @@ pub fn locate_record(path: &str, index: u64) -> Option<u64> {
             Some(off as u64)
         }
         _ => None,
+    }
+}
+
+impl Source for FileSource {
+    fn pull(&mut self) -> Result<Pull<'_>, SourceError> {
+        match self.next_packet() {
+            Ok(Some(p)) => Ok(Pull::Packet(p)),
+            Ok(None) => Ok(Pull::End),
+            Err(e) => {
+                let corrupt = matches!(e.kind, CaptureErrorKind::Corrupt { .. });
+                Err(SourceError { message: e.to_string(), corrupt })
+            }
+        }
     }
 }

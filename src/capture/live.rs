@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::packet::PortSet;
+pub use crate::packet::Drops;
+use crate::packet::{PortSet, Pull, RawPacket, Source, SourceError};
 use crate::time::Timestamp;
 
 /// How to capture.
@@ -203,24 +204,6 @@ impl Live {
     }
 }
 
-/// Kernel, interface and queue drops of a live capture.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Drops {
-    /// Dropped by the kernel (buffer full).
-    pub kernel: u64,
-    /// Dropped by the interface or driver.
-    pub interface: u64,
-    /// Dropped by sipscope because the engine was behind.
-    pub queue: u64,
-}
-
-impl Drops {
-    /// All three together.
-    pub fn total(self) -> u64 {
-        self.kernel + self.interface + self.queue
-    }
-}
-
 impl Drop for Live {
     fn drop(&mut self) {
         self.stop();
@@ -335,4 +318,111 @@ pub fn drop_privileges(user: &str) -> Result<bool, String> {
 pub fn now() -> Timestamp {
     let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     Timestamp::from_parts(d.as_secs() as i64, d.subsec_nanos())
+}
+
+/// Live interfaces as a [`Source`]: packets as the capture threads deliver them, an idle tick
+/// (wall-clock capture time) when nothing arrived for `tick`, a notice when an interface stops,
+/// and the end when `stop_when` says so, the duration is over or every interface failed; the
+/// packets already queued are still delivered after the stop.
+pub struct LiveSource {
+    live: Live,
+    interfaces: usize,
+    failed: usize,
+    batch: Option<PacketBatch>,
+    pos: usize,
+    until: Option<std::time::Instant>,
+    stop_when: Box<dyn Fn() -> bool + Send>,
+    tick: std::time::Duration,
+    stopping: bool,
+}
+
+impl LiveSource {
+    /// Wraps running capture threads of `interfaces` interfaces.
+    pub fn new(
+        live: Live,
+        interfaces: usize,
+        duration: Option<std::time::Duration>,
+        stop_when: Box<dyn Fn() -> bool + Send>,
+        tick: std::time::Duration,
+    ) -> LiveSource {
+        let until = duration.map(|d| std::time::Instant::now() + d);
+        LiveSource {
+            live,
+            interfaces,
+            failed: 0,
+            batch: None,
+            pos: 0,
+            until,
+            stop_when,
+            tick,
+            stopping: false,
+        }
+    }
+
+    fn stop_now(&self) -> bool {
+        (self.stop_when)()
+            || self.until.is_some_and(|u| std::time::Instant::now() >= u)
+            || self.failed >= self.interfaces
+    }
+}
+
+impl Source for LiveSource {
+    fn pull(&mut self) -> Result<Pull<'_>, SourceError> {
+        use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
+        while self.batch.as_ref().is_none_or(|b| self.pos >= b.records.len()) {
+            self.batch = None;
+            if !self.stopping && self.stop_now() {
+                self.stopping = true;
+                self.live.stop();
+            }
+            let ev = if self.stopping {
+                match self.live.rx.try_recv() {
+                    Ok(ev) => ev,
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected) => return Ok(Pull::End),
+                }
+            } else {
+                match self.live.rx.recv_timeout(self.tick) {
+                    Ok(ev) => ev,
+                    Err(RecvTimeoutError::Timeout) => return Ok(Pull::Idle(now())),
+                    Err(RecvTimeoutError::Disconnected) => return Ok(Pull::End),
+                }
+            };
+            match ev {
+                LiveEvent::Packets(b) => {
+                    self.batch = Some(b);
+                    self.pos = 0;
+                }
+                LiveEvent::Failed { interface, message } => {
+                    self.failed += 1;
+                    return Ok(Pull::Notice(format!("capture on {interface} stopped: {message}")));
+                }
+            }
+        }
+        let b = self.batch.as_ref().expect("a batch with records left");
+        let (ts, off, len, orig_len) = b.records[self.pos];
+        self.pos += 1;
+        Ok(Pull::Packet(RawPacket { ts, linktype: b.linktype, data: &b.data[off..off + len], orig_len }))
+    }
+
+    fn drops(&self) -> Drops {
+        self.live.drops()
+    }
+}
+
+impl LiveSource {
+    /// The capture's shared counters (drops), readable from another place while it runs.
+    pub fn counters(&self) -> Arc<LiveCounters> {
+        self.live.counters.clone()
+    }
+}
+
+impl LiveCounters {
+    /// Drops counted so far.
+    pub fn drops(&self) -> Drops {
+        Drops {
+            kernel: self.kernel_drops.load(Ordering::Relaxed),
+            interface: self.interface_drops.load(Ordering::Relaxed),
+            queue: self.queue_drops.load(Ordering::Relaxed),
+        }
+    }
 }

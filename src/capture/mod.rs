@@ -4,5 +4,7 @@
 
 pub mod file;
 pub mod live;
+pub mod memory;
+pub mod paced;
 
 pub use crate::packet::{linktype, RawPacket};

@@ -2,11 +2,13 @@
 
 use std::io::{self, BufWriter, Write};
 
-use super::{finish_output, open_input, run_input, Item};
+use super::{finish_output, open_input, run_input};
 use crate::cli::MessagesArgs;
+use crate::driver::Sink;
 use crate::engine::{Engine, EngineConfig};
 use crate::report::messages::{write_ndjson, write_text, Format};
 use crate::report::summary::Summary;
+use crate::sip::SipMessage;
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &MessagesArgs) -> i32 {
@@ -17,21 +19,8 @@ pub fn run(args: &MessagesArgs) -> i32 {
     let live = input.is_live();
     let mut engine = Engine::new(EngineConfig { ports, ..Default::default() });
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let result = run_input(&mut input, &mut engine, args.input.duration, |item| match item {
-        Item::Message(m) => {
-            match args.format {
-                Format::Text => write_text(&mut out, m)?,
-                Format::Ndjson => write_ndjson(&mut out, m)?,
-            }
-            // A live stream is read as it comes (`| jq`): one line, one flush.
-            if live {
-                out.flush()?;
-            }
-            Ok(())
-        }
-        Item::Call(_) | Item::Finding(_) => Ok(()),
-    })
-    .and_then(|code| out.flush().map(|_| code));
+    let mut sink = MessageSink { out: &mut out, format: args.format, flush_each: live };
+    let result = run_input(&mut input, &mut engine, &mut sink).and_then(|code| out.flush().map(|_| code));
     let code = finish_output(result);
     eprintln!("sipscope: {}", Summary(&engine.stats()));
     if live {
@@ -42,4 +31,24 @@ pub fn run(args: &MessagesArgs) -> i32 {
         );
     }
     code
+}
+
+/// One line per SIP message, text or NDJSON; flushed per message live.
+struct MessageSink<'a, W: Write> {
+    out: &'a mut W,
+    format: Format,
+    flush_each: bool,
+}
+
+impl<W: Write> Sink for MessageSink<'_, W> {
+    fn message(&mut self, m: &SipMessage, _added: Option<crate::correlate::Added>) -> io::Result<()> {
+        match self.format {
+            Format::Text => write_text(self.out, m)?,
+            Format::Ndjson => write_ndjson(self.out, m)?,
+        }
+        if self.flush_each {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
 }

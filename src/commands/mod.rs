@@ -8,13 +8,11 @@ pub mod watch;
 
 use std::io;
 
-use crate::capture::file::{CaptureErrorKind, FileSource};
-use crate::capture::live::Drops;
-use crate::correlate::Call;
-use crate::diagnose::Finding;
+use crate::capture::file::FileSource;
+use crate::driver::{drive, Fanout, Sink};
 use crate::engine::Engine;
-use crate::packet::PortSet;
-use crate::sip::SipMessage;
+use crate::export::pcap::PcapWriter;
+use crate::packet::{Drops, PortSet, RawPacket, Source};
 
 /// Process exit codes (documented in `docs/cli.md`).
 pub mod exit {
@@ -28,16 +26,6 @@ pub mod exit {
     pub const FINDINGS: i32 = 3;
     /// The capture was truncated or corrupt: what came before the break was processed and shown.
     pub const CORRUPT_INPUT: i32 = 4;
-}
-
-/// What the engine hands a view while a capture is replayed.
-pub enum Item<'a> {
-    /// A SIP message, in capture order.
-    Message(&'a SipMessage),
-    /// A call that has ended (or was evicted, or the capture ended).
-    Call(&'a Call),
-    /// A finding, when it was raised.
-    Finding(&'a Finding),
 }
 
 /// Parses `--ports`, printing the error.
@@ -56,72 +44,25 @@ pub fn open(path: &str) -> Result<FileSource, i32> {
     })
 }
 
-/// Replays a whole capture through the engine, handing every message and ended call to `sink`.
-/// Returns [`exit::OK`] or [`exit::CORRUPT_INPUT`] (after printing where the file broke), or the
-/// sink's write error.
-pub fn replay(
-    source: &mut FileSource,
-    engine: &mut Engine,
-    mut sink: impl FnMut(Item<'_>) -> io::Result<()>,
-) -> io::Result<i32> {
-    let mut code = exit::OK;
-    loop {
-        match source.next_packet() {
-            Ok(Some(pkt)) => {
-                for m in engine.ingest(&pkt) {
-                    sink(Item::Message(&m))?;
-                }
-                drain(engine, &mut sink)?;
-            }
-            Ok(None) => break,
-            Err(e) => {
-                eprintln!("sipscope: {e}");
-                if let CaptureErrorKind::Corrupt { .. } = e.kind {
-                    code = exit::CORRUPT_INPUT;
-                }
-                break;
-            }
-        }
-    }
-    for m in engine.finish() {
-        sink(Item::Message(&m))?;
-    }
-    drain(engine, &mut sink)?;
-    Ok(code)
-}
-
-/// Hands the findings raised and the calls ended so far to `sink` (findings first: a call is
-/// written after the rules have looked at it for the last time).
-pub fn drain(engine: &mut Engine, sink: &mut impl FnMut(Item<'_>) -> io::Result<()>) -> io::Result<()> {
-    for f in engine.drain_findings() {
-        sink(Item::Finding(&f))?;
-    }
-    for c in engine.drain_finished_calls() {
-        sink(Item::Call(&c))?;
-    }
-    Ok(())
-}
-
-/// Where a headless command reads packets from.
-pub enum Input {
-    /// A capture file.
-    File(FileSource),
-    /// Live interfaces.
-    Live(Box<live::LiveRun>),
+/// Where a headless command reads packets from, and the `-w` file it keeps them in.
+pub struct Input {
+    /// The packets: a capture file or live interfaces.
+    pub source: Box<dyn Source>,
+    /// Live interfaces (flush output per message, report drops).
+    pub live: bool,
+    /// `-w`: the frames that carried SIP go here.
+    pub writer: Option<PcapWriter>,
 }
 
 impl Input {
     /// Drops of a live capture (zero for files).
     pub fn drops(&self) -> Drops {
-        match self {
-            Input::File(_) => Drops::default(),
-            Input::Live(run) => run.live.drops(),
-        }
+        self.source.drops()
     }
 
     /// Whether this is a live capture.
     pub fn is_live(&self) -> bool {
-        matches!(self, Input::Live(_))
+        self.live
     }
 }
 
@@ -130,23 +71,64 @@ impl Input {
 pub fn open_input(args: &crate::cli::InputArgs) -> Result<(Input, Option<PortSet>), i32> {
     let ports = parse_ports(args.ports.as_deref())?;
     match args.read.as_deref() {
-        Some(path) => open(path).map(|f| (Input::File(f), ports)),
+        Some(path) => open(path).map(|f| (Input { source: Box::new(f), live: false, writer: None }, ports)),
         // Live, the ports shape the capture filter and SIP is found on whatever it lets through.
-        None => live::start(&args.live, ports.as_ref()).map(|r| (Input::Live(Box::new(r)), None)),
+        None => live::start(&args.live, ports.as_ref(), args.duration)
+            .map(|(source, writer)| (Input { source: Box::new(source), live: true, writer }, None)),
     }
 }
 
-/// Runs the engine over the input, handing every item to `sink`; returns the exit code.
-pub fn run_input(
-    input: &mut Input,
-    engine: &mut Engine,
-    duration: Option<std::time::Duration>,
-    sink: impl FnMut(Item<'_>) -> io::Result<()>,
-) -> io::Result<i32> {
-    match input {
-        Input::File(src) => replay(src, engine, sink),
-        Input::Live(run) => live::pump(run, engine, duration, sink).map(|_| exit::OK),
+/// `-w` as a sink: writes the frames that carried SIP; a write error stops the file (said on
+/// standard error), not the run.
+pub struct WriteSink(pub Option<PcapWriter>);
+
+impl Sink for WriteSink {
+    fn frame(&mut self, pkt: &RawPacket<'_>, carried_sip: bool) -> io::Result<()> {
+        if carried_sip {
+            if let Some(w) = self.0.as_mut() {
+                if let Err(e) = w.write(pkt.ts.0, pkt.data) {
+                    eprintln!("sipscope: -w stopped: {e}");
+                    self.0 = None;
+                }
+            }
+        }
+        Ok(())
     }
+}
+
+/// Notices from the source (an interface stopped) on standard error.
+struct NoticeSink;
+
+impl Sink for NoticeSink {
+    fn notice(&mut self, text: &str) -> io::Result<()> {
+        eprintln!("sipscope: {text}");
+        Ok(())
+    }
+}
+
+/// Runs the engine over the input with the one driver, handing everything to `sink` (and `-w`);
+/// returns [`exit::OK`] or [`exit::CORRUPT_INPUT`] (after printing where the input broke), or
+/// the sink's write error.
+pub fn run_input(input: &mut Input, engine: &mut Engine, sink: &mut dyn Sink) -> io::Result<i32> {
+    let mut writer = WriteSink(input.writer.take());
+    let mut notices = NoticeSink;
+    // A file with no -w needs no fan-out: the sink is driven directly.
+    let outcome = if input.live || writer.0.is_some() {
+        drive(&mut *input.source, engine, &mut Fanout(vec![sink, &mut writer, &mut notices]))?
+    } else {
+        drive(&mut *input.source, engine, sink)?
+    };
+    Ok(match outcome.error {
+        Some(e) => {
+            eprintln!("sipscope: {e}");
+            if e.corrupt {
+                exit::CORRUPT_INPUT
+            } else {
+                exit::OK
+            }
+        }
+        None => exit::OK,
+    })
 }
 
 /// Turns the outcome of writing a view into an exit code: a closed pipe ends quietly.

@@ -3,10 +3,11 @@
 
 use std::io::{self, BufWriter};
 
-use super::{exit, finish_output, open_input, run_input, Item};
+use super::{exit, finish_output, open_input, run_input};
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::correlate::CorrelatorConfig;
 use crate::diagnose::{Finding, Severity};
+use crate::driver::Sink;
 use crate::engine::{Engine, EngineConfig};
 use crate::report::json::InertJson;
 use crate::report::report_json::JsonReport;
@@ -34,37 +35,51 @@ pub fn run(args: &ReportArgs) -> i32 {
         }
         ReportFormat::Text => TextReport::start(out).map(|r| Box::new(r) as Box<dyn CallReport>),
     };
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut unlisted = 0u64;
-    let mut worst: Option<Severity> = None;
-    let result = started.and_then(|mut report| {
-        let code = run_input(&mut input, &mut engine, args.input.duration, |item| match item {
-            Item::Call(c) => report.call(c),
-            Item::Finding(f) => {
-                worst = worst.max(Some(f.severity));
-                if findings.len() < MAX_LISTED_FINDINGS {
-                    findings.push(f.clone());
-                } else {
-                    unlisted += 1;
-                }
-                Ok(())
-            }
-            Item::Message(_) => Ok(()),
-        })?;
+    let result = started.and_then(|report| {
+        let mut sink = ReportSink { report, findings: Vec::new(), unlisted: 0, worst: None };
+        let code = run_input(&mut input, &mut engine, &mut sink)?;
         let stats = engine.stats();
         let totals = Totals {
             stats: &stats,
             metrics: engine.metrics(),
-            findings: &findings,
-            unlisted,
+            findings: &sink.findings,
+            unlisted: sink.unlisted,
             drops: input.drops(),
         };
-        report.finish(&totals)?;
-        Ok(code)
+        sink.report.finish(&totals)?;
+        Ok((code, sink.worst))
     });
+    let (result, worst) = match result {
+        Ok((code, worst)) => (Ok(code), worst),
+        Err(e) => (Err(e), None),
+    };
     let code = finish_output(result);
     match (args.fail_on, worst) {
         (Some(threshold), Some(w)) if code == exit::OK && w >= threshold.severity() => exit::FINDINGS,
         _ => code,
+    }
+}
+
+/// The report as a sink: calls written as they end, findings kept for the end.
+struct ReportSink {
+    report: Box<dyn CallReport>,
+    findings: Vec<Finding>,
+    unlisted: u64,
+    worst: Option<Severity>,
+}
+
+impl Sink for ReportSink {
+    fn call(&mut self, call: &crate::correlate::Call) -> io::Result<()> {
+        self.report.call(call)
+    }
+
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        self.worst = self.worst.max(Some(f.severity));
+        if self.findings.len() < MAX_LISTED_FINDINGS {
+            self.findings.push(f.clone());
+        } else {
+            self.unlisted += 1;
+        }
+        Ok(())
     }
 }

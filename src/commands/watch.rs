@@ -29,13 +29,12 @@ pub fn run(args: &WatchArgs) -> i32 {
             if live_args.interface.is_empty() {
                 live_args.interface.push("any".into());
             }
-            let run = match super::live::start(&live_args, ports.as_ref()) {
+            let (source, writer) = match super::live::start(&live_args, ports.as_ref(), None) {
                 Ok(r) => r,
                 Err(code) => return code,
             };
             engine.ports = None;
-            let super::live::LiveRun { live, writer, .. } = run;
-            Source::Live { live, interfaces: live_args.interface, writer }
+            Source::Live { source: Box::new(source), interfaces: live_args.interface, writer }
         }
     };
     if let Some(s) = args.speed {
