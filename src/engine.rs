@@ -73,7 +73,7 @@ impl EngineStats {
 pub struct Engine {
     config: EngineConfig,
     decoder: Decoder,
-    tcp: TcpReassembler,
+    tcp: TcpReassembler<stream::SipFraming>,
     stream_stats: StreamStats,
     counters: EngineStats,
     out: Vec<SipMessage>,
@@ -216,7 +216,7 @@ impl Engine {
                             let transport = if ws { Transport::Ws } else { Transport::Tcp };
                             push(d.ts, d.src, d.dst, transport, bytes, headers, counters, out);
                         });
-                        sip_stream |= s.recognised && !payload.is_empty();
+                        sip_stream |= s.consumer.recognised && !payload.is_empty();
                     }
                     tcp.settle(&key);
                 }

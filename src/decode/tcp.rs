@@ -1,7 +1,8 @@
 //! TCP stream reassembly: puts each direction's bytes in order, drops retransmitted bytes,
 //! holds out-of-order segments (bounded), and tells the consumer where bytes were lost so it can
-//! resynchronise. It knows nothing about SIP: the consumer reads [`Stream::pending`] and calls
-//! [`Stream::consume`] for what it used, and keeps its own parsing state in [`Stream::mode`].
+//! resynchronise. It knows nothing about what the bytes carry: the consumer reads
+//! [`Stream::pending`], calls [`Stream::consume`] for what it used, and keeps its own state in
+//! [`Stream::consumer`], of a type it chooses (`C`): the SIP framer's today, HEP over TCP later.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -83,23 +84,9 @@ pub struct TcpSegment {
     pub rst: bool,
 }
 
-/// What the consumer has made of a direction's bytes so far. Set and read by the consumer only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StreamMode {
-    /// Not yet known: look for a start line.
-    #[default]
-    Unknown,
-    /// Framing SIP messages.
-    Sip,
-    /// Framing WebSocket frames.
-    WebSocket,
-    /// Not SIP: bytes are discarded.
-    NotSip,
-}
-
-/// One direction's in-order bytes and state.
+/// One direction's in-order bytes and state, with the consumer's own state `C`.
 #[derive(Debug, Default)]
-pub struct Stream {
+pub struct Stream<C> {
     buf: Vec<u8>,
     head: usize,
     next_seq: Option<u32>,
@@ -111,25 +98,21 @@ pub struct Stream {
     closing: bool,
     /// Bytes were lost just before the current pending data: the consumer must resynchronise.
     pub gap: bool,
-    /// The consumer's parsing state.
-    pub mode: StreamMode,
-    /// Scratch space for the consumer (a WebSocket message being assembled).
-    pub scratch: Vec<u8>,
-    /// Bytes the consumer discarded as not SIP.
+    /// Bytes lost at gaps or discarded by the consumer as not its protocol.
     pub discarded: u64,
-    /// The consumer has recognised this direction as SIP at least once.
-    pub recognised: bool,
+    /// The consumer's state for this direction.
+    pub consumer: C,
 }
 
-impl Stream {
+impl<C> Stream<C> {
     /// In-order bytes not yet consumed.
     pub fn pending(&self) -> &[u8] {
         &self.buf[self.head..]
     }
 
-    /// Pending bytes together with the consumer's scratch buffer.
-    pub fn pending_and_scratch(&mut self) -> (&[u8], &mut Vec<u8>) {
-        (&self.buf[self.head..], &mut self.scratch)
+    /// Pending bytes together with the consumer's state.
+    pub fn pending_and_consumer(&mut self) -> (&[u8], &mut C) {
+        (&self.buf[self.head..], &mut self.consumer)
     }
 
     /// Marks `n` pending bytes as used.
@@ -206,16 +189,16 @@ impl Stream {
 }
 
 /// All tracked directions.
-pub struct TcpReassembler {
+pub struct TcpReassembler<C> {
     limits: TcpLimits,
-    flows: HashMap<FlowKey, Stream>,
+    flows: HashMap<FlowKey, Stream<C>>,
     total: usize,
     last_sweep: Timestamp,
     /// Counters.
     pub stats: TcpStats,
 }
 
-impl TcpReassembler {
+impl<C: Default> TcpReassembler<C> {
     /// An empty reassembler.
     pub fn new(limits: TcpLimits) -> Self {
         TcpReassembler {
@@ -240,7 +223,7 @@ impl TcpReassembler {
         key: FlowKey,
         seg: TcpSegment,
         payload: &[u8],
-    ) -> Option<&mut Stream> {
+    ) -> Option<&mut Stream<C>> {
         self.stats.segments += 1;
         if seg.rst {
             if let Some(rev) = self.flows.get_mut(&FlowKey { src: key.dst, dst: key.src }) {
@@ -366,7 +349,7 @@ impl TcpReassembler {
 
     /// At the end of input: skips every hole so held bytes reach the consumer, calling `f` for
     /// each stream that received bytes.
-    pub fn flush(&mut self, mut f: impl FnMut(&FlowKey, &mut Stream)) {
+    pub fn flush(&mut self, mut f: impl FnMut(&FlowKey, &mut Stream<C>)) {
         let stats = &mut self.stats;
         for (k, s) in self.flows.iter_mut() {
             if !s.ooo.is_empty() {
@@ -411,7 +394,7 @@ mod tests {
         FlowKey { src: "127.0.0.1:5060".parse().unwrap(), dst: "127.0.0.2:5060".parse().unwrap() }
     }
 
-    fn feed(r: &mut TcpReassembler, seq: u32, data: &[u8], out: &mut Vec<u8>) {
+    fn feed(r: &mut TcpReassembler<()>, seq: u32, data: &[u8], out: &mut Vec<u8>) {
         let k = key();
         let seg = TcpSegment { seq, ..Default::default() };
         if let Some(s) = r.segment(Timestamp(0), k, seg, data) {
@@ -424,7 +407,7 @@ mod tests {
 
     #[test]
     fn orders_trims_and_skips_retransmissions() {
-        let mut r = TcpReassembler::new(TcpLimits::default());
+        let mut r = TcpReassembler::<()>::new(TcpLimits::default());
         let mut out = Vec::new();
         r.segment(Timestamp(0), key(), TcpSegment { seq: 99, syn: true, ..Default::default() }, b"");
         feed(&mut r, 100, b"hello ", &mut out);
@@ -439,7 +422,7 @@ mod tests {
 
     #[test]
     fn sequence_numbers_wrap() {
-        let mut r = TcpReassembler::new(TcpLimits::default());
+        let mut r = TcpReassembler::<()>::new(TcpLimits::default());
         let mut out = Vec::new();
         feed(&mut r, u32::MAX - 2, b"abc", &mut out);
         feed(&mut r, 3, b"ghi", &mut out);

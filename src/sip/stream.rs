@@ -6,7 +6,36 @@ use memchr::memmem;
 
 use super::scan::{find_start_line, leading_crlf, scan, start_line_kind, Framing, LineKind, Scan};
 use super::Headers;
-use crate::decode::tcp::{Stream, StreamMode};
+use crate::decode::tcp;
+
+/// A TCP direction as the SIP framer sees it: the reassembler's bytes with [`SipFraming`] state.
+pub type Stream = tcp::Stream<SipFraming>;
+
+/// What the SIP framer has made of a direction's bytes so far (the consumer state kept in each
+/// TCP stream).
+#[derive(Debug, Default)]
+pub struct SipFraming {
+    /// The mode it is in.
+    pub mode: StreamMode,
+    /// A WebSocket message being assembled.
+    pub scratch: Vec<u8>,
+    /// The direction was recognised as SIP at least once.
+    pub recognised: bool,
+}
+
+/// What the framer reads a direction as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StreamMode {
+    /// Not yet known: look for a start line.
+    #[default]
+    Unknown,
+    /// Framing SIP messages.
+    Sip,
+    /// Framing WebSocket frames.
+    WebSocket,
+    /// Not SIP: bytes are discarded.
+    NotSip,
+}
 use crate::decode::websocket::{parse_frame, unmask_into, FrameError};
 
 /// How many bytes a direction may show without a SIP start line before it is declared not SIP
@@ -38,13 +67,13 @@ pub type Found<'a> = (&'a [u8], Headers, bool);
 pub fn drain(stream: &mut Stream, stats: &mut StreamStats, emit: &mut dyn FnMut(Found<'_>)) {
     if stream.gap {
         stream.gap = false;
-        stream.scratch.clear();
-        if stream.mode != StreamMode::NotSip {
-            stream.mode = StreamMode::Unknown;
+        stream.consumer.scratch.clear();
+        if stream.consumer.mode != StreamMode::NotSip {
+            stream.consumer.mode = StreamMode::Unknown;
         }
     }
     loop {
-        match stream.mode {
+        match stream.consumer.mode {
             StreamMode::NotSip => {
                 let n = stream.pending().len();
                 stream.discarded += n as u64;
@@ -75,7 +104,7 @@ pub fn drain(stream: &mut Stream, stats: &mut StreamStats, emit: &mut dyn FnMut(
                     Scan::Invalid(_) => {
                         stats.invalid_messages += 1;
                         skip_line(stream, stats);
-                        stream.mode = StreamMode::Unknown;
+                        stream.consumer.mode = StreamMode::Unknown;
                     }
                 }
             }
@@ -116,7 +145,7 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
     {
         stats.not_sip_streams += 1;
         stats.tls_streams += 1;
-        stream.mode = StreamMode::NotSip;
+        stream.consumer.mode = StreamMode::NotSip;
         return true;
     }
     // WebSocket upgrade handshake (request or answer): skip it and read frames afterwards.
@@ -124,7 +153,7 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
         let Some(end) = memmem::find(buf, b"\r\n\r\n") else {
             if buf.len() > 16 * 1024 {
                 stats.not_sip_streams += 1;
-                stream.mode = StreamMode::NotSip;
+                stream.consumer.mode = StreamMode::NotSip;
                 return true;
             }
             return false;
@@ -133,9 +162,9 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
         let is_ws = memmem::find(&head.to_ascii_lowercase(), b"websocket").is_some();
         stream.consume(end + 4);
         stats.skipped_bytes += (end + 4) as u64;
-        stream.mode = if is_ws { StreamMode::WebSocket } else { StreamMode::NotSip };
+        stream.consumer.mode = if is_ws { StreamMode::WebSocket } else { StreamMode::NotSip };
         if is_ws {
-            stream.recognised = true;
+            stream.consumer.recognised = true;
             stats.websocket_streams += 1;
         } else {
             stats.not_sip_streams += 1;
@@ -151,8 +180,8 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
                 unmask_into(&buf[f.header_len..f.header_len + take], f.mask, &mut head);
                 if start_line_kind(&head) != LineKind::Other {
                     stats.websocket_streams += 1;
-                    stream.mode = StreamMode::WebSocket;
-                    stream.recognised = true;
+                    stream.consumer.mode = StreamMode::WebSocket;
+                    stream.consumer.recognised = true;
                     return true;
                 }
             }
@@ -165,8 +194,8 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
             stats.skipped_bytes += pos as u64;
             stream.discarded += pos as u64;
             stream.consume(pos);
-            stream.mode = StreamMode::Sip;
-            stream.recognised = true;
+            stream.consumer.mode = StreamMode::Sip;
+            stream.consumer.recognised = true;
             true
         }
         Err(keep_from) => {
@@ -174,9 +203,9 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
             stats.skipped_bytes += drop as u64;
             stream.discarded += drop as u64;
             stream.consume(drop);
-            if stream.discarded > GIVE_UP_BYTES && !stream.recognised {
+            if stream.discarded > GIVE_UP_BYTES && !stream.consumer.recognised {
                 stats.not_sip_streams += 1;
-                stream.mode = StreamMode::NotSip;
+                stream.consumer.mode = StreamMode::NotSip;
                 return true;
             }
             false
@@ -186,14 +215,15 @@ fn detect(stream: &mut Stream, stats: &mut StreamStats) -> bool {
 
 /// Reads one WebSocket frame. Returns false when more bytes are needed.
 fn websocket_frame(stream: &mut Stream, stats: &mut StreamStats, emit: &mut dyn FnMut(Found<'_>)) -> bool {
-    let (buf, scratch) = stream.pending_and_scratch();
+    let (buf, consumer) = stream.pending_and_consumer();
+    let scratch = &mut consumer.scratch;
     let frame = match parse_frame(buf) {
         Ok(f) => f,
         Err(FrameError::Incomplete) => return false,
         Err(FrameError::Invalid) => {
             stats.invalid_messages += 1;
-            stream.mode = StreamMode::Unknown;
-            stream.scratch.clear();
+            stream.consumer.mode = StreamMode::Unknown;
+            stream.consumer.scratch.clear();
             skip_line(stream, stats);
             return true;
         }
@@ -220,8 +250,8 @@ fn websocket_frame(stream: &mut Stream, stats: &mut StreamStats, emit: &mut dyn 
     }
     let data_frame = matches!(frame.opcode, 0..=2);
     stream.consume(total);
-    if frame.fin && data_frame && !stream.scratch.is_empty() {
-        let msg = std::mem::take(&mut stream.scratch);
+    if frame.fin && data_frame && !stream.consumer.scratch.is_empty() {
+        let msg = std::mem::take(&mut stream.consumer.scratch);
         let off = leading_crlf(&msg);
         let body = &msg[off..];
         if body.is_empty() {
@@ -232,8 +262,8 @@ fn websocket_frame(stream: &mut Stream, stats: &mut StreamStats, emit: &mut dyn 
                 _ => stats.invalid_messages += 1,
             }
         }
-        stream.scratch = msg;
-        stream.scratch.clear();
+        stream.consumer.scratch = msg;
+        stream.consumer.scratch.clear();
     }
     true
 }
