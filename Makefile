@@ -27,7 +27,7 @@ demo: deps
 
 # Formatting, lints and the whole test suite.
 test: test-deps lint
-	cargo test --all-targets
+	cargo test --workspace --all-targets
 
 # Live capture under load (root): RATE calls/s for SECONDS through loopback, drops must be 0.
 load-check: deps
@@ -47,7 +47,7 @@ bench: deps
 
 # Micro-benchmarks of the scanner, TCP reassembly and the engine.
 bench-pipeline: deps
-	cargo bench --bench pipeline
+	cargo bench -p sipscope-core --bench pipeline
 
 # Frame render time of the dashboard on a 1,000,000-message model (docs/performance.md).
 bench-dashboard: deps
@@ -55,7 +55,7 @@ bench-dashboard: deps
 
 lint:
 	cargo fmt --all -- --check
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings
 
 # Throughput of `messages --format ndjson` on a large capture (see docs/performance.md).
 bench-messages: deps

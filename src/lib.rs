@@ -1,23 +1,17 @@
 //! sipscope: a SIP capture monitor.
 //!
-//! Data flows one way: [`capture`] → [`decode`] → [`sip`] → (correlate → diagnose) → views
-//! ([`report`]). [`engine`] runs the stages between capture and the views; it is synchronous
-//! and deterministic, so live capture, file replay and tests drive the same code.
+//! The engine lives in the `sipscope-core` crate (re-exported here: [`capture`] → [`decode`] →
+//! [`sip`] → [`correlate`] → [`diagnose`], run by [`engine`] and fed by [`driver`]); this crate is
+//! the shell and the views: the command line ([`cli`], [`commands`]), reports ([`report`]),
+//! exports ([`export`]) and the dashboard ([`tui`]).
 
-pub mod capture;
+pub use sipscope_core::{
+    capture, clock, correlate, decode, diagnose, driver, engine, packet, sanitize, sip, time,
+};
+
 pub mod cli;
-pub mod clock;
 pub mod commands;
-pub mod correlate;
-pub mod decode;
-pub mod diagnose;
-pub mod driver;
-pub mod engine;
 pub mod export;
-pub mod packet;
 pub mod report;
-pub mod sanitize;
 pub mod signals;
-pub mod sip;
-pub mod time;
 pub mod tui;

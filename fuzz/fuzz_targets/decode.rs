@@ -4,9 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sipscope::capture::{linktype, RawPacket};
-use sipscope::engine::{Engine, EngineConfig};
-use sipscope::time::Timestamp;
+use sipscope_core::capture::{linktype, RawPacket};
+use sipscope_core::engine::{Engine, EngineConfig};
+use sipscope_core::time::Timestamp;
 
 const LINKTYPES: [i32; 10] = [
     linktype::ETHERNET,

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sipscope::decode::encap::{gre_v1, gtpu, ppp, pppoe_session};
-use sipscope::decode::link::Next;
+use sipscope_core::decode::encap::{gre_v1, gtpu, ppp, pppoe_session};
+use sipscope_core::decode::link::Next;
 
 fuzz_target!(|data: &[u8]| {
     let range = data.as_ptr_range();

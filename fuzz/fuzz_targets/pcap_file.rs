@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sipscope::capture::file::FileSource;
-use sipscope::engine::{Engine, EngineConfig};
+use sipscope_core::capture::file::FileSource;
+use sipscope_core::engine::{Engine, EngineConfig};
 
 fuzz_target!(|data: &[u8]| {
     let dir = if std::path::Path::new("/dev/shm").is_dir() {

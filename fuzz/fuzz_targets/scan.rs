@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sipscope::sip::scan::{find_start_line, leading_crlf, scan, Framing, Scan};
+use sipscope_core::sip::scan::{find_start_line, leading_crlf, scan, Framing, Scan};
 
 fuzz_target!(|data: &[u8]| {
     for framing in [Framing::Datagram, Framing::Stream] {

@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sipscope::capture::{linktype, RawPacket};
-use sipscope::engine::{Engine, EngineConfig};
-use sipscope::time::Timestamp;
+use sipscope_core::capture::{linktype, RawPacket};
+use sipscope_core::engine::{Engine, EngineConfig};
+use sipscope_core::time::Timestamp;
 
 /// A minimal IPv4 + TCP frame (checksums are not checked by the decoder).
 fn frame(reverse: bool, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {

@@ -3,12 +3,12 @@
 //! Run: `cargo bench --bench pipeline`.
 
 use divan::{black_box, Bencher};
-use sipscope::capture::file::FileSource;
-use sipscope::capture::{linktype, RawPacket};
-use sipscope::correlate::CorrelatorConfig;
-use sipscope::engine::{Engine, EngineConfig};
-use sipscope::sip::scan::{scan, Framing};
-use sipscope::time::Timestamp;
+use sipscope_core::capture::file::FileSource;
+use sipscope_core::capture::{linktype, RawPacket};
+use sipscope_core::correlate::CorrelatorConfig;
+use sipscope_core::engine::{Engine, EngineConfig};
+use sipscope_core::sip::scan::{scan, Framing};
+use sipscope_core::time::Timestamp;
 
 fn main() {
     divan::main();
@@ -41,7 +41,7 @@ fn scan_compact_stream() {
 }
 
 fn demo_frames() -> (i32, Vec<(Timestamp, Vec<u8>)>) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/pcaps/demo.pcap");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../pcaps/demo.pcap");
     let mut src = FileSource::open(path).unwrap();
     let lt = src.linktype();
     let mut v = Vec::new();

@@ -90,13 +90,15 @@ impl Source for MemoryPcap {
 mod tests {
     use super::*;
 
-    static DEMO: &[u8] = include_bytes!("../../pcaps/demo.pcap");
+    static DEMO: &[u8] = include_bytes!("../../../pcaps/demo.pcap");
 
     #[test]
     fn reads_the_demo_like_libpcap_and_loops_later_in_time() {
-        let mut lib =
-            crate::capture::file::FileSource::open(concat!(env!("CARGO_MANIFEST_DIR"), "/pcaps/demo.pcap"))
-                .unwrap();
+        let mut lib = crate::capture::file::FileSource::open(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../pcaps/demo.pcap"
+        ))
+        .unwrap();
         let mut mem = MemoryPcap::new(DEMO, true).unwrap();
         let mut n = 0;
         let mut last = Timestamp(0);
