@@ -11,7 +11,7 @@ use super::{CallReport, Totals};
 use crate::correlate::{Call, Peer};
 use crate::diagnose::reason::{describe_reason, describe_warning};
 use crate::diagnose::{Finding, Subject};
-use crate::sip::{SipMessage, Span, StartLine};
+use crate::sip::{SipMessage, Span};
 
 /// Appends one call of the report as a JSON object (members as in
 /// `docs/schema/report.schema.json`), straight from the call's shared bytes.
@@ -26,25 +26,19 @@ pub fn write_call(out: &mut Vec<u8>, c: &Call) {
         Some(r) => o.uint("final_code", r.code.into()),
         None => o.null("final_code"),
     };
-    o.opt_str(
-        "final_reason",
-        decisive.map(|r| match r.msg.headers.start {
-            StartLine::Response { reason, .. } => r.msg.slice(reason),
-            StartLine::Request { .. } => &[],
-        }),
-    )
-    .str("from", first.slice(first.from_addr().uri))
-    .str("to", first.slice(first.headers.to_addr(&first.raw).uri))
-    .addr("src", c.src())
-    .addr("dst", c.dst())
-    .str("transport", first.transport.as_str().as_bytes())
-    .time("start", c.first_ts)
-    .time("end", c.last_ts)
-    .uint("part", c.part.into())
-    .uint("first_index", c.first_index.into())
-    .uint("messages", c.messages.into())
-    .uint("retransmissions", c.retransmissions.into())
-    .uint("duplicates", c.duplicates.into());
+    o.opt_str("final_reason", decisive.map(|r| r.msg.reason_phrase()))
+        .str("from", first.slice(first.from_addr().uri))
+        .str("to", first.slice(first.headers.to_addr(&first.raw).uri))
+        .addr("src", c.src())
+        .addr("dst", c.dst())
+        .str("transport", first.transport.as_str().as_bytes())
+        .time("start", c.first_ts)
+        .time("end", c.last_ts)
+        .uint("part", c.part.into())
+        .uint("first_index", c.first_index.into())
+        .uint("messages", c.messages.into())
+        .uint("retransmissions", c.retransmissions.into())
+        .uint("duplicates", c.duplicates.into());
     let out = o.key("branches");
     out.push(b'[');
     let mut n = 0;

@@ -9,7 +9,6 @@ use crate::correlate::Call;
 use crate::diagnose::reason::{describe_reason, describe_warning};
 use crate::diagnose::{Finding, Subject};
 use crate::sanitize::Inert;
-use crate::sip::StartLine;
 
 /// Streams the text report.
 pub struct TextReport<W: Write> {
@@ -36,11 +35,8 @@ impl<W: Write> CallReport for TextReport<W> {
         self.calls += 1;
         let first = &c.first;
         let (code, reason) = match c.decisive() {
-            Some(r) => match r.msg.headers.start {
-                StartLine::Response { code, reason } => (code.to_string(), r.msg.slice(reason).to_vec()),
-                _ => ("-".into(), Vec::new()),
-            },
-            None => ("-".into(), Vec::new()),
+            Some(r) => (r.code.to_string(), r.msg.reason_phrase()),
+            None => ("-".into(), &[][..]),
         };
         writeln!(
             self.w,
@@ -49,7 +45,7 @@ impl<W: Write> CallReport for TextReport<W> {
             c.kind.as_str(),
             c.state.as_str(),
             code,
-            Inert(&reason),
+            Inert(reason),
             Inert(first.slice(first.from_addr().uri)),
             Inert(first.slice(first.headers.to_addr(&first.raw).uri)),
             c.src(),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::correlate::{Added, BranchSummary, Call, CallKind, CallState, Metrics, Rfc6076};
 use crate::diagnose::{Finding, Severity};
 use crate::engine::EngineStats;
-use crate::sip::{SipMessage, StartLine};
+use crate::sip::SipMessage;
 use crate::time::Timestamp;
 
 /// A call as the dashboard shows it (what the correlator knew at the last update).
@@ -75,12 +75,7 @@ impl CallSummary {
             state: c.state,
             method: first.method().as_str(),
             final_code: decisive.map(|r| r.code),
-            final_reason: decisive
-                .map(|r| match r.msg.headers.start {
-                    StartLine::Response { reason, .. } => lossy(r.msg.slice(reason)),
-                    _ => String::new(),
-                })
-                .unwrap_or_default(),
+            final_reason: decisive.map(|r| lossy(r.msg.reason_phrase())).unwrap_or_default(),
             from: if display.is_empty() { from_uri } else { format!("{} <{}>", lossy(display), from_uri) },
             to: lossy(first.slice(h.to_addr(&first.raw).uri)),
             src: c.src().to_string(),

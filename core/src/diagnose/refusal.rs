@@ -10,7 +10,6 @@
 //! when it will not accept the credentials).
 
 use crate::correlate::transaction::{Response, Transaction};
-use crate::sip::StartLine;
 
 /// Words in a refusal that name the credentials.
 const CREDENTIAL_WORDS: &[&str] = &[
@@ -74,10 +73,7 @@ pub enum AfterCredentials {
 /// The words of a response that explain it: reason phrase, Warning and Reason header values.
 pub fn refusal_words(r: &Response) -> String {
     let m = &r.msg;
-    let mut text = String::new();
-    if let StartLine::Response { reason, .. } = m.headers.start {
-        text.push_str(&String::from_utf8_lossy(m.slice(reason)));
-    }
+    let mut text = String::from_utf8_lossy(m.reason_phrase()).into_owned();
     for span in [m.headers.warning, m.headers.reason] {
         if !span.is_empty() {
             text.push(' ');

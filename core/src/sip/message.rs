@@ -329,6 +329,14 @@ impl SipMessage {
         }
     }
 
+    /// The reason phrase of a response (`Busy Here`), empty for a request.
+    pub fn reason_phrase(&self) -> &[u8] {
+        match self.headers.start {
+            StartLine::Response { reason, .. } => self.slice(reason),
+            StartLine::Request { .. } => &[],
+        }
+    }
+
     /// Whether this is a request.
     pub fn is_request(&self) -> bool {
         matches!(self.headers.start, StartLine::Request { .. })

@@ -99,12 +99,7 @@ pub(crate) fn req_ev(call: &Call, t: &Transaction) -> Evidence {
 
 /// `603 Decline` as sent.
 pub(crate) fn status_line(r: &Response) -> String {
-    match r.msg.headers.start {
-        crate::sip::StartLine::Response { reason, .. } => {
-            format!("{} {}", r.code, String::from_utf8_lossy(r.msg.slice(reason)))
-        }
-        _ => r.code.to_string(),
-    }
+    format!("{} {}", r.code, String::from_utf8_lossy(r.msg.reason_phrase()))
 }
 
 pub(crate) fn call_id(call: &Call) -> String {
