@@ -14,15 +14,13 @@ pub fn run(args: &WatchArgs) -> i32 {
     let mut engine = EngineConfig { ports: ports.clone(), ..Default::default() };
     let source = match (&args.read, args.demo) {
         (_, true) => Source::Demo,
-        (Some(path), false) => {
-            if path != "-" {
-                if let Err(e) = crate::capture::file::FileSource::open(path) {
-                    eprintln!("sipscope: {e}");
-                    return exit::FAILURE;
-                }
+        (Some(path), false) => match crate::capture::file::FileSource::open(path) {
+            Ok(file) => Source::Opened { file: Box::new(file), path: path.clone(), speed: args.speed },
+            Err(e) => {
+                eprintln!("sipscope: {e}");
+                return exit::FAILURE;
             }
-            Source::File { path: path.clone(), speed: args.speed }
-        }
+        },
         (None, false) => {
             // Live: `-i any` unless interfaces are named; the ports shape the capture filter.
             let mut live_args = args.live.clone();

@@ -39,6 +39,16 @@ pub enum Source {
         /// `--speed`.
         speed: Option<f64>,
     },
+    /// A capture file the shell has already opened (so it is opened once, and errors are
+    /// reported before the terminal is taken over), paced at `speed` if given.
+    Opened {
+        /// The open file.
+        file: Box<FileSource>,
+        /// Path as given, for the status bar.
+        path: String,
+        /// `--speed`.
+        speed: Option<f64>,
+    },
     /// The embedded demo capture, looping at capture speed.
     Demo,
     /// Live interfaces.
@@ -58,6 +68,8 @@ impl Source {
         match self {
             Source::File { path, speed: None } => format!("file {path}"),
             Source::File { path, speed: Some(s) } => format!("file {path} at {s}x"),
+            Source::Opened { path, speed: None, .. } => format!("file {path}"),
+            Source::Opened { path, speed: Some(s), .. } => format!("file {path} at {s}x"),
             Source::Demo => "demo (embedded capture, looping)".into(),
             Source::Live { interfaces, .. } => format!("live {}", interfaces.join(",")),
         }
@@ -108,21 +120,10 @@ const FLUSH_EVERY: Duration = Duration::from_millis(30);
 fn run(source: Source, mut engine: Engine, mut sink: BatchSink) {
     let notice = match source {
         Source::File { path, speed } => match FileSource::open(&path) {
-            Ok(file) => {
-                let outcome = match speed {
-                    Some(s) => drive_into(&mut Paced::new(file, s), &mut engine, &mut sink),
-                    None => {
-                        let mut file = file;
-                        drive_into(&mut file, &mut engine, &mut sink)
-                    }
-                };
-                outcome.unwrap_or_else(|| {
-                    let s = engine.stats();
-                    format!("end of capture: {} packets, {} SIP messages", s.decode.packets, s.sip_messages)
-                })
-            }
+            Ok(file) => replay(file, speed, &mut engine, &mut sink),
             Err(e) => e.to_string(),
         },
+        Source::Opened { file, speed, .. } => replay(*file, speed, &mut engine, &mut sink),
         Source::Demo => match MemoryPcap::new(DEMO_PCAP, true) {
             Ok(demo) => drive_into(&mut Paced::new(demo, 1.0), &mut engine, &mut sink)
                 .unwrap_or_else(|| "demo stopped".into()),
@@ -135,6 +136,18 @@ fn run(source: Source, mut engine: Engine, mut sink: BatchSink) {
         }
     };
     sink.finish(notice);
+}
+
+/// Replays a capture file (paced at `speed` if given); returns the notice to show at the end.
+fn replay(mut file: FileSource, speed: Option<f64>, engine: &mut Engine, sink: &mut BatchSink) -> String {
+    let outcome = match speed {
+        Some(s) => drive_into(&mut Paced::new(file, s), engine, sink),
+        None => drive_into(&mut file, engine, sink),
+    };
+    outcome.unwrap_or_else(|| {
+        let s = engine.stats();
+        format!("end of capture: {} packets, {} SIP messages", s.decode.packets, s.sip_messages)
+    })
 }
 
 /// Drives `source` into the sink; returns the source's error, if it stopped on one.
