@@ -32,6 +32,8 @@ pub fn run(args: &WatchArgs) -> i32 {
                 Err(code) => return code,
             };
             engine.ports = None;
+            // The dashboard looks at its stop flag on every idle tick: short ticks make `q` prompt.
+            let source = source.with_tick(std::time::Duration::from_millis(50));
             Source::Live { source: Box::new(source), interfaces: live_args.interface, writer }
         }
     };

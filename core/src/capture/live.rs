@@ -359,6 +359,12 @@ impl LiveSource {
         }
     }
 
+    /// How long to wait for packets before an idle tick (and a look at the stop conditions).
+    pub fn with_tick(mut self, tick: std::time::Duration) -> Self {
+        self.tick = tick;
+        self
+    }
+
     fn stop_now(&self) -> bool {
         (self.stop_when)()
             || self.until.is_some_and(|u| std::time::Instant::now() >= u)
