@@ -331,6 +331,87 @@ fn toll_fraud_rolls_up_its_calls() {
         v.push((i * 1000 + 5, P, A, resp(486, id, "a", 1, "INVITE").to(&to).tag("t")));
     }
     assert!(run_full(CorrelatorConfig::default(), &v).3.is_empty());
+    // Near miss: an office whose long-distance calls (11-digit national numbers) are busy or
+    // cancelled, and whose international calls are refused but one of them got through.
+    let mut v = Vec::new();
+    for i in 0..6 {
+        let id: &'static str = Box::leak(format!("ld-{i}").into_boxed_str());
+        let to = format!("sip:1212555010{i}@192.0.2.20");
+        v.push((i * 1000, A, P, req("INVITE", id, "a", 1).to(&to)));
+        v.push((
+            i * 1000 + 5,
+            P,
+            A,
+            resp(if i % 2 == 0 { 486 } else { 487 }, id, "a", 1, "INVITE").to(&to).tag("t"),
+        ));
+    }
+    for i in 0..6 {
+        let id: &'static str = Box::leak(format!("intl-{i}").into_boxed_str());
+        let to = format!("sip:0044207123456{i}@192.0.2.20");
+        let code = if i == 0 { 200 } else { 403 };
+        v.push((10_000 + i * 1000, A, P, req("INVITE", id, "a", 1).to(&to)));
+        v.push((10_000 + i * 1000 + 5, P, A, resp(code, id, "a", 1, "INVITE").to(&to).tag("t")));
+    }
+    let r = rules(&run_full(CorrelatorConfig::default(), &v).3);
+    assert!(!r.contains(&"toll-fraud"), "{r:?}");
+}
+
+#[test]
+fn a_registration_refreshed_for_hours_stays_registered() {
+    // 200 refreshes on one Call-ID (more than the 128 transactions a call keeps), each
+    // challenged: the latest is still known, the state is right.
+    let mut v = Vec::new();
+    for i in 0..200u32 {
+        let t = i64::from(i) * 60_000;
+        let (a, b): (&'static str, &'static str) =
+            (Box::leak(format!("a{i}").into_boxed_str()), Box::leak(format!("b{i}").into_boxed_str()));
+        v.push((t, A, P, req("REGISTER", "long", a, 2 * i + 1)));
+        v.push((t + 5, P, A, resp(401, "long", a, 2 * i + 1, "REGISTER").tag("t")));
+        v.push((
+            t + 10,
+            A,
+            P,
+            req("REGISTER", "long", b, 2 * i + 2).header("Authorization: Digest username=\"x\""),
+        ));
+        v.push((
+            t + 15,
+            P,
+            A,
+            resp(200, "long", b, 2 * i + 2, "REGISTER")
+                .tag("t")
+                .header("Contact: <sip:x@192.0.2.10>;expires=120"),
+        ));
+    }
+    let (calls, _, m) = run(&v);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].state, CallState::Registered);
+    assert!(calls[0].transactions.len() <= 128);
+    assert_eq!(
+        m.rrd.count(),
+        calls[0].transactions.iter().filter(|t| t.first_success.is_some()).count() as u64
+    );
+}
+
+#[test]
+fn sip_from_port_2152_is_not_taken_for_gtp() {
+    let (calls, stats, _) = run(&[
+        (0, "192.0.2.10:2152", P, req("OPTIONS", "g1", "a", 1)),
+        (5, P, "192.0.2.10:2152", resp(200, "g1", "a", 1, "OPTIONS").tag("t")),
+    ]);
+    assert_eq!((calls.len(), stats.sip_messages), (1, 2));
+}
+
+#[test]
+fn a_stray_bye_then_a_redirected_invite_on_the_same_call_id_keeps_the_ratios_sane() {
+    // Found by review: a later part counted an outcome without an attempt (SER went negative).
+    let (_, _, m) = run(&[
+        (0, A, P, req("BYE", "s1", "a", 5).tag("t")),
+        (100_000, A, P, req("INVITE", "s1", "b", 6)),
+        (100_010, P, A, resp(302, "s1", "b", 6, "INVITE").tag("u")),
+    ]);
+    let r = m.rfc6076();
+    assert!(m.invites_3xx <= m.invites, "{m:?}");
+    assert!(r.ser.is_none_or(|v| (0.0..=100.0).contains(&v)), "{r:?}");
 }
 
 // Item 4: 603 chosen by a server.

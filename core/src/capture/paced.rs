@@ -43,11 +43,13 @@ impl<S: Source> Source for Paced<S> {
         let ts = *ts;
         let (wall0, ts0) = *self.start.get_or_insert((Instant::now(), ts));
         if self.speed > 0.0 && self.speed.is_finite() {
-            let due = Duration::from_nanos(((ts.0 - ts0.0).max(0) as f64 / self.speed) as u64);
+            let due = Duration::from_nanos((ts.0.saturating_sub(ts0.0).max(0) as f64 / self.speed) as u64);
             let elapsed = wall0.elapsed();
             if elapsed < due {
                 std::thread::sleep((due - elapsed).min(STEP));
-                let now = Timestamp(ts0.0 + (wall0.elapsed().as_nanos() as f64 * self.speed) as i64).min(ts);
+                let now =
+                    Timestamp(ts0.0.saturating_add((wall0.elapsed().as_nanos() as f64 * self.speed) as i64))
+                        .min(ts);
                 return Ok(Pull::Idle(now));
             }
         }

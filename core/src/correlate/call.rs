@@ -15,6 +15,9 @@ pub const MAX_TRANSACTIONS: usize = 128;
 const MAX_FINGERPRINTS: usize = 64;
 /// Two identical packets closer than this are one packet captured twice, not a retransmission.
 pub const DUPLICATE_WINDOW_MS: i64 = 10;
+/// A copy of a message later than this after the previous one is no retransmission: a
+/// transaction retransmits for 64*T1 at most (RFC 3261 Timers B, F, H).
+pub const RETRANSMISSION_WINDOW_MS: i64 = 32_500;
 
 /// What adding a message found out about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -176,11 +179,6 @@ impl Hasher for FastHasher {
     }
 }
 
-/// A fast 64-bit hash of some bytes (see [`FastHasher`]: for keys, not for security).
-pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
-    hash64(|s| s.write(bytes))
-}
-
 fn hash64(parts: impl FnOnce(&mut FastHasher)) -> u64 {
     let mut h = FastHasher::default();
     parts(&mut h);
@@ -286,14 +284,16 @@ impl Call {
                 StartLine::Response { code, .. } => (code, msg.slice(h.to_tag)).hash(s),
             }
         });
-        for &(key, body, ts) in &self.fingerprints {
-            if key == transaction_key {
-                if body == content && msg.ts.millis_since(ts) < DUPLICATE_WINDOW_MS {
-                    added.duplicate = true;
-                } else {
-                    added.retransmission = true;
-                }
-                break;
+        // The latest copy of the same transaction and message: a retransmission if it came
+        // within the transaction's lifetime (64*T1), the same packet twice if within 10 ms with
+        // the same bytes. The same bytes again minutes later (a looping replay, a device that
+        // reuses its branch) are a new message.
+        if let Some(&(_, body, ts)) = self.fingerprints.iter().rev().find(|f| f.0 == transaction_key) {
+            let since = msg.ts.millis_since(ts);
+            if body == content && since < DUPLICATE_WINDOW_MS {
+                added.duplicate = true;
+            } else if since <= RETRANSMISSION_WINDOW_MS {
+                added.retransmission = true;
             }
         }
         if self.fingerprints.len() == MAX_FINGERPRINTS {
@@ -301,21 +301,21 @@ impl Call {
         }
         self.fingerprints.push((transaction_key, content, msg.ts));
         if added.duplicate {
-            self.duplicates += 1;
+            self.duplicates = self.duplicates.saturating_add(1);
             return added;
         }
         if added.retransmission {
-            self.retransmissions += 1;
+            self.retransmissions = self.retransmissions.saturating_add(1);
             let branch = Self::branch_of(msg);
             match h.start {
                 StartLine::Request { method, .. } => {
                     if let Some(tx) = self.find_tx(branch, method, h.cseq) {
-                        tx.request_retransmissions += 1;
+                        tx.request_retransmissions = tx.request_retransmissions.saturating_add(1);
                     }
                 }
                 StartLine::Response { code: 200..=299, .. } => {
                     if let Some(tx) = self.find_tx(branch, h.cseq_method, h.cseq) {
-                        tx.success_retransmissions += 1;
+                        tx.success_retransmissions = tx.success_retransmissions.saturating_add(1);
                     }
                 }
                 StartLine::Response { .. } => {}
@@ -343,8 +343,22 @@ impl Call {
 
     fn push_tx(&mut self, tx: Transaction) -> Option<&mut Transaction> {
         if self.transactions.len() >= MAX_TRANSACTIONS {
-            self.transactions_dropped += 1;
-            return None;
+            self.transactions_dropped = self.transactions_dropped.saturating_add(1);
+            // A registration or subscription refreshed for hours keeps its Call-ID: make room
+            // by forgetting its oldest finished transaction of an earlier attempt, so that the
+            // current one is always known. A call keeps its first transactions (the set-up).
+            let long_lived = matches!(self.kind, CallKind::Registration | CallKind::Subscription);
+            let current = self.attempt_cseq;
+            let old = self
+                .transactions
+                .iter()
+                .position(|t| t.final_code.is_some() && Some(t.cseq) != current && t.cseq != tx.cseq);
+            match old.filter(|_| long_lived) {
+                Some(i) => {
+                    self.transactions.remove(i);
+                }
+                None => return None,
+            }
         }
         self.transactions.push(tx);
         self.transactions.last_mut()

@@ -146,6 +146,8 @@ impl Metrics {
         let open = matches!(call.state, CallState::InProgress | CallState::Ringing | CallState::Answered);
         match call.kind {
             CallKind::Call if at_end && open => {}
+            // A later part of a Call-ID belongs to the attempt its first part counted.
+            CallKind::Call if call.part > 1 => {}
             CallKind::Call if call.invite_ts().is_some() => {
                 // A later part of a Call-ID (an INVITE retried long after its challenge) is the
                 // same session attempt: its outcome counts, not a second attempt.
@@ -204,7 +206,7 @@ impl Metrics {
 
     /// The RFC 6076 figures so far.
     pub fn rfc6076(&self) -> Rfc6076 {
-        let attempts = self.invites - self.invites_3xx;
+        let attempts = self.invites.saturating_sub(self.invites_3xx);
         Rfc6076 {
             ser: pct(self.invites_answered, attempts),
             seer: pct(self.invites_effective, attempts),

@@ -99,14 +99,13 @@ pub struct Correlator {
     ended: HashMap<u64, (Resumed, u64), BuildHasherDefault<PreHashed>>,
     ended_order: VecDeque<(u64, u64)>,
     ended_seq: u64,
+    /// Random key of the Call-ID digests in `ended`: a crafted Call-ID cannot be made to match
+    /// another call's digest, nor to crowd one bucket.
+    ended_keys: std::collections::hash_map::RandomState,
 }
 
-/// Key of a Call-ID in the table of ended ones (64-bit, deterministic across runs).
-fn id_key(call_id: &[u8]) -> u64 {
-    call::hash_bytes(call_id)
-}
-
-/// Hasher for keys that are already hashes ([`id_key`]): passes the `u64` through.
+/// Hasher for keys that are already keyed hashes (`Correlator::id_key`): passes the `u64`
+/// through.
 #[derive(Default)]
 struct PreHashed(u64);
 
@@ -139,6 +138,7 @@ impl Correlator {
             ended: HashMap::default(),
             ended_order: VecDeque::new(),
             ended_seq: 0,
+            ended_keys: std::collections::hash_map::RandomState::new(),
         }
     }
 
@@ -188,7 +188,7 @@ impl Correlator {
             if self.calls.len() >= self.config.max_calls {
                 self.evict();
             }
-            let call = match self.ended.remove(&id_key(id)) {
+            let call = match self.ended.remove(&self.id_key(id)) {
                 Some((earlier, _)) => {
                     self.stats.resumed_calls += 1;
                     Call::resume(msg, &earlier)
@@ -291,12 +291,18 @@ impl Correlator {
         self.finished.push(call);
     }
 
+    /// The key of a Call-ID in the table of ended ones (SipHash under a random key).
+    fn id_key(&self, call_id: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        self.ended_keys.hash_one(call_id)
+    }
+
     /// Keeps the compact record of a Call-ID written out, forgetting the oldest beyond the cap.
     fn remember(&mut self, call: &Call) {
         if self.config.max_ended == 0 {
             return;
         }
-        let key = id_key(&call.call_id);
+        let key = self.id_key(&call.call_id);
         let seq = self.ended_seq;
         self.ended_seq += 1;
         let resumed = Resumed {
@@ -385,7 +391,9 @@ fn gave_up_at_end(call: &mut Call) {
         return;
     }
     let Some(caller) = call.caller_hop() else { return };
-    if !caller.responded && caller.request_retransmissions + 1 >= transmissions_to_give_up(caller.method) {
+    if !caller.responded
+        && caller.request_retransmissions.saturating_add(1) >= transmissions_to_give_up(caller.method)
+    {
         call.timed_out = true;
         call.update_state();
     }

@@ -199,7 +199,12 @@ impl Decoder {
                         return self.next(ts, Next::Ethernet(inner), depth + 1, out);
                     }
                 }
-                if depth < MAX_TUNNEL_DEPTH && (dp == encap::GTPU_PORT || sp == encap::GTPU_PORT) {
+                // GTP-U on port 2152; a datagram that is not GTP (version 1) there, SIP from a
+                // client that happens to use the port, stays plain UDP.
+                if depth < MAX_TUNNEL_DEPTH
+                    && (dp == encap::GTPU_PORT || sp == encap::GTPU_PORT)
+                    && data.first().is_some_and(|b| b >> 5 == 1)
+                {
                     let next = encap::gtpu(data);
                     if matches!(next, Next::Ip(_)) {
                         self.stats.tunnels += 1;

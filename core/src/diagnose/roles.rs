@@ -36,6 +36,8 @@ pub enum Registration {
 pub struct Roles {
     addresses: HashMap<IpAddr, Role>,
     users: HashMap<u64, Registration>,
+    /// Users not learnt because the table was full: "none seen" proves nothing then.
+    users_missed: bool,
 }
 
 /// The key of a user: `user@host` of a SIP URI, case-insensitive.
@@ -57,9 +59,10 @@ impl Roles {
         self.addresses.get(&ip).copied().unwrap_or_default()
     }
 
-    /// Whether any registration was seen at all (without one, "not registered" means nothing).
+    /// Whether registrations were seen, and all of them learnt (without that, "no registration
+    /// seen for this user" means nothing).
     pub fn saw_registrations(&self) -> bool {
-        !self.users.is_empty()
+        !self.users.is_empty() && !self.users_missed
     }
 
     /// The registration of the user of `uri` at `now`, if the capture saw one.
@@ -99,18 +102,21 @@ impl Roles {
         let to = msg.slice(msg.headers.to_addr(&msg.raw).uri);
         let Some(key) = user_key(to) else { return };
         if !self.users.contains_key(&key) && self.users.len() >= MAX_ENTRIES {
+            self.users_missed = true;
             return;
         }
-        let reg = if (200..300).contains(&code) {
-            match crate::correlate::call::granted_expires(msg) {
+        if (200..300).contains(&code) {
+            let reg = match crate::correlate::call::granted_expires(msg) {
                 Some(0) => Registration::None,
                 Some(s) => Registration::Until(msg.ts.plus_millis(i64::from(s) * 1_000)),
                 None => Registration::Until(msg.ts.plus_millis(3_600_000)),
-            }
+            };
+            self.users.insert(key, reg);
         } else {
-            Registration::None
-        };
-        self.users.insert(key, reg);
+            // A refused REGISTER (perhaps someone else's, with this user's name) does not
+            // remove a binding the user holds.
+            self.users.entry(key).or_insert(Registration::None);
+        }
     }
 }
 

@@ -110,6 +110,7 @@ struct Source {
     users: Vec<UserTrack>,
     long_failed_users: Vec<u64>,
     international: Vec<u64>,
+    international_ok: bool,
     destinations: Vec<u64>,
     fraud_evidence: Vec<Evidence>,
     servers: Vec<IpAddr>,
@@ -140,6 +141,7 @@ impl Source {
             self.long_start = now;
             self.long_failed_users.clear();
             self.international.clear();
+            self.international_ok = false;
             self.destinations.clear();
             self.fraud_evidence.clear();
             self.servers.clear();
@@ -218,15 +220,22 @@ fn to_user(msg: &SipMessage) -> &[u8] {
     to.split(|&b| b == b'@' || b == b';').next().unwrap_or(to)
 }
 
-/// A dialled number that looks international: `+` or an international prefix (00, 011) and
-/// at least 8 more digits, or 11 digits and more, optionally after a short tech prefix.
+/// A dialled number that looks international: `+`, `00` or `011` and at least ten digits in
+/// all, or a chain of carrier and international prefixes (14 digits and more). An 11-digit
+/// national number (a North American long-distance call) is not.
 pub fn looks_international(user: &[u8]) -> bool {
     let digits = user.strip_prefix(b"+").unwrap_or(user);
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return false;
     }
     let prefixed = user.starts_with(b"+") || user.starts_with(b"00") || user.starts_with(b"011");
-    (prefixed && digits.len() >= 10) || digits.len() >= 11
+    (prefixed && digits.len() >= 10) || digits.len() >= 14
+}
+
+/// A final answer to an INVITE that refuses the route or the caller (what a toll-fraud attempt
+/// meets), as opposed to the callee being busy, absent or the caller giving up.
+fn refuses_route(code: u16) -> bool {
+    matches!(code, 403 | 404 | 482 | 483 | 484 | 485 | 500..=599 | 604)
 }
 
 /// The destination behind a dialled string: its last nine digits (prefixes that pick a
@@ -358,14 +367,17 @@ impl SourceRules {
         }
         let Some(code) = msg.status() else { return };
         let method = msg.headers.cseq_method;
-        let international = method == Method::Invite && code >= 300 && !matches!(code, 401 | 407);
+        let international = method == Method::Invite && refuses_route(code);
         if !(matches!(code, 200..=299 | 401 | 403 | 404 | 407) || international) {
             return;
         }
         // The requester is where the response goes.
         let ip = msg.dst.ip();
-        if (200..300).contains(&code) && self.sources.get(&ip).is_none_or(|s| s.users.is_empty()) {
-            return; // a success only matters to a source with users under watch
+        if (200..300).contains(&code)
+            && self.sources.get(&ip).is_none_or(|s| s.users.is_empty() && s.international.is_empty())
+            && !(method == Method::Invite && looks_international(to_user(msg)))
+        {
+            return; // a success only matters to a source under watch, or to an international call
         }
         let tx = call.transaction_of(msg);
         if tx.is_some_and(|t| t.in_dialog) {
@@ -400,6 +412,9 @@ impl SourceRules {
             return;
         }
         if (200..300).contains(&code) {
+            if method == Method::Invite && looks_international(user_bytes) {
+                s.international_ok = true; // its international calls do get through: no fraud alarm
+            }
             if let Some(u) = s.users.iter_mut().find(|u| u.user == user) {
                 *u = UserTrack { user, succeeded: true, ..UserTrack::default() };
             }
@@ -489,7 +504,7 @@ fn judge(ip: IpAddr, s: &mut Source, now: Timestamp, out: &mut Vec<Finding>) {
             });
         }
     }
-    if !s.toll_fraud && s.international.len() >= TOLL_FRAUD_NUMBERS {
+    if !s.toll_fraud && !s.international_ok && s.international.len() >= TOLL_FRAUD_NUMBERS {
         s.toll_fraud = true;
         let (n, dests, servers, calls) =
             (s.international.len(), s.destinations.len(), s.servers.len(), s.calls);
@@ -523,11 +538,10 @@ mod tests {
 
     #[test]
     fn international_numbers() {
-        for n in ["011972598072172", "+4930123456", "0044207123456", "1010333011972598072172", "97259807217"]
-        {
+        for n in ["011972598072172", "+4930123456", "0044207123456", "1010333011972598072172"] {
             assert!(looks_international(n.as_bytes()), "{n}");
         }
-        for n in ["201", "alice", "+49301", "0301234567", "", "+", "100abc"] {
+        for n in ["201", "alice", "+49301", "0301234567", "", "+", "100abc", "12125551234", "97259807217"] {
             assert!(!looks_international(n.as_bytes()), "{n}");
         }
     }

@@ -50,7 +50,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         )
     };
     let repeated = ctx.servers_403.get(&server.ip()).copied().unwrap_or(0);
-    let opening = if challenged {
+    let opening = if challenged && tx.credentials {
         "403 Forbidden is a refusal, not a challenge: the server already had the credentials it asked for, and sending them again will get the same answer."
     } else {
         "403 Forbidden is a refusal, not a challenge: unlike 401/407 it asks for no credentials, and sending the same request again will get the same answer."

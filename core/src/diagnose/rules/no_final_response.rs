@@ -36,7 +36,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         ));
     }
     if call.timed_out && !caller.responded {
-        let tries = caller.request_retransmissions + 1;
+        let tries = caller.request_retransmissions.saturating_add(1);
         let seen_ms = call.last_ts.millis_since(caller.first_ts);
         let (span, timer) = if ctx.at.ended && seen_ms < 32_000 {
             (
