@@ -232,6 +232,22 @@ pub fn looks_international(user: &[u8]) -> bool {
     (prefixed && digits.len() >= 10) || digits.len() >= 14
 }
 
+/// A cheap look at a raw To header before parsing it: a user part starting with `+` or `0`
+/// after the scheme's colon, or a run of 14 digits or more.
+fn may_be_international(to: &[u8]) -> bool {
+    let mut run = 0;
+    for (i, &b) in to.iter().enumerate() {
+        if b == b':' && matches!(to.get(i + 1), Some(b'+' | b'0')) {
+            return true;
+        }
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= 14 {
+            return true;
+        }
+    }
+    false
+}
+
 /// A final answer to an INVITE that refuses the route or the caller (what a toll-fraud attempt
 /// meets), as opposed to the callee being busy, absent or the caller giving up.
 fn refuses_route(code: u16) -> bool {
@@ -375,7 +391,9 @@ impl SourceRules {
         let ip = msg.dst.ip();
         if (200..300).contains(&code)
             && self.sources.get(&ip).is_none_or(|s| s.users.is_empty() && s.international.is_empty())
-            && !(method == Method::Invite && looks_international(to_user(msg)))
+            && !(method == Method::Invite
+                && may_be_international(msg.slice(msg.headers.to))
+                && looks_international(to_user(msg)))
         {
             return; // a success only matters to a source under watch, or to an international call
         }
@@ -544,5 +562,10 @@ mod tests {
         for n in ["201", "alice", "+49301", "0301234567", "", "+", "100abc", "12125551234", "97259807217"] {
             assert!(!looks_international(n.as_bytes()), "{n}");
         }
+        // The pre-check never rules out what the full check accepts.
+        for n in ["011972598072172", "+4930123456", "0044207123456", "1010333011972598072172"] {
+            assert!(super::may_be_international(format!("<sip:{n}@example.com>").as_bytes()), "{n}");
+        }
+        assert!(!super::may_be_international(b"<sip:bob@example.com>;tag=1"));
     }
 }
