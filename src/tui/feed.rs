@@ -135,7 +135,7 @@ fn run(source: Source, mut engine: Engine, mut sink: BatchSink) {
             drive_into(&mut *source, &mut engine, &mut sink).unwrap_or_else(|| "capture stopped".into())
         }
     };
-    sink.finish(notice);
+    sink.finish(notice, &engine);
 }
 
 /// Replays a capture file (paced at `speed` if given); returns the notice to show at the end.
@@ -186,9 +186,9 @@ impl BatchSink {
     }
 
     /// The last notice, then the batches still pending until the UI took them (or left).
-    fn finish(&mut self, notice: String) {
+    fn finish(&mut self, notice: String, engine: &Engine) {
         self.pending.notice = Some(notice);
-        self.flush(None);
+        self.flush(Some(engine));
         while !self.pending.is_empty() && !self.stop_requested() {
             std::thread::sleep(Duration::from_millis(20));
             self.flush(None);

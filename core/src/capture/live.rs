@@ -195,12 +195,7 @@ impl Live {
 
     /// Drop counters so far.
     pub fn drops(&self) -> Drops {
-        let c = &self.counters;
-        Drops {
-            kernel: c.kernel_drops.load(Ordering::Relaxed),
-            interface: c.interface_drops.load(Ordering::Relaxed),
-            queue: c.queue_drops.load(Ordering::Relaxed),
-        }
+        self.counters.drops()
     }
 }
 

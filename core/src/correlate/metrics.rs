@@ -149,12 +149,7 @@ impl Metrics {
             // A later part of a Call-ID belongs to the attempt its first part counted.
             CallKind::Call if call.part > 1 => {}
             CallKind::Call if call.invite_ts().is_some() => {
-                // A later part of a Call-ID (an INVITE retried long after its challenge) is the
-                // same session attempt: its outcome counts, not a second attempt.
-                let first_part = call.part == 1;
-                if first_part {
-                    self.invites += 1;
-                }
+                self.invites += 1;
                 let code = call.decisive().map(|r| r.code);
                 match code {
                     Some(200..=299) => {
@@ -172,7 +167,7 @@ impl Metrics {
                 }
                 // SRD: the INVITE of the attempt that decided the call (after a challenge, the one
                 // with credentials) to its first provisional other than 100, or its final response.
-                if let (Some(t), true) = (call.caller_hop(), first_part) {
+                if let Some(t) = call.caller_hop() {
                     let first_reply =
                         match (t.provisional.map(|p| p.ts), t.first_final.as_ref().map(|f| f.ts)) {
                             (Some(p), Some(f)) => Some(p.min(f)),
