@@ -66,6 +66,9 @@ fn big_model() -> Model {
             branches: Vec::new(),
             ended: true,
             part: 1,
+            sdp: Vec::new(),
+            streams: Vec::new(),
+            rtp_packets: 0,
         });
     }
     let mut m = Model::new(usize::MAX);

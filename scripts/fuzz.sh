@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing (libFuzzer via cargo-fuzz) of the five targets in fuzz/: the SIP scanner,
+# Coverage-guided fuzzing (libFuzzer via cargo-fuzz) of the six targets in fuzz/: the SIP scanner,
 # TCP streams through the engine, link/IP/tunnel decoding (with correlation and rules), whole pcap
-# files. Seeds come from the bundled captures. Runs each target for SECONDS (default 20) or, with
+# files, the access-network decoders, and the media decoders (SDP, RTP, RTCP, stream counters). Seeds come from the bundled captures. Runs each target for SECONDS (default 20) or, with
 # RUNS=N, for N executions; prints executions and crashes per target and exits non-zero on a crash
 # (the crashing input is left in fuzz/artifacts/TARGET/ to become a regression test).
 #
@@ -16,7 +16,7 @@ export RUSTC_BOOTSTRAP=1   # cargo-fuzz passes nightly flags; the stable toolcha
 python3 - <<'PY'
 import os, struct, glob
 root = "fuzz/corpus"
-for t in ("scan", "tcp_stream", "decode", "pcap_file", "encap"):
+for t in ("scan", "tcp_stream", "decode", "pcap_file", "encap", "media"):
     os.makedirs(f"{root}/{t}", exist_ok=True)
 def frames(path):
     data = open(path, "rb").read()
@@ -62,10 +62,25 @@ for p in sorted(glob.glob("pcaps/encap-*.pcap")):
     for i, (lt, f) in enumerate(frames(p)[:20]):
         for cut in (14, 20, 34, 42):
             open(f"{root}/encap/{os.path.basename(p)}-{i}-{cut}", "wb").write(f[cut:])
+# The media decoders: SDP bodies, and runs of RTP/RTCP payloads (2-byte length prefixes) from the
+# media captures (UDP payload of IPv4 Ethernet frames).
+for p in sorted(glob.glob("pcaps/media-*.pcap")):
+    fr = frames(p)
+    name = os.path.basename(p)
+    run = b""
+    for i, (lt, f) in enumerate(fr):
+        k = f.find(b"\r\n\r\nv=0")
+        if k > 0:
+            open(f"{root}/media/{name}-sdp-{i}", "wb").write(f[k + 4:])
+        elif lt == 1 and len(f) > 42 and f[42] >> 6 == 2 and len(run) < 4000:
+            pl = f[42:]
+            run += struct.pack(">H", len(pl)) + pl
+    if run:
+        open(f"{root}/media/{name}-run", "wb").write(run)
 print(f"seed corpora ready ({n} SIP payloads)")
 PY
 fail=0
-for t in ${TARGETS:-scan tcp_stream decode pcap_file encap}; do
+for t in ${TARGETS:-scan tcp_stream decode pcap_file encap media}; do
   if [ -n "${RUNS:-}" ]; then limit="-runs=$RUNS"; else limit="-max_total_time=$SECONDS_PER"; fi
   # Whole files are capped at 16 KiB: the record framing is what this target adds, and
   # shorter files keep it at ~11,000 executions/s instead of ~3,300.

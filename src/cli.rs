@@ -27,9 +27,15 @@ pub struct LiveArgs {
     /// Capture live on this interface (repeatable; `any` for all interfaces on Linux).
     #[arg(short = 'i', long = "interface", value_name = "IFACE", conflicts_with = "read")]
     pub interface: Vec<String>,
-    /// BPF expression replacing the default capture filter (SIP ports plus IP fragments).
+    /// BPF expression replacing the default capture filter (SIP ports, IP fragments, RTP/RTCP).
     #[arg(short = 'f', long = "filter", value_name = "EXPR")]
     pub filter: Option<String>,
+    /// UDP ports where the default filter admits RTP and RTCP (version-2 packets only), e.g. `10000-20000`.
+    #[arg(long = "rtp-ports", value_name = "LIST", default_value = None)]
+    pub rtp_ports: Option<String>,
+    /// Capture signalling only: the default filter admits no RTP/RTCP.
+    #[arg(long = "no-media", conflicts_with = "rtp_ports")]
+    pub no_media: bool,
     /// Kernel capture buffer per interface, in MiB.
     #[arg(short = 'B', long = "buffer", value_name = "MIB", default_value_t = 64)]
     pub buffer_mib: usize,

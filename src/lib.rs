@@ -1,12 +1,12 @@
 //! sipscope: a SIP capture monitor.
 //!
 //! The engine lives in the `sipscope-core` crate (re-exported here: [`capture`] → [`decode`] →
-//! [`sip`] → [`correlate`] → [`diagnose`], run by [`engine`] and fed by [`driver`]); this crate is
+//! [`sip`] → [`media`] → [`correlate`] → [`diagnose`], run by [`engine`] and fed by [`driver`]); this crate is
 //! the shell and the views: the command line ([`cli`], [`commands`]), reports ([`report`]),
 //! exports ([`export`]) and the dashboard ([`tui`]).
 
 pub use sipscope_core::{
-    capture, clock, correlate, decode, diagnose, driver, engine, packet, sanitize, sip, time,
+    capture, clock, correlate, decode, diagnose, driver, engine, media, packet, sanitize, sip, time,
 };
 
 pub mod cli;

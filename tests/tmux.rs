@@ -84,6 +84,35 @@ fn operator_walkthrough_in_tmux() {
     assert!(!after.contains("Calls 1 shown"), "alternate screen left:\n{after}");
 }
 
+/// Media in a real terminal: the one-way call shows its finding, its call view shows the one
+/// stream and both descriptions, and the streams view lists it.
+#[test]
+fn one_way_audio_in_tmux() {
+    let name = format!("sipscope-media-{}", std::process::id());
+    let bin = env!("CARGO_BIN_EXE_sipscope");
+    let pcap = concat!(env!("CARGO_MANIFEST_DIR"), "/pcaps/media-one-way.pcap");
+    let st = Command::new("tmux")
+        .args(["new-session", "-d", "-s", &name, "-x", "160", "-y", "45", "sh"])
+        .env("TERM", "xterm-256color")
+        .status()
+        .expect("tmux is installed by `make test`");
+    assert!(st.success());
+    let s = Session(name);
+    s.keys(&[&format!("{bin} -r {pcap}"), "Enter"]);
+    s.wait_for("1 with findings");
+    s.keys(&["Enter"]);
+    let call = s.wait_for("media: 1 streams");
+    assert!(call.contains("INVITE (SDP)") && call.contains("200 OK (SDP)"), "{call}");
+    assert!(call.contains("caller PCMU") && call.contains("127.0.0.11:16200 → 127.0.0.12:26200"), "{call}");
+    assert!(call.contains("SDP #0 INVITE caller 127.0.0.11:16200 sendrecv"), "{call}");
+    assert!(call.contains("one-way-media") && call.contains("One-way audio: the callee"), "{call}");
+    s.keys(&["Escape"]);
+    s.keys(&["Tab", "Tab"]);
+    let streams = s.wait_for("RTP streams 1");
+    assert!(streams.contains("media-one-way-1@127.0.0.11"), "{streams}");
+    s.keys(&["q"]);
+}
+
 /// The dashboard live on loopback (root): a call SIPp places appears within a second, and `q`
 /// exits at once on an idle link.
 #[test]

@@ -99,6 +99,8 @@ fn findings_and_stats_views() {
     key(&mut a, &model, KeyCode::Esc);
     assert_eq!(a.view, View::Findings, "Esc goes back where we came from");
     key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Streams);
+    key(&mut a, &model, KeyCode::Tab);
     assert_eq!(a.view, View::Stats);
     insta::assert_snapshot!("stats_demo_120x40", screen(&mut a, &model, 120, 40));
 }
@@ -193,6 +195,31 @@ fn save_writes_a_pcap_sipscope_reads_back() {
     }
 }
 
+/// `s` on a call of a capture file saves its RTP too, fetched again from the file: the saved
+/// file holds the call with the same streams and packet counts.
+#[test]
+fn save_includes_the_calls_rtp_read_back_from_the_file() {
+    let file = common::pcap("media-two-way.pcap");
+    let model = model_of("media-two-way.pcap");
+    let dir = std::env::temp_dir().join(format!("sipscope-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = sipscope::tui::save_in(&dir, &model, 0, file.to_str());
+    assert!(status.contains("7 messages and 300 RTP/RTCP packets"), "{status}");
+    let saved = dir.join("sipscope-media-two-way-1_127.0.0.11.pcap");
+    let mut engine = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
+    let mut src = FileSource::open(saved.to_str().unwrap()).unwrap();
+    while let Some(p) = src.next_packet().unwrap() {
+        engine.ingest(&p).for_each(drop);
+    }
+    engine.finish().for_each(drop);
+    let calls: Vec<_> = engine.drain_finished_calls().collect();
+    let packets: Vec<u64> = calls[0].media.streams.iter().map(|s| s.packets).collect();
+    assert_eq!(packets, [150, 150]);
+    let live = sipscope::tui::save_in(&dir, &model, 0, None);
+    assert!(live.contains("RTP is saved from capture files only"), "{live}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn engine_thread_delivers_every_message_in_order() {
     use sipscope::tui::feed::{Feed, Source};
@@ -277,4 +304,30 @@ fn hostile_text_is_drawn_inert() {
         assert!(bad.is_empty(), "{bad:?} in {s:?}");
         assert!(s.contains("\\x1b"), "escapes shown inert");
     }
+}
+
+/// The streams view lists every RTP stream worst first; Enter opens the stream's call, whose
+/// media pane shows the streams and what each SDP said.
+#[test]
+fn streams_view_worst_first_and_the_call_media_pane() {
+    let model = model_of("media-crafted-many_calls.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Tab);
+    key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Streams);
+    let screen_text = screen(&mut a, &model, 160, 30);
+    insta::assert_snapshot!("streams_many_calls_160x30", screen_text);
+    let worst = sipscope::tui::model::streams_by_quality(&model);
+    assert_eq!(worst.len(), 40);
+    assert!(worst[0].1.loss_pct >= 10.0, "the 10 % loss stream is first");
+    assert!(worst.windows(2).all(|w| w[0].1.mos.unwrap_or(9.0) <= w[1].1.mos.unwrap_or(9.0)));
+    key(&mut a, &model, KeyCode::Enter);
+    assert_eq!(a.view, View::Call);
+    assert_eq!(a.open_row, Some(worst[0].0));
+    let call = screen(&mut a, &model, 160, 45);
+    assert!(call.contains("media: 2 streams"), "{call}");
+    assert!(call.contains("SDP #0 INVITE caller"), "{call}");
+    insta::assert_snapshot!("call_media_pane_160x45", call);
+    key(&mut a, &model, KeyCode::Esc);
+    assert_eq!(a.view, View::Streams, "Esc goes back to the streams");
 }

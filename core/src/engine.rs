@@ -11,6 +11,7 @@ use crate::decode::defrag::DefragLimits;
 use crate::decode::tcp::{FlowKey, TcpLimits, TcpReassembler, TcpStats};
 use crate::decode::{DecodeStats, Decoded, Decoder, Segment};
 use crate::diagnose::{DiagnoseStats, Diagnoser, Finding};
+use crate::media::{self, MediaConfig, MediaPacket, MediaStats, MediaTable, SdpRecord};
 pub use crate::packet::PortSet;
 use crate::packet::RawPacket;
 use crate::sip::scan::{leading_crlf, scan, Framing, Scan};
@@ -19,7 +20,7 @@ use crate::sip::{Headers, SipMessage, Transport};
 use crate::time::Timestamp;
 
 /// Settings of the engine.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// Only payloads from or to these ports are read as SIP (`None`: any port).
     pub ports: Option<PortSet>,
@@ -29,6 +30,21 @@ pub struct EngineConfig {
     pub defrag: DefragLimits,
     /// Group messages into calls (`None`: messages only).
     pub correlate: Option<CorrelatorConfig>,
+    /// Attach RTP and RTCP to calls through their SDP (`None`: signalling only; needs
+    /// correlation).
+    pub media: Option<MediaConfig>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            ports: None,
+            tcp: TcpLimits::default(),
+            defrag: DefragLimits::default(),
+            correlate: None,
+            media: Some(MediaConfig::default()),
+        }
+    }
 }
 
 /// Counters over everything the engine has seen.
@@ -60,6 +76,8 @@ pub struct EngineStats {
     pub findings: DiagnoseStats,
     /// Steps of the capture clock (time running backwards or leaping ahead).
     pub clock: ClockStats,
+    /// Media counters (zero when media is off).
+    pub media: MediaStats,
 }
 
 impl EngineStats {
@@ -79,6 +97,7 @@ pub struct Engine {
     out: Vec<SipMessage>,
     flags: Vec<Option<Added>>,
     correlator: Option<Correlator>,
+    media: Option<MediaTable>,
     diagnoser: Diagnoser,
     finished: Vec<Call>,
     last_housekeeping: Timestamp,
@@ -101,6 +120,7 @@ impl Engine {
             tcp: TcpReassembler::new(config.tcp),
             flags: Vec::new(),
             correlator: config.correlate.clone().map(Correlator::new),
+            media: config.media.clone().filter(|_| config.correlate.is_some()).map(MediaTable::new),
             diagnoser: Diagnoser::new(),
             finished: Vec::new(),
             config,
@@ -122,6 +142,9 @@ impl Engine {
         s.stream = self.stream_stats;
         s.bytes_held = (self.tcp.bytes_held() + self.decoder.bytes_held()) as u64;
         s.clock = self.clock.stats();
+        if let Some(m) = &self.media {
+            s.media = m.stats();
+        }
         if let Some(c) = &self.correlator {
             s.calls = c.stats();
             s.findings = self.diagnoser.stats();
@@ -153,6 +176,9 @@ impl Engine {
     fn settle_finished(&mut self) {
         if let Some(c) = self.correlator.as_mut() {
             for mut call in c.drain_finished() {
+                if let Some(m) = self.media.as_mut() {
+                    m.forget(&call.call_id, &call.media);
+                }
                 self.diagnoser.on_end(&mut call, self.last_ts);
                 self.finished.push(call);
             }
@@ -183,8 +209,9 @@ impl Engine {
         self.out.drain(..)
     }
 
-    /// Whether the last frame carried SIP: it completed a message, or it is an IP fragment, or a
-    /// TCP segment with bytes on a stream recognised as SIP. `-w` keeps exactly these frames.
+    /// Whether the last frame carried SIP or a call's media: it completed a message, or it is an
+    /// IP fragment, or a TCP segment with bytes on a stream recognised as SIP, or RTP/RTCP
+    /// attached to a call. `-w` keeps exactly these frames.
     pub fn carried_sip(&self) -> bool {
         self.carried
     }
@@ -196,18 +223,36 @@ impl Engine {
         self.flags.clear();
         let fragments_before = self.decoder.fragments_seen();
         let mut sip_stream = false;
-        let Engine { config, decoder, tcp, stream_stats, counters, out, .. } = self;
+        let mut carried_media = false;
+        let Engine {
+            config, decoder, tcp, stream_stats, counters, out, media, correlator, diagnoser, ..
+        } = self;
         decoder.decode(pkt, &mut |d: Decoded<'_>| {
             if let Some(ports) = &config.ports {
                 if !ports.contains(d.src.port()) && !ports.contains(d.dst.port()) {
-                    counters.filtered += 1;
+                    let is_media = match (d.segment, media.as_mut(), correlator.as_mut()) {
+                        (Segment::Udp(payload), Some(m), Some(c)) => {
+                            attach_media(&d, payload, m, c, diagnoser)
+                        }
+                        _ => false,
+                    };
+                    carried_media |= is_media;
+                    if !is_media {
+                        counters.filtered += 1;
+                    }
                     return;
                 }
             }
             match d.segment {
-                Segment::Udp(payload) => datagram(d.ts, d.src, d.dst, Transport::Udp, payload, counters, out),
+                Segment::Udp(payload) => {
+                    if !datagram(d.ts, d.src, d.dst, Transport::Udp, payload, counters, out) {
+                        if let (Some(m), Some(c)) = (media.as_mut(), correlator.as_mut()) {
+                            carried_media |= attach_media(&d, payload, m, c, diagnoser);
+                        }
+                    }
+                }
                 Segment::Sctp(payload) => {
-                    datagram(d.ts, d.src, d.dst, Transport::Sctp, payload, counters, out)
+                    datagram(d.ts, d.src, d.dst, Transport::Sctp, payload, counters, out);
                 }
                 Segment::Tcp(seg, payload) => {
                     let key = FlowKey { src: d.src, dst: d.dst };
@@ -222,7 +267,10 @@ impl Engine {
                 }
             }
         });
-        self.carried = !self.out.is_empty() || sip_stream || self.decoder.fragments_seen() > fragments_before;
+        self.carried = !self.out.is_empty()
+            || sip_stream
+            || carried_media
+            || self.decoder.fragments_seen() > fragments_before;
         self.last_ts = self.last_ts.max(pkt.ts);
         self.correlate();
         self.housekeeping(pkt.ts);
@@ -243,6 +291,11 @@ impl Engine {
             for m in &self.out {
                 match c.add(m) {
                     Some((added, call)) => {
+                        if let Some(table) = self.media.as_mut() {
+                            if !added.duplicate && !added.retransmission {
+                                read_sdp(m, added.index, call, table);
+                            }
+                        }
                         self.diagnoser.on_message(m, added, call);
                         self.flags.push(Some(added));
                     }
@@ -307,7 +360,7 @@ fn datagram(
     payload: &[u8],
     counters: &mut EngineStats,
     out: &mut Vec<SipMessage>,
-) {
+) -> bool {
     let body = &payload[leading_crlf(payload)..];
     if body.is_empty() {
         if payload.is_empty() {
@@ -315,14 +368,81 @@ fn datagram(
         } else {
             counters.keepalive_datagrams += 1;
         }
-        return;
+        return true;
     }
     match scan(body, Framing::Datagram) {
         Scan::Complete { len, headers } => {
-            push(ts, src, dst, transport, &body[..len], headers, counters, out)
+            push(ts, src, dst, transport, &body[..len], headers, counters, out);
+            true
         }
-        _ => counters.non_sip_datagrams += 1,
+        _ => {
+            counters.non_sip_datagrams += 1;
+            false
+        }
     }
+}
+
+/// Attaches an RTP or RTCP datagram to the call that announced one of its addresses. Returns
+/// whether it was attached.
+fn attach_media(
+    d: &Decoded<'_>,
+    payload: &[u8],
+    table: &mut MediaTable,
+    calls: &mut Correlator,
+    diagnoser: &mut Diagnoser,
+) -> bool {
+    let Some(packet) = media::rtp::classify(payload) else { return false };
+    let call = table.owner(d.src, d.dst).and_then(|id| calls.get_mut(id));
+    let attached = call.is_some();
+    if let Some(call) = call {
+        match &packet {
+            MediaPacket::Rtp(h) => {
+                let body = &payload[h.payload_at..h.payload_at + h.payload_len];
+                if call.media.add_rtp(d.ts, d.src, d.dst, h, body, call.bye_ts) {
+                    diagnoser.note_media_hosts(d.src.ip(), d.dst.ip());
+                }
+            }
+            MediaPacket::Rtcp => call.media.add_rtcp(d.ts, payload),
+        }
+    }
+    table.count(&packet, attached);
+    attached
+}
+
+/// Reads the session description a message carries, if any, into its call and announces its
+/// addresses.
+fn read_sdp(msg: &SipMessage, index: u32, call: &mut Call, table: &mut MediaTable) {
+    let Some(body) = media::sdp::body_of(msg) else { return };
+    let sdp = media::sdp::parse(body);
+    if sdp.media.is_empty() {
+        return;
+    }
+    table.note_sdp();
+    let desc = sdp.audio().or(sdp.media.first()).cloned();
+    let caller_tag = call.first.headers.from_addr(&call.first.raw).tag;
+    let caller_tag = call.first.slice(caller_tag);
+    let from_tag = msg.headers.from_addr(&msg.raw).tag;
+    let from_is_caller = msg.slice(from_tag) == caller_tag;
+    let from_caller = msg.is_request() == from_is_caller;
+    let what = match msg.status() {
+        Some(code) => code.to_string(),
+        None => msg.method().as_str().to_string(),
+    };
+    for m in sdp.media.iter().filter(|m| m.is_rtp()) {
+        for a in [m.rtp_addr(), m.rtcp_addr()].into_iter().flatten() {
+            table.announce(&call.call_id, a, &mut call.media);
+        }
+    }
+    let rec = SdpRecord {
+        ts: msg.ts,
+        index,
+        what,
+        in_request: msg.is_request(),
+        from_caller,
+        sender: msg.src,
+        media: desc,
+    };
+    call.media.add_sdp(rec, &sdp);
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -1,7 +1,7 @@
 //! sipscope-core: the engine of sipscope, with no UI, CLI or async dependencies.
 //!
 //! Data flows one way, from the ground floor up: [`packet`] (what every stage shares) →
-//! [`capture`] (sources of packets) → [`decode`] → [`sip`] → [`correlate`] → [`diagnose`];
+//! [`capture`] (sources of packets) → [`decode`] → [`sip`] → [`media`] → [`correlate`] → [`diagnose`];
 //! [`engine`] runs the stages and is synchronous and deterministic, and [`driver`] is the one
 //! loop that feeds it from a source into a sink, for live capture, file replay and tests alike.
 
@@ -12,6 +12,7 @@ pub mod decode;
 pub mod diagnose;
 pub mod driver;
 pub mod engine;
+pub mod media;
 pub mod packet;
 pub mod sanitize;
 pub mod sip;

@@ -23,6 +23,17 @@ pub fn start(
         interfaces: args.interface.clone(),
         filter: args.filter.clone(),
         ports: ports.cloned().unwrap_or_else(live::default_ports),
+        rtp_ports: if args.no_media {
+            None
+        } else {
+            Some(match &args.rtp_ports {
+                Some(p) => PortSet::parse(p).map_err(|e| {
+                    eprintln!("sipscope: --rtp-ports: {e}");
+                    exit::USAGE
+                })?,
+                None => live::default_rtp_ports(),
+            })
+        },
         buffer_mib: args.buffer_mib,
     };
     let opened = live::open(&opts).map_err(|e| {

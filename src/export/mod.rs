@@ -1,3 +1,4 @@
 //! Exports: writing what sipscope saw to files other tools read.
 
+pub mod media;
 pub mod pcap;

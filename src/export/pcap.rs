@@ -62,15 +62,11 @@ pub fn frame(src: SocketAddr, dst: SocketAddr, tcp_seq: Option<u32>, payload: &[
     Some(out)
 }
 
-/// Writes messages (in the order given) as a pcap file; returns how many were written.
-/// Messages too large for one IP packet are skipped.
-pub fn write_messages<'a>(
-    w: &mut impl Write,
-    messages: impl IntoIterator<Item = &'a SipMessage>,
-) -> io::Result<usize> {
-    write_header(w)?;
+/// The frames of messages (in the order given), with their capture times. Messages too large
+/// for one IP packet are left out.
+pub fn message_frames<'a>(messages: impl IntoIterator<Item = &'a SipMessage>) -> Vec<(i64, Vec<u8>)> {
     let mut seqs: HashMap<(SocketAddr, SocketAddr), u32> = HashMap::new();
-    let mut n = 0;
+    let mut out = Vec::new();
     for m in messages {
         let seq = match m.transport {
             Transport::Tcp | Transport::Ws => {
@@ -82,11 +78,43 @@ pub fn write_messages<'a>(
             Transport::Udp | Transport::Sctp => None,
         };
         if let Some(f) = frame(m.src, m.dst, seq, &m.raw) {
-            write_record(w, m.ts.0, &f)?;
-            n += 1;
+            out.push((m.ts.0, f));
         }
     }
-    Ok(n)
+    out
+}
+
+/// Writes messages (in the order given) as a pcap file; returns how many were written.
+/// Messages too large for one IP packet are skipped.
+pub fn write_messages<'a>(
+    w: &mut impl Write,
+    messages: impl IntoIterator<Item = &'a SipMessage>,
+) -> io::Result<usize> {
+    write_header(w)?;
+    let frames = message_frames(messages);
+    for (ts, f) in &frames {
+        write_record(w, *ts, f)?;
+    }
+    Ok(frames.len())
+}
+
+/// Writes messages and other frames (a call's RTP) as one pcap file, in capture-time order
+/// (messages first at equal times); returns how many messages and other frames were written.
+pub fn write_call<'a>(
+    w: &mut impl Write,
+    messages: impl IntoIterator<Item = &'a SipMessage>,
+    others: Vec<(i64, Vec<u8>)>,
+) -> io::Result<(usize, usize)> {
+    let mut records: Vec<(i64, bool, Vec<u8>)> =
+        message_frames(messages).into_iter().map(|(ts, f)| (ts, false, f)).collect();
+    let (n, m) = (records.len(), others.len());
+    records.extend(others.into_iter().map(|(ts, f)| (ts, true, f)));
+    records.sort_by_key(|r| (r.0, r.1));
+    write_header(w)?;
+    for (ts, _, f) in &records {
+        write_record(w, *ts, f)?;
+    }
+    Ok((n, m))
 }
 
 /// Writes captured frames as they arrive (`-w FILE`), starting a new file when one reaches

@@ -191,6 +191,16 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// A number member rounded to `decimals` places (`null` when not finite).
+    pub fn num(&mut self, key: &str, value: f64, decimals: usize) -> &mut Self {
+        if !value.is_finite() {
+            return self.null(key);
+        }
+        let out = self.key(key);
+        let _ = write!(out, "{value:.decimals$}");
+        self
+    }
+
     /// A boolean member.
     pub fn bool(&mut self, key: &str, value: bool) -> &mut Self {
         let out = self.key(key);

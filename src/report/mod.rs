@@ -3,6 +3,8 @@
 //! Everything from the network is written through [`crate::sanitize`] or JSON escaping.
 
 pub mod json;
+pub mod media_json;
+pub mod media_text;
 pub mod messages;
 pub mod report_json;
 pub mod report_text;

@@ -87,6 +87,7 @@ pub fn write_call(out: &mut Vec<u8>, c: &Call) {
             o.null("nat");
         }
     }
+    super::media_json::write_media(&mut o, c);
     o.end();
 }
 
@@ -181,6 +182,11 @@ struct CaptureJson {
     findings_not_listed: u64,
     findings_rolled_up: u64,
     undecoded: std::collections::BTreeMap<&'static str, u64>,
+    sdp_bodies: u64,
+    rtp_packets: u64,
+    rtcp_packets: u64,
+    media_unmatched: u64,
+    media_endpoints_refused: u64,
     kernel_drops: u64,
     interface_drops: u64,
     queue_drops: u64,
@@ -258,6 +264,11 @@ impl<W: Write> CallReport for JsonReport<W> {
             findings_not_listed: unlisted + stats.findings.dropped,
             findings_rolled_up: stats.findings.rolled_up,
             undecoded: stats.decode.undecoded.nonzero().map(|(k, n)| (k.key(), n)).collect(),
+            sdp_bodies: stats.media.sdp,
+            rtp_packets: stats.media.rtp_packets,
+            rtcp_packets: stats.media.rtcp_packets,
+            media_unmatched: stats.media.unmatched,
+            media_endpoints_refused: stats.media.endpoints_refused,
             kernel_drops: drops.kernel,
             interface_drops: drops.interface,
             queue_drops: drops.queue,

@@ -92,6 +92,7 @@ impl<W: Write> CallReport for TextReport<W> {
         for l in &c.linked {
             writeln!(self.w, "      linked to {}", Inert(l.as_bytes()))?;
         }
+        super::media_text::write_call_media(&mut self.w, c)?;
         if let Some(r) = c.decisive().filter(|r| r.code >= 300) {
             let h = &r.msg.headers;
             if !h.reason.is_empty() {
@@ -149,6 +150,17 @@ impl<W: Write> CallReport for TextReport<W> {
             },
             stats.decode.errors
         )?;
+        let media = stats.media;
+        if media.rtp_packets + media.rtcp_packets + media.unmatched > 0 {
+            writeln!(
+                w,
+                "  media: {} RTP and {} RTCP packets attached to calls through their SDP; {} RTP/RTCP-looking datagrams matched no SDP",
+                media.rtp_packets, media.rtcp_packets, media.unmatched
+            )?;
+        }
+        if media.endpoints_refused > 0 {
+            writeln!(w, "  {} media addresses not followed (memory bound)", media.endpoints_refused)?;
+        }
         let undecoded: Vec<String> =
             stats.decode.undecoded.nonzero().map(|(k, n)| format!("{n} {}", k.describe())).collect();
         if !undecoded.is_empty() {
@@ -187,7 +199,10 @@ impl<W: Write> CallReport for TextReport<W> {
                 "SIP messages with an invalid Content-Length (framed by their datagram)",
             ),
             (stats.truncated_messages, "SIP messages cut short (their datagram ended before the body)"),
-            (stats.non_sip_datagrams, "UDP/SCTP payloads that were not SIP"),
+            (
+                stats.non_sip_datagrams.saturating_sub(media.rtp_packets + media.rtcp_packets),
+                "UDP/SCTP payloads that were neither SIP nor media of a call",
+            ),
         ];
         for (n, what) in unread {
             if n > 0 {

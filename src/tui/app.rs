@@ -18,6 +18,8 @@ pub enum View {
     Findings,
     /// Response codes, rates, metrics, counters.
     Stats,
+    /// Every RTP stream, worst quality first.
+    Streams,
 }
 
 /// Columns the calls table can be sorted by.
@@ -105,6 +107,8 @@ pub struct App {
     pub message: usize,
     /// Selected finding (newest first).
     pub finding: usize,
+    /// Selected stream in the streams view (worst first).
+    pub stream: usize,
     /// Applied filter text.
     pub filter: String,
     /// Filter being typed, if the filter bar is open.
@@ -145,6 +149,8 @@ pub struct App {
     pub ladder_offset: usize,
     /// First line drawn of the findings list.
     pub findings_offset: usize,
+    /// First line drawn of the streams list.
+    pub streams_offset: usize,
     /// Messages per second of wall time, measured by the shell.
     pub rate: f64,
     cache_key: Option<ListKey>,
@@ -163,6 +169,7 @@ impl App {
             open_row: None,
             message: 0,
             finding: 0,
+            stream: 0,
             filter: String::new(),
             typing: None,
             failures_only: false,
@@ -183,6 +190,7 @@ impl App {
             offset: 0,
             ladder_offset: 0,
             findings_offset: 0,
+            streams_offset: 0,
             rate: 0.0,
             cache_key: None,
         }
@@ -345,6 +353,7 @@ impl App {
             View::Call => self.open_row.and_then(|r| model.rows.get(r)).map_or(0, |r| r.messages.len()),
             View::Findings => self.paused.as_ref().map_or(model.findings.len(), |f| f.findings),
             View::Stats => 0,
+            View::Streams => model.rows.iter().map(|r| r.summary.streams.len()).sum(),
         }
     }
 
@@ -353,6 +362,7 @@ impl App {
             View::Calls | View::Stats => &mut self.selected,
             View::Call => &mut self.message,
             View::Findings => &mut self.finding,
+            View::Streams => &mut self.stream,
         }
     }
 
@@ -393,6 +403,12 @@ impl App {
                         self.open(r, View::Calls);
                     }
                 }
+                View::Streams => {
+                    let row = crate::tui::model::streams_by_quality(model).get(self.stream).map(|(r, _)| *r);
+                    if let Some(r) = row {
+                        self.open(r, View::Streams);
+                    }
+                }
                 View::Findings => {
                     let n = model.findings.len();
                     let f = n.checked_sub(1 + self.finding).and_then(|i| model.findings.get(i));
@@ -419,7 +435,7 @@ impl App {
                 }
             }
             Action::NextView | Action::PrevView => {
-                let order = [View::Calls, View::Findings, View::Stats];
+                let order = [View::Calls, View::Findings, View::Streams, View::Stats];
                 let at = order.iter().position(|v| *v == self.view).unwrap_or(0);
                 let step = if action == Action::NextView { 1 } else { order.len() - 1 };
                 self.view = order[(at + step) % order.len()];

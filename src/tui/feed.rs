@@ -4,7 +4,7 @@
 //! over a bounded channel. It never waits for the UI: when the channel is full it keeps merging
 //! changes into the next batch.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -63,6 +63,15 @@ pub enum Source {
 }
 
 impl Source {
+    /// The capture file behind this source, when it can be read again (not stdin, the demo or
+    /// live interfaces): a saved call's RTP is fetched from it.
+    pub fn file_path(&self) -> Option<String> {
+        match self {
+            Source::File { path, .. } | Source::Opened { path, .. } if path != "-" => Some(path.clone()),
+            _ => None,
+        }
+    }
+
     /// What the status bar says about the source.
     pub fn label(&self) -> String {
         match self {
@@ -169,7 +178,17 @@ struct BatchSink {
     last_ts: Timestamp,
     writer: Option<PcapWriter>,
     counters: Option<Arc<LiveCounters>>,
+    /// Calls answered and not yet handed out, with the RTP packet count last sent: their media
+    /// changes without SIP messages, so they are refreshed every [`MEDIA_EVERY`].
+    talking: HashMap<Box<[u8]>, u64>,
+    last_media: Instant,
 }
+
+/// Most calls in conversation whose streams are refreshed between their SIP messages.
+const MAX_TALKING: usize = 20_000;
+
+/// How often the streams of calls in conversation are refreshed.
+const MEDIA_EVERY: Duration = Duration::from_millis(500);
 
 impl BatchSink {
     fn new(tx: mpsc::Sender<Batch>, stop: Arc<AtomicBool>) -> Self {
@@ -182,6 +201,8 @@ impl BatchSink {
             last_ts: Timestamp::default(),
             writer: None,
             counters: None,
+            talking: HashMap::new(),
+            last_media: Instant::now(),
         }
     }
 
@@ -201,7 +222,26 @@ impl BatchSink {
             if let Some(c) = engine.correlator() {
                 for id in self.changed.drain() {
                     if let Some(call) = c.get(&id) {
-                        self.pending.calls.push(CallSummary::of(call, false));
+                        if call.answered().is_some() && self.talking.len() < MAX_TALKING {
+                            self.talking.entry(id.clone()).or_insert(u64::MAX);
+                        }
+                        let summary = CallSummary::of(call, false);
+                        if let Some(seen) = self.talking.get_mut(&id) {
+                            *seen = summary.rtp_packets;
+                        }
+                        self.pending.calls.push(summary);
+                    }
+                }
+                if self.last_media.elapsed() >= MEDIA_EVERY {
+                    self.last_media = Instant::now();
+                    for (id, seen) in self.talking.iter_mut() {
+                        if let Some(call) = c.get(id) {
+                            let now = call.media.rtp_packets();
+                            if now != *seen {
+                                *seen = now;
+                                self.pending.calls.push(CallSummary::of(call, false));
+                            }
+                        }
                     }
                 }
             }
@@ -226,6 +266,7 @@ impl Sink for BatchSink {
     }
 
     fn call(&mut self, call: &Call) -> io::Result<()> {
+        self.talking.remove(&call.call_id);
         self.pending.calls.push(CallSummary::of(call, true));
         Ok(())
     }

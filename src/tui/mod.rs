@@ -40,6 +40,7 @@ pub fn run(opts: Options) -> i32 {
     let mut engine = opts.engine;
     engine.correlate.get_or_insert_with(Default::default);
     let label = opts.source.label();
+    let media_file = opts.source.file_path();
     let mut feed = Feed::spawn(opts.source, engine);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -54,7 +55,7 @@ pub fn run(opts: Options) -> i32 {
         }
     };
     let _ = crossterm::execute!(io::stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut feed, label, opts.max_memory);
+    let result = event_loop(&mut terminal, &mut feed, label, opts.max_memory, media_file.as_deref());
     let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
     feed.stop();
@@ -72,6 +73,7 @@ fn event_loop(
     feed: &mut Feed,
     label: String,
     budget: usize,
+    media_file: Option<&str>,
 ) -> io::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     rt.block_on(async {
@@ -89,7 +91,7 @@ fn event_loop(
                     Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                         app.status = None;
                         if let Some(Command::Save(row)) = app.on_key(k, &model) {
-                            app.status = Some(save(&model, row));
+                            app.status = Some(save(&model, row, media_file));
                         }
                         dirty = true;
                     }
@@ -134,28 +136,46 @@ fn event_loop(
     })
 }
 
-/// Saves a row's messages (and its linked calls') to a pcap file in the current directory.
-fn save(model: &Model, row: usize) -> String {
+/// Saves a row's messages (and its linked calls') to a pcap file in the current directory, with
+/// the call's RTP and RTCP when the capture file can be read again (`media_file`).
+pub fn save(model: &Model, row: usize, media_file: Option<&str>) -> String {
+    save_in(std::path::Path::new("."), model, row, media_file)
+}
+
+/// Like [`save`], into the directory `dir`.
+pub fn save_in(dir: &std::path::Path, model: &Model, row: usize, media_file: Option<&str>) -> String {
     let msgs = views::call::messages(model, row);
     if msgs.is_empty() {
         return "nothing to save: this call's messages were not kept".into();
     }
-    let id: String = model.rows[row]
-        .summary
+    let summary = &model.rows[row].summary;
+    let id: String = summary
         .call_id
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
         .take(60)
         .collect();
-    let path = format!("sipscope-{id}.pcap");
+    let path = dir.join(format!("sipscope-{id}.pcap")).display().to_string();
+    let wanted: Vec<crate::export::media::Wanted> = summary.streams.iter().map(|s| s.span).collect();
+    let (media, note) = match media_file {
+        Some(file) if !wanted.is_empty() => match crate::export::media::frames(file, &wanted) {
+            Ok(v) => (v, String::new()),
+            Err(e) => (Vec::new(), format!(" (its RTP could not be read back: {e})")),
+        },
+        None if !wanted.is_empty() => {
+            (Vec::new(), " (RTP is saved from capture files only; record live media with -w)".to_string())
+        }
+        _ => (Vec::new(), String::new()),
+    };
     let result = std::fs::File::create(&path).and_then(|f| {
         let mut w = io::BufWriter::new(f);
-        let n = crate::export::pcap::write_messages(&mut w, msgs.iter().map(|s| &s.msg))?;
+        let n = crate::export::pcap::write_call(&mut w, msgs.iter().map(|s| &s.msg), media)?;
         std::io::Write::flush(&mut w)?;
         Ok(n)
     });
     match result {
-        Ok(n) => format!("saved {n} messages to {path}"),
+        Ok((n, 0)) => format!("saved {n} messages to {path}{note}"),
+        Ok((n, m)) => format!("saved {n} messages and {m} RTP/RTCP packets to {path}"),
         Err(e) => format!("could not save {path}: {e}"),
     }
 }

@@ -54,6 +54,119 @@ pub struct CallSummary {
     pub ended: bool,
     /// Which record of the Call-ID the correlator is on (2 and up: it came back after ending).
     pub part: u32,
+    /// What each side's session descriptions said, one line each.
+    pub sdp: Vec<String>,
+    /// The call's RTP streams.
+    pub streams: Vec<StreamRow>,
+    /// RTP packets attached so far (to notice media changes between updates).
+    pub rtp_packets: u64,
+}
+
+/// One RTP stream as the dashboard shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamRow {
+    /// Sender.
+    pub src: String,
+    /// Receiver.
+    pub dst: String,
+    /// SSRC.
+    pub ssrc: u32,
+    /// `caller`, `callee` or `?`.
+    pub from: &'static str,
+    /// Codec name.
+    pub codec: String,
+    /// Packets received.
+    pub packets: u64,
+    /// Lost (expected minus received).
+    pub lost: i64,
+    /// Lost, percent.
+    pub loss_pct: f64,
+    /// Mean jitter, ms.
+    pub mean_jitter_ms: f64,
+    /// Largest jitter, ms.
+    pub max_jitter_ms: f64,
+    /// Largest gap between packets, ms.
+    pub max_delta_ms: f64,
+    /// Estimated MOS.
+    pub mos: Option<f64>,
+    /// RFC 4733 digits.
+    pub dtmf: String,
+    /// RTCP round trip, ms.
+    pub rtt_ms: Option<f64>,
+    /// Sender and receiver as addresses, and the times of the first and last packets (to fetch
+    /// the packets again when the call is saved).
+    pub span: (std::net::SocketAddr, std::net::SocketAddr, Timestamp, Timestamp),
+}
+
+impl StreamRow {
+    /// The rows of a call's streams.
+    pub fn of(c: &Call) -> Vec<StreamRow> {
+        let m = &c.media;
+        m.streams
+            .iter()
+            .map(|s| StreamRow {
+                src: s.src.to_string(),
+                dst: s.dst.to_string(),
+                ssrc: s.ssrc,
+                from: match m.stream_from_caller(s) {
+                    Some(true) => "caller",
+                    Some(false) => "callee",
+                    None => "?",
+                },
+                codec: m.codec(s),
+                packets: s.packets,
+                lost: s.lost(),
+                loss_pct: s.loss_pct(),
+                mean_jitter_ms: s.mean_jitter_ms,
+                max_jitter_ms: s.max_jitter_ms,
+                max_delta_ms: s.max_delta_ms,
+                mos: m.quality(s).map(|(_, mos)| mos),
+                dtmf: s.dtmf.digits().to_string(),
+                rtt_ms: m.rtt_ms(s),
+                span: (s.src, s.dst, s.first_ts, s.last_ts),
+            })
+            .collect()
+    }
+}
+
+/// Every stream of every row, worst first: lowest estimated MOS, then most lost; streams
+/// without an estimate (events, too short) last. Pairs of row index and stream.
+pub fn streams_by_quality(model: &Model) -> Vec<(usize, &StreamRow)> {
+    let mut v: Vec<(usize, &StreamRow)> = model
+        .rows
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| r.summary.streams.iter().map(move |s| (i, s)))
+        .collect();
+    v.sort_by(|a, b| {
+        let key = |s: &StreamRow| s.mos.unwrap_or(f64::INFINITY);
+        key(a.1).total_cmp(&key(b.1)).then(b.1.loss_pct.total_cmp(&a.1.loss_pct)).then(a.0.cmp(&b.0))
+    });
+    v
+}
+
+/// One line per session description of a call: `INVITE caller 192.0.2.1:4000 sendrecv PCMU,PCMA`.
+pub fn sdp_lines(c: &Call) -> Vec<String> {
+    let m = &c.media;
+    m.sdp
+        .iter()
+        .map(|r| {
+            let codecs: Vec<String> = r
+                .media
+                .as_ref()
+                .map(|d| d.formats.iter().take(4).map(|pt| m.codecs.name(*pt)).collect())
+                .unwrap_or_default();
+            format!(
+                "#{} {} {} {} {} {}",
+                r.index,
+                r.what,
+                if r.from_caller { "caller" } else { "callee" },
+                r.rtp_addr().map_or_else(|| "-".to_string(), |a| a.to_string()),
+                r.direction().as_str(),
+                codecs.join(",")
+            )
+        })
+        .collect()
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -91,6 +204,9 @@ impl CallSummary {
             branches: c.branches(),
             ended,
             part: c.part,
+            sdp: sdp_lines(c),
+            streams: StreamRow::of(c),
+            rtp_packets: c.media.rtp_packets(),
         }
     }
 }
@@ -111,6 +227,10 @@ fn continued(earlier: &CallSummary, mut later: CallSummary) -> CallSummary {
             if !later.findings.contains(f) {
                 later.findings.insert(0, f);
             }
+        }
+        if later.streams.is_empty() && later.sdp.is_empty() {
+            later.streams.clone_from(&earlier.streams);
+            later.sdp.clone_from(&earlier.sdp);
         }
         if later.final_code.is_none() {
             later.final_code = earlier.final_code;
@@ -297,6 +417,9 @@ impl Model {
                 branches: Vec::new(),
                 ended: false,
                 part: 1,
+                sdp: Vec::new(),
+                streams: Vec::new(),
+                rtp_packets: 0,
             },
             messages: Vec::new(),
             dropped: 0,

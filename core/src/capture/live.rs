@@ -23,6 +23,8 @@ pub struct LiveOptions {
     pub filter: Option<String>,
     /// Ports of the default filter.
     pub ports: PortSet,
+    /// UDP ports where the default filter also admits RTP and RTCP (`None`: signalling only).
+    pub rtp_ports: Option<PortSet>,
     /// Kernel buffer per interface, in MiB.
     pub buffer_mib: usize,
 }
@@ -33,18 +35,44 @@ pub fn default_ports() -> PortSet {
 }
 
 /// The default BPF filter: SIP ports over UDP, TCP and SCTP, plus every IP fragment (a
-/// port-only filter would drop every fragment after the first, which has no ports).
-pub fn default_filter(ports: &PortSet) -> String {
-    let ports: Vec<String> = ports
-        .ranges()
-        .iter()
-        .map(|&(a, b)| if a == b { format!("port {a}") } else { format!("portrange {a}-{b}") })
-        .collect();
-    format!(
-        "({}) or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44) or (vlan and (({}) or (ip and ip[6:2] & 0x3fff != 0)))",
-        ports.join(" or "),
-        ports.join(" or ")
-    )
+/// port-only filter would drop every fragment after the first, which has no ports), plus, when
+/// `rtp_ports` is given, UDP on those ports whose first payload byte says RTP/RTCP version 2
+/// (`10xxxxxx`): media without capturing all UDP. libpcap's `udp[]` reads IPv4 only, so IPv6 is
+/// tested at its fixed offset (40-byte header, 8-byte UDP header: byte 48).
+pub fn default_filter(ports: &PortSet, rtp_ports: Option<&PortSet>) -> String {
+    let ranges =
+        |p: &PortSet, prefix: &str| -> String {
+            let v: Vec<String> =
+                p.ranges()
+                    .iter()
+                    .map(|&(a, b)| {
+                        if a == b {
+                            format!("{prefix}port {a}")
+                        } else {
+                            format!("{prefix}portrange {a}-{b}")
+                        }
+                    })
+                    .collect();
+            v.join(" or ")
+        };
+    let sip = ranges(ports, "");
+    let frag = "(ip and ip[6:2] & 0x3fff != 0)";
+    match rtp_ports {
+        None => format!("({sip}) or {frag} or (ip6 and ip6[6] == 44) or (vlan and (({sip}) or {frag}))"),
+        Some(rtp) => {
+            let rtp_ports = ranges(rtp, "udp ");
+            let v4 = format!("(ip and ({rtp_ports}) and udp[8] & 0xc0 == 0x80)");
+            let v6 = format!("(ip6 and ip6[6] == 17 and ({rtp_ports}) and ip6[48] & 0xc0 == 0x80)");
+            format!(
+                "({sip}) or {frag} or (ip6 and ip6[6] == 44) or {v4} or {v6} or (vlan and (({sip}) or {frag} or {v4}))"
+            )
+        }
+    }
+}
+
+/// The default media ports: every unprivileged UDP port (RTP uses dynamic ports).
+pub fn default_rtp_ports() -> PortSet {
+    PortSet::parse("1024-65535").expect("valid default ports")
 }
 
 /// Counters shared by the capture threads.
@@ -122,7 +150,7 @@ impl Opened {
 
 /// Opens every interface with the filter (do this before dropping privileges).
 pub fn open(opts: &LiveOptions) -> Result<Opened, OpenError> {
-    let filter = opts.filter.clone().unwrap_or_else(|| default_filter(&opts.ports));
+    let filter = opts.filter.clone().unwrap_or_else(|| default_filter(&opts.ports, opts.rtp_ports.as_ref()));
     let mut captures = Vec::new();
     for name in &opts.interfaces {
         let classify = |e: pcap::Error| {

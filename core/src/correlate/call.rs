@@ -146,6 +146,8 @@ pub struct Call {
     pub rolled_up: Vec<&'static str>,
     /// The call was forced out of memory before it ended.
     pub evicted: bool,
+    /// Session descriptions, RTP streams and RTCP reports of the call.
+    pub media: crate::media::CallMedia,
     fingerprints: Vec<(u64, u64, Timestamp)>,
 }
 
@@ -241,6 +243,7 @@ impl Call {
             findings: Vec::new(),
             rolled_up: Vec::new(),
             evicted: false,
+            media: crate::media::CallMedia::default(),
             fingerprints: Vec::with_capacity(8),
         }
     }

@@ -165,6 +165,12 @@ impl Correlator {
     }
 
     /// Live calls, mutable (for rules that run on ticks).
+    /// The call with this Call-ID, held now, to update (media attaches to it).
+    pub fn get_mut(&mut self, call_id: &[u8]) -> Option<&mut Call> {
+        self.calls.get_mut(call_id)
+    }
+
+    /// Every call held now, to update.
     pub fn live_mut(&mut self) -> impl Iterator<Item = &mut Call> {
         self.calls.values_mut()
     }

@@ -108,6 +108,13 @@ pub const RULES: &[&str] = &[
     "server-failure",
     "subscription-lost",
     "transfer-failed",
+    "one-way-media",
+    "no-media",
+    "media-nat",
+    "media-to-unannounced",
+    "codec-not-negotiated",
+    "media-quality",
+    "media-after-bye",
     "scanner",
     "auth-bruteforce",
     "toll-fraud",
@@ -145,7 +152,11 @@ pub struct Diagnoser {
     roles: roles::Roles,
     pending: Vec<Finding>,
     stats: DiagnoseStats,
+    media_hosts: std::collections::HashSet<IpAddr>,
 }
+
+/// Most hosts remembered as having media seen by the capture.
+pub const MAX_MEDIA_HOSTS: usize = 65_536;
 
 impl Diagnoser {
     /// A diagnoser with empty state.
@@ -156,6 +167,17 @@ impl Diagnoser {
     /// Counters so far.
     pub fn stats(&self) -> DiagnoseStats {
         self.stats
+    }
+
+    /// Notes a new RTP stream between two hosts: this capture point sees their media, so a call
+    /// of theirs without any is evidence of a media failure rather than of a capture that
+    /// holds signalling only.
+    pub fn note_media_hosts(&mut self, a: IpAddr, b: IpAddr) {
+        for ip in [a, b] {
+            if self.media_hosts.len() < MAX_MEDIA_HOSTS {
+                self.media_hosts.insert(ip);
+            }
+        }
     }
 
     /// After a message was added to `call`.
@@ -228,7 +250,12 @@ impl Diagnoser {
 
     /// Runs the call rules (only the timed ones when `timed_only`) not yet raised for `call`.
     fn check_rules(&mut self, call: &mut Call, at: Moment, timed_only: bool) {
-        let ctx = rules::Context { at, servers_403: &self.servers_403, roles: &self.roles };
+        let ctx = rules::Context {
+            at,
+            servers_403: &self.servers_403,
+            roles: &self.roles,
+            media_hosts: &self.media_hosts,
+        };
         let mut new = Vec::new();
         for rule in rules::CALL_RULES {
             if (timed_only && !rule.timed)

@@ -40,8 +40,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         .filter(|f| matches!(&f.subject, crate::diagnose::Subject::Call(id) if *id == s.call_id))
         .collect();
     let findings_height = if findings.is_empty() { 0 } else { (area.height / 3).clamp(6, 14) };
-    let [top, bottom] =
-        Layout::vertical([Constraint::Min(6), Constraint::Length(findings_height)]).areas(area);
+    let media_lines = media_lines(s);
+    let media_height =
+        if media_lines.is_empty() { 0 } else { (media_lines.len() as u16 + 2).min(area.height / 4).max(3) };
+    let [top, media, bottom] = Layout::vertical([
+        Constraint::Min(6),
+        Constraint::Length(media_height),
+        Constraint::Length(findings_height),
+    ])
+    .areas(area);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(top);
 
@@ -96,6 +103,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         right,
     );
 
+    // Media: the descriptions and the streams, as sngrep shows them under the ladder.
+    if !media_lines.is_empty() {
+        let title = format!(" media: {} streams ", s.streams.len());
+        f.render_widget(
+            Paragraph::new(media_lines).block(Block::default().borders(Borders::ALL).title(title)),
+            media,
+        );
+    }
+
     // Findings.
     if !findings.is_empty() {
         let mut lines = Vec::new();
@@ -117,6 +133,44 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             bottom,
         );
     }
+}
+
+/// The media pane: one line per RTP stream (worst first is for the streams view; here in the
+/// order they started), then the session descriptions.
+fn media_lines(s: &crate::tui::model::CallSummary) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for st in &s.streams {
+        let mos = st.mos.map_or_else(|| "  - ".to_string(), |m| format!("{m:.1}"));
+        let bad = st.mos.is_some_and(|m| m < 3.6) || st.loss_pct >= 3.0;
+        let style =
+            if bad { Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD) } else { Style::new() };
+        let mut text = format!(
+            "{:<6} {:<15} {:>22} → {:<22} {:>6} pkts  lost {} ({:.1}%)  jitter {:.1}/{:.1} ms  MOS {mos}",
+            st.from,
+            st.codec,
+            st.src,
+            st.dst,
+            st.packets,
+            st.lost,
+            st.loss_pct,
+            st.mean_jitter_ms,
+            st.max_jitter_ms
+        );
+        if !st.dtmf.is_empty() {
+            text.push_str(&format!("  DTMF {}", st.dtmf));
+        }
+        if let Some(rtt) = st.rtt_ms {
+            text.push_str(&format!("  rtt {rtt:.0} ms"));
+        }
+        out.push(Line::styled(inert_string(text.as_bytes()), style));
+    }
+    for l in &s.sdp {
+        out.push(Line::styled(
+            format!("SDP {}", inert_string(l.as_bytes())),
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    out
 }
 
 /// The raw message as lines: start line bold, header names highlighted, body dimmed.

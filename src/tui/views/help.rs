@@ -13,12 +13,13 @@ pub fn draw(f: &mut Frame, area: Rect) {
     let w = area.width.min(96);
     let h = (BINDINGS.len() as u16 + 4).min(area.height);
     let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    let scope_width = BINDINGS.iter().map(|b| b.scope.len()).max().unwrap_or(0) + 1;
     let mut lines: Vec<Line> = BINDINGS
         .iter()
         .map(|b| {
             Line::from(vec![
                 Span::styled(format!("{:<16}", b.keys), theme::header()),
-                Span::raw(format!("{:<16}", b.scope)),
+                Span::raw(format!("{:<scope_width$}", b.scope)),
                 Span::raw(b.help),
             ])
         })

@@ -6,6 +6,7 @@ pub mod findings;
 pub mod help;
 pub mod stats;
 pub mod status;
+pub mod streams;
 
 use ratatui::layout::{Constraint, Layout};
 use ratatui::Frame;
@@ -22,6 +23,7 @@ pub fn draw(f: &mut Frame, app: &mut App, model: &Model) {
         View::Call => call::draw(f, main, app, model),
         View::Findings => findings::draw(f, main, app, model),
         View::Stats => stats::draw(f, main, app, model),
+        View::Streams => streams::draw(f, main, app, model),
     }
     status::draw(f, bar, app, model);
     if app.help {

@@ -29,6 +29,7 @@ pub fn label(s: &Shown) -> String {
         StartLine::Request { method_span, .. } => inert_string(m.slice(method_span)),
         StartLine::Response { code, reason } => format!("{code} {}", inert_string(m.slice(reason))),
     };
+    let base = if crate::media::sdp::body_of(m).is_some() { format!("{base} (SDP)") } else { base };
     match s.added {
         Some(a) if a.duplicate => format!("{base} (dup)"),
         Some(a) if a.retransmission => format!("{base} (retx)"),

@@ -2,16 +2,24 @@
 
 mod auth_failed;
 mod cancel_not_propagated;
+mod codec_not_negotiated;
 pub(crate) mod decline_from_server;
 mod decline_not_honoured;
 mod decline_should_be_busy;
 mod forbidden_403;
 pub(crate) mod from_private_host;
 mod loop_or_hops;
+mod media_after_bye;
+pub(crate) mod media_facts;
+mod media_nat;
+mod media_quality;
 mod media_rejected;
+mod media_to_unannounced;
 mod no_ack_for_2xx;
 mod no_cancel_487;
 mod no_final_response;
+mod no_media;
+mod one_way_media;
 mod server_failure;
 mod subscription_lost;
 mod transfer_failed;
@@ -33,6 +41,9 @@ pub struct Context<'a> {
     pub servers_403: &'a HashMap<IpAddr, u32>,
     /// Roles of addresses and registrations of users seen so far.
     pub roles: &'a crate::diagnose::roles::Roles,
+    /// Hosts whose RTP this capture has seen attached to a call (bounded): media of these hosts
+    /// crosses the capture point.
+    pub media_hosts: &'a std::collections::HashSet<IpAddr>,
 }
 
 /// A call rule.
@@ -64,6 +75,13 @@ pub const CALL_RULES: &[CallRule] = &[
     CallRule { id: server_failure::ID, check: server_failure::check, timed: false },
     CallRule { id: subscription_lost::ID, check: subscription_lost::check, timed: false },
     CallRule { id: transfer_failed::ID, check: transfer_failed::check, timed: false },
+    CallRule { id: one_way_media::ID, check: one_way_media::check, timed: false },
+    CallRule { id: no_media::ID, check: no_media::check, timed: false },
+    CallRule { id: media_nat::ID, check: media_nat::check, timed: false },
+    CallRule { id: media_to_unannounced::ID, check: media_to_unannounced::check, timed: false },
+    CallRule { id: codec_not_negotiated::ID, check: codec_not_negotiated::check, timed: false },
+    CallRule { id: media_quality::ID, check: media_quality::check, timed: false },
+    CallRule { id: media_after_bye::ID, check: media_after_bye::check, timed: false },
 ];
 
 /// How long a proxy may take to CANCEL the other branches before we say it did not.

@@ -1,0 +1,119 @@
+//! The `sdp` and `media` members of a call in the JSON report (and NDJSON stream): what each
+//! side's session descriptions said, and every RTP stream with its loss, jitter, estimated MOS
+//! and what RTCP receivers reported about it.
+
+use super::json::{write_str, Object};
+use crate::correlate::Call;
+use crate::media::{CallMedia, RtpStream};
+
+/// Writes `"sdp": [...]` and `"media": [...]` into an open call object.
+pub fn write_media(o: &mut Object<'_>, c: &Call) {
+    let m = &c.media;
+    let out = o.key("sdp");
+    out.push(b'[');
+    for (i, r) in m.sdp.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let mut so = Object::begin(out);
+        so.uint("index", r.index.into())
+            .str("what", r.what.as_bytes())
+            .str("side", if r.from_caller { b"caller" } else { b"callee" });
+        match r.rtp_addr() {
+            Some(a) => so.addr("rtp", a),
+            None => so.null("rtp"),
+        };
+        so.str("direction", r.direction().as_str().as_bytes());
+        let codecs = so.key("codecs");
+        codecs.push(b'[');
+        if let Some(desc) = &r.media {
+            for (j, pt) in desc.formats.iter().enumerate() {
+                if j > 0 {
+                    codecs.push(b',');
+                }
+                let name = desc
+                    .maps
+                    .iter()
+                    .find(|x| x.pt == *pt)
+                    .map_or_else(|| m.codecs.name(*pt), |x| x.name.as_str().to_string());
+                let _ = write_str(codecs, name.as_bytes());
+            }
+        }
+        codecs.push(b']');
+        so.bool("ice", r.media.as_ref().is_some_and(|d| d.ice));
+        so.end();
+    }
+    out.push(b']');
+    let out = o.key("media");
+    out.push(b'[');
+    for (i, s) in m.streams.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_stream(out, m, s);
+    }
+    out.push(b']');
+}
+
+fn write_stream(out: &mut Vec<u8>, m: &CallMedia, s: &RtpStream) {
+    let mut so = Object::begin(out);
+    so.addr("src", s.src).addr("dst", s.dst).uint("ssrc", s.ssrc.into());
+    match m.stream_from_caller(s) {
+        Some(true) => so.str("from", b"caller"),
+        Some(false) => so.str("from", b"callee"),
+        None => so.null("from"),
+    };
+    so.uint("payload_type", s.payload_type.into()).str("codec", m.codec(s).as_bytes());
+    let names = so.key("payload_types");
+    names.push(b'[');
+    for (j, n) in m.payload_names(s).iter().enumerate() {
+        if j > 0 {
+            names.push(b',');
+        }
+        let _ = write_str(names, n.as_bytes());
+    }
+    names.push(b']');
+    so.uint("packets", s.packets)
+        .uint("expected", s.expected())
+        .opt_int("lost", Some(s.lost()))
+        .num("loss_pct", s.loss_pct(), 2)
+        .uint("duplicates", s.duplicates)
+        .uint("late", s.late)
+        .num("max_delta_ms", s.max_delta_ms, 3)
+        .num("max_jitter_ms", s.max_jitter_ms, 3)
+        .num("mean_jitter_ms", s.mean_jitter_ms, 3);
+    match m.quality(s) {
+        Some((r, mos)) => so.num("r_factor", r, 1).num("mos", mos, 2),
+        None => so.null("r_factor").null("mos"),
+    };
+    so.time("start", s.first_ts).time("end", s.last_ts).uint("after_bye", s.after_bye);
+    match s.dtmf.events {
+        0 => so.null("dtmf"),
+        _ => so.str("dtmf", s.dtmf.digits().as_bytes()),
+    };
+    match m.rtcp_about(s.ssrc) {
+        Some(r) => {
+            let mut ro = Object::begin(so.key("rtcp"));
+            ro.uint("reports", r.reports.into())
+                .num("fraction_lost_pct", f64::from(r.fraction_lost) * 100.0 / 256.0, 1)
+                .opt_int("cumulative_lost", Some(r.cumulative_lost.into()));
+            match m.rtcp_jitter_ms(s) {
+                Some(j) => ro.num("jitter_ms", j, 3),
+                None => ro.null("jitter_ms"),
+            };
+            match r.rtt_ms {
+                Some(rtt) => ro.num("rtt_ms", rtt, 1),
+                None => ro.null("rtt_ms"),
+            };
+            match r.xr.filter(|x| x.4 != 127 && x.4 != 0) {
+                Some(x) => ro.num("xr_mos_lq", f64::from(x.4) / 10.0, 1),
+                None => ro.null("xr_mos_lq"),
+            };
+            ro.end();
+        }
+        None => {
+            so.null("rtcp");
+        }
+    }
+    so.end();
+}

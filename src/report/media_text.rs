@@ -1,0 +1,83 @@
+//! The media lines of a call in the text report: what each side's SDP said, one line per RTP
+//! stream (codec, addresses, packets, loss, jitter, estimated MOS, RTCP's view, DTMF).
+
+use std::io::{self, Write};
+
+use crate::correlate::Call;
+use crate::sanitize::Inert;
+
+/// Writes the `sdp:` line and one `rtp:` line per stream, indented under the call.
+pub fn write_call_media(w: &mut impl Write, c: &Call) -> io::Result<()> {
+    let m = &c.media;
+    if !m.sdp.is_empty() {
+        let parts: Vec<String> = m
+            .sdp
+            .iter()
+            .map(|r| {
+                let codecs: Vec<String> = r
+                    .media
+                    .as_ref()
+                    .map(|d| d.formats.iter().take(4).map(|pt| m.codecs.name(*pt)).collect())
+                    .unwrap_or_default();
+                format!(
+                    "{} {} {} {} {}",
+                    r.what,
+                    if r.from_caller { "caller" } else { "callee" },
+                    r.rtp_addr().map_or_else(|| "-".to_string(), |a| a.to_string()),
+                    r.direction().as_str(),
+                    codecs.join(",")
+                )
+            })
+            .collect();
+        writeln!(w, "      sdp: {}", Inert(parts.join("; ").as_bytes()))?;
+    }
+    for s in &m.streams {
+        let from = match m.stream_from_caller(s) {
+            Some(true) => "caller",
+            Some(false) => "callee",
+            None => "?",
+        };
+        let mos = m.quality(s).map_or_else(|| "-".to_string(), |(_, mos)| format!("{mos:.1}"));
+        let mut line = format!(
+            "      rtp: {} {} -> {} ssrc 0x{:08x} from {from} | {} pkts, lost {} ({:.1}%), jitter {:.1}/{:.1} ms, max gap {:.0} ms, MOS {mos}",
+            m.codec(s),
+            s.src,
+            s.dst,
+            s.ssrc,
+            s.packets,
+            s.lost(),
+            s.loss_pct(),
+            s.mean_jitter_ms,
+            s.max_jitter_ms,
+            s.max_delta_ms,
+        );
+        if s.duplicates > 0 || s.late > 0 {
+            line.push_str(&format!(", {} dup, {} late", s.duplicates, s.late));
+        }
+        if s.dtmf.events > 0 {
+            line.push_str(&format!(" | DTMF {}", s.dtmf.digits()));
+        }
+        if s.after_bye > 0 {
+            line.push_str(&format!(" | {} after BYE", s.after_bye));
+        }
+        if let Some(r) = m.rtcp_about(s.ssrc) {
+            line.push_str(&format!(
+                " | rtcp: {} reports, lost {:.1}%",
+                r.reports,
+                f64::from(r.fraction_lost) * 100.0 / 256.0
+            ));
+            if let Some(rtt) = r.rtt_ms {
+                line.push_str(&format!(", rtt {rtt:.0} ms"));
+            }
+        }
+        writeln!(w, "{}", Inert(line.as_bytes()))?;
+    }
+    if m.packets_dropped > 0 {
+        writeln!(
+            w,
+            "      rtp: {} packets of further streams not tracked (per-call limit)",
+            m.packets_dropped
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! The streams view: every RTP stream of every call, worst quality first (estimated MOS, then
+//! loss), as a VoIP engineer hunts choppy or one-way audio. Enter opens the stream's call.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use crate::sanitize::inert_string;
+use crate::tui::app::App;
+use crate::tui::model::{streams_by_quality, Model};
+use crate::tui::theme;
+
+/// Draws the streams view.
+pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
+    let all = streams_by_quality(model);
+    let block =
+        Block::default().borders(Borders::ALL).title(format!(" RTP streams {} · worst first ", all.len()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let height = inner.height.saturating_sub(1) as usize;
+    app.page = height.max(1);
+    app.stream = app.stream.min(all.len().saturating_sub(1));
+    let (start, end) = super::window(app.stream, &mut app.streams_offset, height, all.len());
+    let width = inner.width as usize;
+    let mut lines = vec![Line::styled(
+        super::fit(
+            &format!(
+                "{:>4} {:>6} {:>9} {:>8} {:>8}  {:<6} {:<10} {:<22} {:<22} {}",
+                "MOS", "lost%", "lost", "jit ms", "max ms", "from", "codec", "source", "destination", "call"
+            ),
+            width,
+        ),
+        theme::header(),
+    )];
+    if all.is_empty() {
+        lines.push(Line::styled(
+            "No RTP yet. Streams appear once a call's SDP announced where media goes and packets flow there.",
+            theme::dim(),
+        ));
+    }
+    for (k, (row, s)) in all[start..end].iter().enumerate() {
+        let call = &model.rows[*row].summary;
+        let mos = s.mos.map_or_else(|| "-".to_string(), |m| format!("{m:.1}"));
+        let text = format!(
+            "{:>4} {:>6.1} {:>9} {:>8.1} {:>8.1}  {:<6} {:<10} {:<22} {:<22} {}",
+            mos,
+            s.loss_pct,
+            s.lost,
+            s.mean_jitter_ms,
+            s.max_jitter_ms,
+            s.from,
+            super::fit(&s.codec, 10),
+            s.src,
+            s.dst,
+            call.call_id
+        );
+        let bad = s.mos.is_some_and(|m| m < 3.6) || s.loss_pct >= 3.0;
+        let mut line = Line::raw(super::fit(&inert_string(text.as_bytes()), width));
+        if bad {
+            line = line.style(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD));
+        }
+        if start + k == app.stream {
+            line = line.style(theme::selected());
+        }
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
