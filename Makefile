@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE ?= pcaps/lab-fork-603-nocancel.pcap
 
-.PHONY: demo test deps test-deps lint bench-messages bench-dashboard load-check fuzz-short fuzz-long bench bench-pipeline
+.PHONY: demo test deps test-deps lint bench-messages bench-dashboard load-check fuzz-short fuzz-long bench bench-rtp bench-pipeline
 
 PACKAGES := libpcap-dev pkg-config
 TEST_PACKAGES := $(PACKAGES) tmux sip-tester
@@ -44,6 +44,11 @@ fuzz-long: deps
 # sipscope against sngrep, tshark and the bare libpcap loop on a large capture (docs/performance.md).
 bench: deps
 	scripts/bench.sh
+
+# RTP-heavy: 1,000 concurrent G.711 calls for 60 s (6 M RTP packets) against the libpcap floor,
+# sipnab (when built by ../shared/peers/build-sipnab.sh) and tshark -z rtp,streams.
+bench-rtp: deps
+	scripts/bench-rtp.sh
 
 # Micro-benchmarks of the scanner, TCP reassembly and the engine.
 bench-pipeline: deps

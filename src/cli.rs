@@ -33,7 +33,7 @@ pub struct LiveArgs {
     /// UDP ports where the default filter admits RTP and RTCP (version-2 packets only), e.g. `10000-20000`.
     #[arg(long = "rtp-ports", value_name = "LIST", default_value = None)]
     pub rtp_ports: Option<String>,
-    /// Capture signalling only: the default filter admits no RTP/RTCP.
+    /// Signalling only: no RTP/RTCP is attached to calls (and the default live filter admits none).
     #[arg(long = "no-media", conflicts_with = "rtp_ports")]
     pub no_media: bool,
     /// Kernel capture buffer per interface, in MiB.

@@ -352,3 +352,268 @@ fn streams_per_call_are_bounded_and_the_rest_counted() {
     assert_eq!(m.streams.len(), sipscope::media::call::MAX_STREAMS);
     assert_eq!(m.packets_dropped, 100 - sipscope::media::call::MAX_STREAMS as u64);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Topologies from a review: each an ordinary call that must raise nothing false.
+
+fn t(ms: i64) -> Timestamp {
+    Timestamp::from_parts(1_800_000_000, 0).plus_millis(ms)
+}
+
+fn sip(ms: i64, src: &str, dst: &str, text: String) -> Frame {
+    Frame { ts: t(ms), linktype: linktype::RAW, data: ip_udp(addr(src), addr(dst), text.as_bytes()) }
+}
+
+/// A SIP message of call `id` with From tag `ftag`, To tag `ttag` (may be empty), and an SDP
+/// body naming `media` (audio, and `video` when given) if any.
+fn msg(
+    first: &str,
+    id: &str,
+    cseq: &str,
+    ftag: &str,
+    ttag: &str,
+    media: Option<(&str, Option<&str>)>,
+) -> String {
+    let body = match media {
+        Some((audio, video)) => {
+            let (ip, port) = audio.split_once(':').unwrap();
+            let mut b = format!(
+                "v=0\r\no=- 1 1 IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 0\r\n"
+            );
+            if let Some(v) = video {
+                let (_, vport) = v.split_once(':').unwrap();
+                b.push_str(&format!("m=video {vport} RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"));
+            }
+            b
+        }
+        None => String::new(),
+    };
+    let to_tag = if ttag.is_empty() { String::new() } else { format!(";tag={ttag}") };
+    let ct = if body.is_empty() { "" } else { "Content-Type: application/sdp\r\n" };
+    format!(
+        "{first}\r\nVia: SIP/2.0/UDP 10.9.9.9;branch=z9hG4bK{id}{cseq}\r\nFrom: <sip:a@x>;tag={ftag}\r\nTo: <sip:b@y>{to_tag}\r\nCall-ID: {id}\r\nCSeq: {cseq}\r\n{ct}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .replace("10.9.9.9;branch=z9hG4bK", "10.9.9.9;branch=z9hG4bK-")
+}
+
+/// `count` RTP packets (PCMU unless `pt`), 20 ms apart from `start_ms`.
+fn rtp(src: &str, dst: &str, ssrc: u32, start_ms: i64, count: u32, pt: u8) -> Vec<Frame> {
+    (0..count)
+        .map(|i| {
+            let mut p = vec![0x80, pt];
+            p.extend((i as u16).to_be_bytes());
+            p.extend((i * 160).to_be_bytes());
+            p.extend(ssrc.to_be_bytes());
+            p.extend([0xffu8; 160]);
+            Frame {
+                ts: t(start_ms + i64::from(i) * 20),
+                linktype: linktype::RAW,
+                data: ip_udp(addr(src), addr(dst), &p),
+            }
+        })
+        .collect()
+}
+
+fn sorted(mut v: Vec<Frame>) -> Vec<Frame> {
+    v.sort_by_key(|f| f.ts);
+    v
+}
+
+/// A B2BUA passing SDP through unchanged (direct media, bypass): both legs announce the same
+/// addresses, and both legs carry both directions: no one-way audio on either.
+#[test]
+fn a_b2bua_passing_sdp_through_gives_both_legs_both_directions() {
+    let (a, b, pbx) = ("10.0.0.1:5060", "10.0.0.2:5060", "10.0.0.100:5060");
+    let mut v = vec![
+        sip(
+            0,
+            a,
+            pbx,
+            msg("INVITE sip:b@y SIP/2.0", "L1", "1 INVITE", "a1", "", Some(("10.0.0.1:4000", None))),
+        ),
+        sip(
+            10,
+            pbx,
+            b,
+            msg("INVITE sip:b@y SIP/2.0", "L2", "1 INVITE", "p1", "", Some(("10.0.0.1:4000", None))),
+        ),
+        sip(1000, b, pbx, msg("SIP/2.0 200 OK", "L2", "1 INVITE", "p1", "b1", Some(("10.0.0.2:6000", None)))),
+        sip(1010, pbx, a, msg("SIP/2.0 200 OK", "L1", "1 INVITE", "a1", "p2", Some(("10.0.0.2:6000", None)))),
+        sip(1020, a, pbx, msg("ACK sip:b@y SIP/2.0", "L1", "1 ACK", "a1", "p2", None)),
+        sip(1030, pbx, b, msg("ACK sip:b@y SIP/2.0", "L2", "1 ACK", "p1", "b1", None)),
+        sip(11_500, a, pbx, msg("BYE sip:b@y SIP/2.0", "L1", "2 BYE", "a1", "p2", None)),
+        sip(11_510, pbx, b, msg("BYE sip:b@y SIP/2.0", "L2", "2 BYE", "p1", "b1", None)),
+    ];
+    v.extend(rtp("10.0.0.1:4000", "10.0.0.2:6000", 0x111, 1100, 500, 0));
+    v.extend(rtp("10.0.0.2:6000", "10.0.0.1:4000", 0x222, 1100, 500, 0));
+    let (calls, f) = analyse_frames(&sorted(v));
+    assert!(f.is_empty(), "{:?}", f.iter().map(|f| f.to_string()).collect::<Vec<_>>());
+    assert_eq!(calls.len(), 2);
+    for c in &calls {
+        assert_eq!(c.media.streams.iter().map(|s| s.packets).collect::<Vec<_>>(), [500, 500]);
+    }
+}
+
+/// A PBX capture: one call relayed through the PBX (media seen), the next between the same
+/// phone and another phone directly (not seen here): no `no-media` for the direct call.
+#[test]
+fn direct_media_past_the_capture_point_is_no_media_failure() {
+    let (a, b, pbx) = ("10.0.0.1:5060", "10.0.0.2:5060", "10.0.0.100:5060");
+    let mut v = vec![
+        sip(
+            0,
+            a,
+            pbx,
+            msg("INVITE sip:vm@y SIP/2.0", "VM", "1 INVITE", "a1", "", Some(("10.0.0.1:4000", None))),
+        ),
+        sip(
+            500,
+            pbx,
+            a,
+            msg("SIP/2.0 200 OK", "VM", "1 INVITE", "a1", "v1", Some(("10.0.0.100:10000", None))),
+        ),
+        sip(520, a, pbx, msg("ACK sip:vm@y SIP/2.0", "VM", "1 ACK", "a1", "v1", None)),
+        sip(6_700, a, pbx, msg("BYE sip:vm@y SIP/2.0", "VM", "2 BYE", "a1", "v1", None)),
+        sip(
+            10_000,
+            a,
+            pbx,
+            msg("INVITE sip:b@y SIP/2.0", "D1", "1 INVITE", "a2", "", Some(("10.0.0.1:4002", None))),
+        ),
+        sip(
+            11_000,
+            pbx,
+            a,
+            msg("SIP/2.0 200 OK", "D1", "1 INVITE", "a2", "d1", Some(("10.0.0.2:6000", None))),
+        ),
+        sip(11_020, a, pbx, msg("ACK sip:b@y SIP/2.0", "D1", "1 ACK", "a2", "d1", None)),
+        sip(40_000, a, pbx, msg("BYE sip:b@y SIP/2.0", "D1", "2 BYE", "a2", "d1", None)),
+    ];
+    let _ = b;
+    v.extend(rtp("10.0.0.1:4000", "10.0.0.100:10000", 0x111, 600, 300, 0));
+    v.extend(rtp("10.0.0.100:10000", "10.0.0.1:4000", 0x222, 600, 300, 0));
+    let (_, f) = analyse_frames(&sorted(v));
+    assert!(f.is_empty(), "{:?}", f.iter().map(|f| f.to_string()).collect::<Vec<_>>());
+}
+
+/// A forked call answered twice: the caller hangs up the second dialog at once (RFC 3261
+/// §13.2.2.4) and talks 30 s on the first. Its media is not "after the BYE".
+#[test]
+fn the_bye_of_a_second_dialog_does_not_end_the_media() {
+    let (a, p) = ("192.0.2.1:5060", "198.51.100.9:5060");
+    let mut v = vec![
+        sip(
+            0,
+            a,
+            p,
+            msg("INVITE sip:b@y SIP/2.0", "F1", "1 INVITE", "a1", "", Some(("192.0.2.1:4000", None))),
+        ),
+        sip(
+            1000,
+            p,
+            a,
+            msg("SIP/2.0 200 OK", "F1", "1 INVITE", "a1", "t1", Some(("198.51.100.2:6000", None))),
+        ),
+        sip(
+            1010,
+            p,
+            a,
+            msg("SIP/2.0 200 OK", "F1", "1 INVITE", "a1", "t2", Some(("198.51.100.3:6000", None))),
+        ),
+        sip(1020, a, p, msg("ACK sip:b@y SIP/2.0", "F1", "1 ACK", "a1", "t1", None)),
+        sip(1030, a, p, msg("ACK sip:b@y SIP/2.0", "F1", "1 ACK", "a1", "t2", None)),
+        sip(1040, a, p, msg("BYE sip:b@y SIP/2.0", "F1", "2 BYE", "a1", "t2", None)),
+        sip(31_500, a, p, msg("BYE sip:b@y SIP/2.0", "F1", "3 BYE", "a1", "t1", None)),
+    ];
+    v.extend(rtp("192.0.2.1:4000", "198.51.100.2:6000", 0x111, 1100, 1500, 0));
+    v.extend(rtp("198.51.100.2:6000", "192.0.2.1:4000", 0x222, 1100, 1500, 0));
+    let (calls, f) = analyse_frames(&sorted(v));
+    assert!(f.is_empty(), "{:?}", f.iter().map(|f| f.to_string()).collect::<Vec<_>>());
+    let c = &calls[0];
+    assert!(c.media.streams.iter().all(|s| c.media.after_bye(s, c.last_bye_ts) == 0));
+}
+
+/// Audio both ways and video one way: the video stream is video (no MOS, no audio rule), the
+/// audio is judged as audio, and nothing is raised.
+#[test]
+fn video_is_not_judged_as_audio() {
+    let (a, b) = ("192.0.2.1:5060", "198.51.100.2:5060");
+    let mut v = vec![
+        sip(
+            0,
+            a,
+            b,
+            msg(
+                "INVITE sip:b@y SIP/2.0",
+                "V1",
+                "1 INVITE",
+                "a1",
+                "",
+                Some(("192.0.2.1:4000", Some("192.0.2.1:4002"))),
+            ),
+        ),
+        sip(
+            1000,
+            b,
+            a,
+            msg(
+                "SIP/2.0 200 OK",
+                "V1",
+                "1 INVITE",
+                "a1",
+                "b1",
+                Some(("198.51.100.2:6000", Some("198.51.100.2:6002"))),
+            ),
+        ),
+        sip(1020, a, b, msg("ACK sip:b@y SIP/2.0", "V1", "1 ACK", "a1", "b1", None)),
+        sip(11_500, a, b, msg("BYE sip:b@y SIP/2.0", "V1", "2 BYE", "a1", "b1", None)),
+    ];
+    v.extend(rtp("192.0.2.1:4000", "198.51.100.2:6000", 0x111, 1100, 500, 0));
+    v.extend(rtp("198.51.100.2:6000", "192.0.2.1:4000", 0x222, 1100, 500, 0));
+    v.extend(rtp("192.0.2.1:4002", "198.51.100.2:6002", 0x333, 1100, 500, 96));
+    let (calls, f) = analyse_frames(&sorted(v));
+    assert!(f.is_empty(), "{:?}", f.iter().map(|f| f.to_string()).collect::<Vec<_>>());
+    let m = &calls[0].media;
+    let video = m.streams.iter().find(|s| s.ssrc == 0x333).unwrap();
+    assert_eq!(video.kind, sipscope::media::Kind::Video);
+    assert_eq!(m.codec(video), "H264");
+    assert!(m.quality(video).is_none());
+}
+
+/// A callee that receives on 6000 and sends from 6002 is named (information: it works here);
+/// the same call sending from 6000 raises nothing.
+#[test]
+fn asymmetric_ports_are_named_and_symmetric_ones_are_not() {
+    let run = |callee_src: &str| {
+        let (a, b) = ("192.0.2.1:5060", "198.51.100.2:5060");
+        let mut v = vec![
+            sip(
+                0,
+                a,
+                b,
+                msg("INVITE sip:b@y SIP/2.0", "S1", "1 INVITE", "a1", "", Some(("192.0.2.1:4000", None))),
+            ),
+            sip(
+                1000,
+                b,
+                a,
+                msg("SIP/2.0 200 OK", "S1", "1 INVITE", "a1", "b1", Some(("198.51.100.2:6000", None))),
+            ),
+            sip(1020, a, b, msg("ACK sip:b@y SIP/2.0", "S1", "1 ACK", "a1", "b1", None)),
+            sip(11_500, a, b, msg("BYE sip:b@y SIP/2.0", "S1", "2 BYE", "a1", "b1", None)),
+        ];
+        v.extend(rtp("192.0.2.1:4000", "198.51.100.2:6000", 0x111, 1100, 500, 0));
+        v.extend(rtp(callee_src, "192.0.2.1:4000", 0x222, 1100, 500, 0));
+        analyse_frames(&sorted(v)).1
+    };
+    let f = run("198.51.100.2:6002");
+    assert_eq!(rules(&f), ["asymmetric-rtp"]);
+    assert_eq!(f[0].severity, sipscope::diagnose::Severity::Info);
+    assert!(
+        f[0].summary.contains("the callee receives on port 6000 but sends from port 6002"),
+        "{}",
+        f[0].summary
+    );
+    assert!(run("198.51.100.2:6000").is_empty());
+}

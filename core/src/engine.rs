@@ -175,12 +175,16 @@ impl Engine {
     /// Moves calls the correlator has handed out through the end-of-call rules.
     fn settle_finished(&mut self) {
         if let Some(c) = self.correlator.as_mut() {
-            for mut call in c.drain_finished() {
+            let start = self.finished.len();
+            self.finished.extend(c.drain_finished());
+            for call in &mut self.finished[start..] {
                 if let Some(m) = self.media.as_mut() {
-                    m.forget(&call.call_id, &call.media);
+                    // The Call-ID's next part may be live already (handed out between sweeps):
+                    // the addresses it announced again stay its.
+                    let keep = c.get(&call.call_id).map_or(&[][..], |next| &next.media.endpoints[..]);
+                    m.forget(&call.call_id, &call.media, keep);
                 }
-                self.diagnoser.on_end(&mut call, self.last_ts);
-                self.finished.push(call);
+                self.diagnoser.on_end(call, self.last_ts);
             }
         }
     }
@@ -392,21 +396,68 @@ fn attach_media(
     diagnoser: &mut Diagnoser,
 ) -> bool {
     let Some(packet) = media::rtp::classify(payload) else { return false };
-    let call = table.owner(d.src, d.dst).and_then(|id| calls.get_mut(id));
-    let attached = call.is_some();
-    if let Some(call) = call {
-        match &packet {
-            MediaPacket::Rtp(h) => {
-                let body = &payload[h.payload_at..h.payload_at + h.payload_len];
-                if call.media.add_rtp(d.ts, d.src, d.dst, h, body, call.bye_ts) {
-                    diagnoser.note_media_hosts(d.src.ip(), d.dst.ip());
-                }
+    // Every live claimant still in its dialog gets the packet (a B2BUA passing SDP through puts
+    // one address in both legs); when none is, the newest claimant (the port was reused).
+    let mut attached = 0;
+    let mut fallback = None;
+    for claim in table.claims(d.src, d.dst) {
+        let Some(call) = calls.get_mut(&claim.call_id) else { continue };
+        if call.last_bye_ts.is_some() || call.state.is_final() && call.answered().is_none() {
+            fallback.get_or_insert_with(|| (claim.call_id.clone(), claim.kind));
+            continue;
+        }
+        add_media(call, d, payload, &packet, claim.kind, diagnoser);
+        attached += 1;
+    }
+    if attached == 0 {
+        if let Some((id, kind)) = fallback {
+            if let Some(call) = calls.get_mut(&id) {
+                add_media(call, d, payload, &packet, kind, diagnoser);
+                attached += 1;
             }
-            MediaPacket::Rtcp => call.media.add_rtcp(d.ts, payload),
         }
     }
-    table.count(&packet, attached);
-    attached
+    table.count(&packet, attached > 0);
+    attached > 0
+}
+
+fn add_media(
+    call: &mut Call,
+    d: &Decoded<'_>,
+    payload: &[u8],
+    packet: &MediaPacket,
+    kind: media::Kind,
+    diagnoser: &mut Diagnoser,
+) {
+    match packet {
+        MediaPacket::Rtp(h) => {
+            let body = &payload[h.payload_at..h.payload_at + h.payload_len];
+            if call.media.add_rtp(d.ts, d.src, d.dst, kind, h, body, call.last_bye_ts) {
+                diagnoser.note_media_pair(d.src.ip(), d.dst.ip());
+            }
+        }
+        MediaPacket::Rtcp => call.media.add_rtcp(d.ts, payload),
+    }
+}
+
+/// Whether a message was written by the side that placed the call: a request whose From tag is
+/// the first request's, or a response to the other side's request. Without From tags
+/// (RFC 2543), by address: a request from where the first request came from, or a response
+/// going there.
+fn written_by_caller(msg: &SipMessage, call: &Call) -> bool {
+    let first = &call.first;
+    // Fast path: proxies pass From unchanged, so the caller's requests and the responses to
+    // them carry the first request's From byte for byte.
+    if first.is_request() && msg.slice(msg.headers.from) == first.slice(first.headers.from) {
+        return msg.is_request();
+    }
+    let caller_tag = first.slice(first.headers.from_addr(&first.raw).tag);
+    if caller_tag.is_empty() {
+        let caller = if first.is_request() { first.src } else { first.dst };
+        return if msg.is_request() { msg.src == caller } else { msg.dst != caller };
+    }
+    let from_is_caller = msg.slice(msg.headers.from_addr(&msg.raw).tag) == caller_tag;
+    msg.is_request() == from_is_caller
 }
 
 /// Reads the session description a message carries, if any, into its call and announces its
@@ -418,21 +469,30 @@ fn read_sdp(msg: &SipMessage, index: u32, call: &mut Call, table: &mut MediaTabl
         return;
     }
     table.note_sdp();
-    let desc = sdp.audio().or(sdp.media.first()).cloned();
-    let caller_tag = call.first.headers.from_addr(&call.first.raw).tag;
-    let caller_tag = call.first.slice(caller_tag);
-    let from_tag = msg.headers.from_addr(&msg.raw).tag;
-    let from_is_caller = msg.slice(from_tag) == caller_tag;
-    let from_caller = msg.is_request() == from_is_caller;
+    let from_caller = written_by_caller(msg, call);
     let what = match msg.status() {
-        Some(code) => code.to_string(),
-        None => msg.method().as_str().to_string(),
+        Some(code) => {
+            let digits =
+                [b'0' + (code / 100 % 10) as u8, b'0' + (code / 10 % 10) as u8, b'0' + (code % 10) as u8];
+            media::codec::ShortName::new(&digits)
+        }
+        None => media::codec::ShortName::new(msg.method().as_str().as_bytes()),
     };
+    let key = call.media.key.get_or_insert_with(|| Arc::from(&call.call_id[..])).clone();
     for m in sdp.media.iter().filter(|m| m.is_rtp()) {
-        for a in [m.rtp_addr(), m.rtcp_addr()].into_iter().flatten() {
-            table.announce(&call.call_id, a, &mut call.media);
+        let kind = media::Kind::of(m);
+        if let Some(a) = m.rtp_addr() {
+            table.announce(&key, a, kind, true, &mut call.media);
+        }
+        if let Some(a) = m.rtcp_addr() {
+            table.announce(&key, a, kind, m.rtcp.is_some() || m.rtcp_mux, &mut call.media);
         }
     }
+    call.media.learn_codecs(&sdp);
+    // The record keeps the first audio section (or the first section), moved out, not copied.
+    let at = sdp.media.iter().position(|m| media::Kind::of(m) == media::Kind::Audio).unwrap_or(0);
+    let mut sdp = sdp;
+    let desc = Some(sdp.media.swap_remove(at));
     let rec = SdpRecord {
         ts: msg.ts,
         index,
@@ -442,7 +502,7 @@ fn read_sdp(msg: &SipMessage, index: u32, call: &mut Call, table: &mut MediaTabl
         sender: msg.src,
         media: desc,
     };
-    call.media.add_sdp(rec, &sdp);
+    call.media.add_record(rec);
 }
 
 #[allow(clippy::too_many_arguments)]

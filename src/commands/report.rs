@@ -27,7 +27,11 @@ pub fn run(args: &ReportArgs) -> i32 {
     if !args.link_header.is_empty() {
         correlate.link_headers = args.link_header.clone();
     }
-    let mut engine = Engine::new(EngineConfig { ports, correlate: Some(correlate), ..Default::default() });
+    let mut config = EngineConfig { ports, correlate: Some(correlate), ..Default::default() };
+    if args.input.live.no_media {
+        config.media = None;
+    }
+    let mut engine = Engine::new(config);
     let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let started: io::Result<Box<dyn CallReport>> = match args.format {
         ReportFormat::Json => {

@@ -12,6 +12,9 @@ pub fn run(args: &WatchArgs) -> i32 {
         Err(code) => return code,
     };
     let mut engine = EngineConfig { ports: ports.clone(), ..Default::default() };
+    if args.live.no_media {
+        engine.media = None;
+    }
     let source = match (&args.read, args.demo) {
         (_, true) => Source::Demo,
         (Some(path), false) => match crate::capture::file::FileSource::open(path) {

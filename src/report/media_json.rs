@@ -8,6 +8,7 @@ use crate::media::{CallMedia, RtpStream};
 
 /// Writes `"sdp": [...]` and `"media": [...]` into an open call object.
 pub fn write_media(o: &mut Object<'_>, c: &Call) {
+    let bye = c.last_bye_ts;
     let m = &c.media;
     let out = o.key("sdp");
     out.push(b'[');
@@ -17,7 +18,7 @@ pub fn write_media(o: &mut Object<'_>, c: &Call) {
         }
         let mut so = Object::begin(out);
         so.uint("index", r.index.into())
-            .str("what", r.what.as_bytes())
+            .str("what", r.what.as_str().as_bytes())
             .str("side", if r.from_caller { b"caller" } else { b"callee" });
         match r.rtp_addr() {
             Some(a) => so.addr("rtp", a),
@@ -50,27 +51,52 @@ pub fn write_media(o: &mut Object<'_>, c: &Call) {
         if i > 0 {
             out.push(b',');
         }
-        write_stream(out, m, s);
+        write_stream(out, m, s, bye);
     }
     out.push(b']');
 }
 
-fn write_stream(out: &mut Vec<u8>, m: &CallMedia, s: &RtpStream) {
+/// A payload type's name as a JSON string, without allocating.
+fn write_label(out: &mut Vec<u8>, label: crate::media::codec::Label) {
+    use crate::media::codec::Label;
+    match label {
+        Label::Static(s) => {
+            let _ = write_str(out, s.as_bytes());
+        }
+        Label::Mapped(n) => {
+            let _ = write_str(out, n.as_str().as_bytes());
+        }
+        Label::Number(pt) => {
+            out.extend_from_slice(b"\"PT");
+            super::json::push_u64(out, pt.into());
+            out.push(b'"');
+        }
+    }
+}
+
+fn write_stream(out: &mut Vec<u8>, m: &CallMedia, s: &RtpStream, bye: Option<crate::time::Timestamp>) {
     let mut so = Object::begin(out);
-    so.addr("src", s.src).addr("dst", s.dst).uint("ssrc", s.ssrc.into());
+    so.addr("src", s.src)
+        .addr("dst", s.dst)
+        .uint("ssrc", s.ssrc.into())
+        .str("kind", s.kind.as_str().as_bytes());
     match m.stream_from_caller(s) {
         Some(true) => so.str("from", b"caller"),
         Some(false) => so.str("from", b"callee"),
         None => so.null("from"),
     };
-    so.uint("payload_type", s.payload_type.into()).str("codec", m.codec(s).as_bytes());
+    let codecs = m.codecs_for(s);
+    so.uint("payload_type", s.payload_type.into());
+    write_label(so.key("codec"), codecs.label(s.payload_type));
     let names = so.key("payload_types");
     names.push(b'[');
-    for (j, n) in m.payload_names(s).iter().enumerate() {
-        if j > 0 {
+    let mut first = true;
+    for pt in (0..128u8).filter(|pt| s.payload_types & (1u128 << pt) != 0) {
+        if !first {
             names.push(b',');
         }
-        let _ = write_str(names, n.as_bytes());
+        first = false;
+        write_label(names, codecs.label(pt));
     }
     names.push(b']');
     so.uint("packets", s.packets)
@@ -86,7 +112,7 @@ fn write_stream(out: &mut Vec<u8>, m: &CallMedia, s: &RtpStream) {
         Some((r, mos)) => so.num("r_factor", r, 1).num("mos", mos, 2),
         None => so.null("r_factor").null("mos"),
     };
-    so.time("start", s.first_ts).time("end", s.last_ts).uint("after_bye", s.after_bye);
+    so.time("start", s.first_ts).time("end", s.last_ts).uint("after_bye", m.after_bye(s, bye));
     match s.dtmf.events {
         0 => so.null("dtmf"),
         _ => so.str("dtmf", s.dtmf.digits().as_bytes()),

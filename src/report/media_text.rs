@@ -57,8 +57,9 @@ pub fn write_call_media(w: &mut impl Write, c: &Call) -> io::Result<()> {
         if s.dtmf.events > 0 {
             line.push_str(&format!(" | DTMF {}", s.dtmf.digits()));
         }
-        if s.after_bye > 0 {
-            line.push_str(&format!(" | {} after BYE", s.after_bye));
+        let after_bye = m.after_bye(s, c.last_bye_ts);
+        if after_bye > 0 {
+            line.push_str(&format!(" | {after_bye} after BYE"));
         }
         if let Some(r) = m.rtcp_about(s.ssrc) {
             line.push_str(&format!(

@@ -78,6 +78,7 @@ fn event_loop(
     let rt = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     rt.block_on(async {
         let mut events = EventStream::new();
+        let (saved_tx, saved_rx) = std::sync::mpsc::channel::<String>();
         let mut tick = tokio::time::interval(Duration::from_millis(33));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut model = Model::new(budget);
@@ -91,7 +92,14 @@ fn event_loop(
                     Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                         app.status = None;
                         if let Some(Command::Save(row)) = app.on_key(k, &model) {
-                            app.status = Some(save(&model, row, media_file));
+                            // Reading a call's RTP back from a large file takes a while: off
+                            // the UI thread, the result shown when it is done.
+                            let job = SaveJob::of(&model, row);
+                            let (file, tx) = (media_file.map(str::to_string), saved_tx.clone());
+                            app.status = Some("saving…".into());
+                            std::thread::spawn(move || {
+                                let _ = tx.send(job.run(std::path::Path::new("."), file.as_deref()));
+                            });
                         }
                         dirty = true;
                     }
@@ -114,6 +122,10 @@ fn event_loop(
                 _ = tick.tick() => {
                     if crate::signals::stop_requested() {
                         break;
+                    }
+                    if let Ok(done) = saved_rx.try_recv() {
+                        app.status = Some(done);
+                        dirty = true;
                     }
                     let elapsed = rate_at.0.elapsed();
                     if elapsed >= Duration::from_secs(1) {
@@ -144,38 +156,60 @@ pub fn save(model: &Model, row: usize, media_file: Option<&str>) -> String {
 
 /// Like [`save`], into the directory `dir`.
 pub fn save_in(dir: &std::path::Path, model: &Model, row: usize, media_file: Option<&str>) -> String {
-    let msgs = views::call::messages(model, row);
-    if msgs.is_empty() {
-        return "nothing to save: this call's messages were not kept".into();
-    }
-    let summary = &model.rows[row].summary;
-    let id: String = summary
-        .call_id
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
-        .take(60)
-        .collect();
-    let path = dir.join(format!("sipscope-{id}.pcap")).display().to_string();
-    let wanted: Vec<crate::export::media::Wanted> = summary.streams.iter().map(|s| s.span).collect();
-    let (media, note) = match media_file {
-        Some(file) if !wanted.is_empty() => match crate::export::media::frames(file, &wanted) {
-            Ok(v) => (v, String::new()),
-            Err(e) => (Vec::new(), format!(" (its RTP could not be read back: {e})")),
-        },
-        None if !wanted.is_empty() => {
-            (Vec::new(), " (RTP is saved from capture files only; record live media with -w)".to_string())
+    SaveJob::of(model, row).run(dir, media_file)
+}
+
+/// What saving a call needs, taken from the model so the work can run on another thread.
+pub struct SaveJob {
+    messages: Vec<crate::sip::SipMessage>,
+    wanted: Vec<crate::export::media::Wanted>,
+    name: String,
+}
+
+impl SaveJob {
+    /// The messages, streams and file name of a row.
+    pub fn of(model: &Model, row: usize) -> SaveJob {
+        let messages = views::call::messages(model, row).into_iter().map(|s| s.msg.clone()).collect();
+        let summary = &model.rows[row].summary;
+        let id: String = summary
+            .call_id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+            .take(60)
+            .collect();
+        SaveJob {
+            messages,
+            wanted: summary.streams.iter().map(|s| s.span).collect(),
+            name: format!("sipscope-{id}.pcap"),
         }
-        _ => (Vec::new(), String::new()),
-    };
-    let result = std::fs::File::create(&path).and_then(|f| {
-        let mut w = io::BufWriter::new(f);
-        let n = crate::export::pcap::write_call(&mut w, msgs.iter().map(|s| &s.msg), media)?;
-        std::io::Write::flush(&mut w)?;
-        Ok(n)
-    });
-    match result {
-        Ok((n, 0)) => format!("saved {n} messages to {path}{note}"),
-        Ok((n, m)) => format!("saved {n} messages and {m} RTP/RTCP packets to {path}"),
-        Err(e) => format!("could not save {path}: {e}"),
+    }
+
+    /// Writes the file into `dir`; returns the line for the status bar.
+    pub fn run(self, dir: &std::path::Path, media_file: Option<&str>) -> String {
+        if self.messages.is_empty() {
+            return "nothing to save: this call's messages were not kept".into();
+        }
+        let path = dir.join(&self.name).display().to_string();
+        let (media, note) = match media_file {
+            Some(file) if !self.wanted.is_empty() => match crate::export::media::frames(file, &self.wanted) {
+                Ok(v) => (v, String::new()),
+                Err(e) => (Vec::new(), format!(" (its RTP could not be read back: {e})")),
+            },
+            None if !self.wanted.is_empty() => {
+                (Vec::new(), " (RTP is saved from capture files only; record live media with -w)".to_string())
+            }
+            _ => (Vec::new(), String::new()),
+        };
+        let result = std::fs::File::create(&path).and_then(|f| {
+            let mut w = io::BufWriter::new(f);
+            let n = crate::export::pcap::write_call(&mut w, self.messages.iter(), media)?;
+            std::io::Write::flush(&mut w)?;
+            Ok(n)
+        });
+        match result {
+            Ok((n, 0)) => format!("saved {n} messages to {path}{note}"),
+            Ok((n, m)) => format!("saved {n} messages and {m} RTP/RTCP packets to {path}"),
+            Err(e) => format!("could not save {path}: {e}"),
+        }
     }
 }

@@ -64,7 +64,7 @@ pub fn default_filter(ports: &PortSet, rtp_ports: Option<&PortSet>) -> String {
             let v4 = format!("(ip and ({rtp_ports}) and udp[8] & 0xc0 == 0x80)");
             let v6 = format!("(ip6 and ip6[6] == 17 and ({rtp_ports}) and ip6[48] & 0xc0 == 0x80)");
             format!(
-                "({sip}) or {frag} or (ip6 and ip6[6] == 44) or {v4} or {v6} or (vlan and (({sip}) or {frag} or {v4}))"
+                "({sip}) or {frag} or (ip6 and ip6[6] == 44) or {v4} or {v6} or (vlan and (({sip}) or {frag} or {v4} or {v6}))"
             )
         }
     }

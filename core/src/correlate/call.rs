@@ -124,6 +124,9 @@ pub struct Call {
     pub attempt_cseq: Option<u32>,
     /// First BYE after the call was answered.
     pub bye_ts: Option<Timestamp>,
+    /// When the latest BYE was seen (a forked call answered twice ends one dialog early and the
+    /// other later; its media runs until the last).
+    pub last_bye_ts: Option<Timestamp>,
     /// Who sent that BYE.
     pub bye_from: Option<SocketAddr>,
     /// Its Reason header value, if it had one (why the call ended).
@@ -146,8 +149,9 @@ pub struct Call {
     pub rolled_up: Vec<&'static str>,
     /// The call was forced out of memory before it ended.
     pub evicted: bool,
-    /// Session descriptions, RTP streams and RTCP reports of the call.
-    pub media: crate::media::CallMedia,
+    /// Session descriptions, RTP streams and RTCP reports of the call (boxed: calls move
+    /// between tables, and most of their life this is empty).
+    pub media: Box<crate::media::CallMedia>,
     fingerprints: Vec<(u64, u64, Timestamp)>,
 }
 
@@ -232,6 +236,7 @@ impl Call {
             transactions_dropped: 0,
             attempt_cseq: None,
             bye_ts: None,
+            last_bye_ts: None,
             bye_from: None,
             bye_reason: Box::default(),
             has_refer_or_notify: false,
@@ -243,7 +248,7 @@ impl Call {
             findings: Vec::new(),
             rolled_up: Vec::new(),
             evicted: false,
-            media: crate::media::CallMedia::default(),
+            media: Box::default(),
             fingerprints: Vec::with_capacity(8),
         }
     }
@@ -257,6 +262,12 @@ impl Call {
         call.part = earlier.parts.saturating_add(1);
         call.first_index = earlier.messages;
         call
+    }
+
+    /// The last thing seen of the call: its last message, or its last media packet if later
+    /// (a long conversation without session timers has no SIP for an hour while RTP flows).
+    pub fn last_activity(&self) -> Timestamp {
+        self.media.last_packet.map_or(self.last_ts, |t| t.max(self.last_ts))
     }
 
     /// The method that defines this call's kind (INVITE for calls, REGISTER for registrations…).
@@ -390,8 +401,12 @@ impl Call {
                     inv.cancel_ts.get_or_insert(msg.ts);
                 }
             }
-            Method::Bye if self.answered().is_some() && self.bye_ts.is_none() => {
+            Method::Bye if self.answered().is_some() && self.bye_ts.is_some() => {
+                self.last_bye_ts = Some(self.last_bye_ts.map_or(msg.ts, |t| t.max(msg.ts)));
+            }
+            Method::Bye if self.answered().is_some() => {
                 self.bye_ts = Some(msg.ts);
+                self.last_bye_ts = Some(msg.ts);
                 self.bye_from = Some(msg.src);
                 if !h.reason.is_empty() {
                     self.bye_reason = msg.slice(h.reason).into();

@@ -184,7 +184,7 @@ impl Correlator {
         }
         // A message arriving after its call's time in memory was up (between two sweeps)
         // finds it written out first: it continues the Call-ID as its next part.
-        let live = self.calls.get(id).map(|c| msg.ts.millis_since(c.last_ts) < stay_ms(c, &self.config));
+        let live = self.calls.get(id).map(|c| msg.ts.millis_since(last_seen(c)) < stay_ms(c, &self.config));
         if live == Some(false) {
             if let Some(old) = self.calls.remove(id) {
                 self.hand_out(old);
@@ -251,7 +251,7 @@ impl Correlator {
         let mut done: Vec<(Timestamp, Box<[u8]>)> = Vec::new();
         for (id, call) in self.calls.iter_mut() {
             fire_timers(call, now, cfg);
-            let over = now.millis_since(call.last_ts) >= stay_ms(call, cfg);
+            let over = now.millis_since(last_seen(call)) >= stay_ms(call, cfg);
             if over {
                 done.push((call.first_ts, id.clone()));
             }
@@ -371,6 +371,17 @@ pub fn linger_ms(call: &Call, cfg: &CorrelatorConfig) -> i64 {
 
 /// How long a call stays in memory after its last message: [`linger_ms`] once it has reached
 /// its outcome, [`CorrelatorConfig::idle_ms`] before.
+/// What a call's stay is counted from: its last message once it has reached its outcome (media
+/// trailing after a BYE does not keep it), else its last message or media packet (an hour of
+/// conversation without session timers has RTP and no SIP).
+fn last_seen(call: &Call) -> Timestamp {
+    if call.state.is_final() {
+        call.last_ts
+    } else {
+        call.last_activity()
+    }
+}
+
 fn stay_ms(call: &Call, cfg: &CorrelatorConfig) -> i64 {
     if call.state.is_final() {
         linger_ms(call, cfg)

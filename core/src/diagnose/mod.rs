@@ -112,6 +112,7 @@ pub const RULES: &[&str] = &[
     "no-media",
     "media-nat",
     "media-to-unannounced",
+    "asymmetric-rtp",
     "codec-not-negotiated",
     "media-quality",
     "media-after-bye",
@@ -152,11 +153,11 @@ pub struct Diagnoser {
     roles: roles::Roles,
     pending: Vec<Finding>,
     stats: DiagnoseStats,
-    media_hosts: std::collections::HashSet<IpAddr>,
+    media_pairs: std::collections::HashSet<(IpAddr, IpAddr)>,
 }
 
-/// Most hosts remembered as having media seen by the capture.
-pub const MAX_MEDIA_HOSTS: usize = 65_536;
+/// Most pairs of hosts remembered as having had media seen by the capture.
+pub const MAX_MEDIA_PAIRS: usize = 65_536;
 
 impl Diagnoser {
     /// A diagnoser with empty state.
@@ -169,14 +170,12 @@ impl Diagnoser {
         self.stats
     }
 
-    /// Notes a new RTP stream between two hosts: this capture point sees their media, so a call
-    /// of theirs without any is evidence of a media failure rather than of a capture that
-    /// holds signalling only.
-    pub fn note_media_hosts(&mut self, a: IpAddr, b: IpAddr) {
-        for ip in [a, b] {
-            if self.media_hosts.len() < MAX_MEDIA_HOSTS {
-                self.media_hosts.insert(ip);
-            }
+    /// Notes a new RTP stream between two hosts: this capture point sees media between them,
+    /// so a call of theirs without any is evidence of a media failure rather than of a capture
+    /// that holds signalling only or of media taking another path.
+    pub fn note_media_pair(&mut self, a: IpAddr, b: IpAddr) {
+        if self.media_pairs.len() < MAX_MEDIA_PAIRS {
+            self.media_pairs.insert(if a <= b { (a, b) } else { (b, a) });
         }
     }
 
@@ -254,7 +253,7 @@ impl Diagnoser {
             at,
             servers_403: &self.servers_403,
             roles: &self.roles,
-            media_hosts: &self.media_hosts,
+            media_pairs: &self.media_pairs,
         };
         let mut new = Vec::new();
         for rule in rules::CALL_RULES {

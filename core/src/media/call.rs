@@ -5,11 +5,14 @@
 
 use std::net::SocketAddr;
 
-use super::codec::Codecs;
+use std::sync::Arc;
+
+use super::codec::{Codecs, ShortName};
 use super::rtcp::{self, RtcpItem};
 use super::rtp::RtpHeader;
 use super::sdp::{Direction, MediaDesc, Sdp};
 use super::stream::RtpStream;
+use super::Kind;
 use crate::time::Timestamp;
 
 /// Most session descriptions kept per call (the first ones and then the latest).
@@ -31,7 +34,7 @@ pub struct SdpRecord {
     /// Index of the message in its call.
     pub index: u32,
     /// The message, short (`INVITE`, `183`, `200`…).
-    pub what: String,
+    pub what: ShortName,
     /// Carried by a request (an offer, or the answer in an ACK) rather than a response.
     pub in_request: bool,
     /// Written by the side that placed the call (the first request's sender).
@@ -79,8 +82,15 @@ pub struct RtcpSummary {
 /// The media of a call.
 #[derive(Debug, Clone, Default)]
 pub struct CallMedia {
-    /// Payload types named by the call's descriptions.
+    /// Payload types named by the call's audio sections.
     pub codecs: Codecs,
+    /// Payload types named by its other sections (video…): audio and video may reuse a number.
+    pub video_codecs: Codecs,
+    /// Capture time of the last RTP or RTCP packet attached.
+    pub last_packet: Option<Timestamp>,
+    /// The call's key in the media table (shared by its claims).
+    pub key: Option<Arc<[u8]>>,
+    bye_seen: Option<Timestamp>,
     /// Session descriptions, in order.
     pub sdp: Vec<SdpRecord>,
     /// Descriptions not kept (over [`MAX_SDP`]).
@@ -102,11 +112,22 @@ impl CallMedia {
     /// Records a description and the payload types it names (a copy of the side's latest one,
     /// forwarded by a proxy, is not recorded again).
     pub fn add_sdp(&mut self, rec: SdpRecord, sdp: &Sdp) {
+        self.learn_codecs(sdp);
+        self.add_record(rec);
+    }
+
+    /// Learns the payload type names a description gives.
+    pub fn learn_codecs(&mut self, sdp: &Sdp) {
         for m in &sdp.media {
+            let table = if Kind::of(m) == Kind::Audio { &mut self.codecs } else { &mut self.video_codecs };
             for map in &m.maps {
-                self.codecs.set(*map);
+                table.set(*map);
             }
         }
+    }
+
+    /// Records a description (see [`CallMedia::add_sdp`]).
+    pub fn add_record(&mut self, rec: SdpRecord) {
         // A proxy forwarding the same description (each branch of a fork, each hop of a 2xx)
         // says nothing new: keep the first copy.
         let same_side_latest = self.sdp.iter().rev().find(|r| r.from_caller == rec.from_caller);
@@ -143,22 +164,32 @@ impl CallMedia {
         }
     }
 
-    /// Adds one RTP packet; `bye` is when the call's BYE was seen, if it was. Returns whether
-    /// the packet started a new stream.
+    /// Adds one RTP packet of a `kind` section; `bye` is when the call's latest BYE was seen,
+    /// if it was (a later BYE, of another dialog of a forked call, restarts the count of packets
+    /// after it). Returns whether the packet started a new stream.
+    #[allow(clippy::too_many_arguments)]
     pub fn add_rtp(
         &mut self,
         ts: Timestamp,
         src: SocketAddr,
         dst: SocketAddr,
+        kind: Kind,
         h: &RtpHeader,
         payload: &[u8],
         bye: Option<Timestamp>,
     ) -> bool {
+        self.last_packet = Some(self.last_packet.map_or(ts, |t| t.max(ts)));
+        if bye != self.bye_seen {
+            self.bye_seen = bye;
+            for s in &mut self.streams {
+                s.after_bye = 0;
+            }
+        }
         let (i, new) =
             match self.streams.iter().position(|s| s.ssrc == h.ssrc && s.src == src && s.dst == dst) {
                 Some(i) => (i, false),
                 None if self.streams.len() < MAX_STREAMS => {
-                    self.streams.push(RtpStream::new(ts, src, dst, h));
+                    self.streams.push(RtpStream::new(ts, src, dst, kind, h));
                     (self.streams.len() - 1, true)
                 }
                 None => {
@@ -167,7 +198,8 @@ impl CallMedia {
                 }
             };
         let s = &mut self.streams[i];
-        s.add(ts, h, payload, &self.codecs);
+        let codecs = if s.kind == Kind::Audio { &self.codecs } else { &self.video_codecs };
+        s.add(ts, h, payload, codecs);
         if bye.is_some_and(|b| ts > b) {
             s.after_bye += 1;
         }
@@ -177,6 +209,7 @@ impl CallMedia {
     /// Adds one RTCP compound packet captured at `ts`.
     pub fn add_rtcp(&mut self, ts: Timestamp, payload: &[u8]) {
         self.rtcp_packets += 1;
+        self.last_packet = Some(self.last_packet.map_or(ts, |t| t.max(ts)));
         let CallMedia { senders, rtcp: summaries, .. } = self;
         rtcp::parse(payload, &mut |item| match item {
             RtcpItem::Sender { ssrc, ntp_middle, .. } => {
@@ -227,14 +260,24 @@ impl CallMedia {
         self.rtcp.iter().find(|r| r.source == ssrc)
     }
 
+    /// The payload type names that apply to a stream (audio or the other sections').
+    pub fn codecs_for(&self, s: &RtpStream) -> &Codecs {
+        if s.kind == Kind::Audio {
+            &self.codecs
+        } else {
+            &self.video_codecs
+        }
+    }
+
     /// The name of the codec of a stream (its first payload type).
     pub fn codec(&self, s: &RtpStream) -> String {
-        self.codecs.name(s.payload_type)
+        self.codecs_for(s).name(s.payload_type)
     }
 
     /// Names of every payload type a stream carried, in type order.
     pub fn payload_names(&self, s: &RtpStream) -> Vec<String> {
-        (0..128u8).filter(|pt| s.payload_types & (1u128 << pt) != 0).map(|pt| self.codecs.name(pt)).collect()
+        let c = self.codecs_for(s);
+        (0..128u8).filter(|pt| s.payload_types & (1u128 << pt) != 0).map(|pt| c.name(pt)).collect()
     }
 
     /// Round-trip time RTCP gave for a stream, ms.
@@ -245,14 +288,16 @@ impl CallMedia {
     /// RTCP's reported jitter of a stream in ms (by the stream's codec clock).
     pub fn rtcp_jitter_ms(&self, s: &RtpStream) -> Option<f64> {
         let r = self.rtcp_about(s.ssrc)?;
-        let rate = self.codecs.timing_rate(s.payload_type)?;
+        let rate = self.codecs_for(s).timing_rate(s.payload_type)?;
         Some(f64::from(r.jitter) * 1000.0 / f64::from(rate))
     }
 
-    /// Estimated R factor and MOS of a voice stream ([`super::quality`]); `None` for streams of
-    /// only telephone events or comfort noise, or of too few packets to judge (under 10).
+    /// Estimated R factor and MOS of a voice stream ([`super::quality`]); `None` for video and
+    /// other media, streams of only telephone events or comfort noise, or of too few packets to
+    /// judge (under 10).
     pub fn quality(&self, s: &RtpStream) -> Option<(f64, f64)> {
         if s.packets < 10
+            || s.kind != Kind::Audio
             || self.codecs.is_telephone_event(s.payload_type)
             || super::codec::is_comfort_noise(s.payload_type)
         {
@@ -260,6 +305,17 @@ impl CallMedia {
         }
         let r = super::quality::r_factor(&self.codec(s), s.loss_pct(), s.mean_jitter_ms, self.rtt_ms(s));
         Some((r, super::quality::mos(r)))
+    }
+
+    /// Packets of a stream sent after the call's latest BYE (`last_bye`): the stream's count
+    /// refers to the BYE known when its packets came; a later BYE (the last dialog of a forked
+    /// call) that no packet followed leaves none after it.
+    pub fn after_bye(&self, s: &RtpStream, last_bye: Option<Timestamp>) -> u64 {
+        if self.bye_seen == last_bye {
+            s.after_bye
+        } else {
+            0
+        }
     }
 
     /// RTP packets attached to the call.

@@ -82,9 +82,36 @@ impl ShortName {
     }
 }
 
+impl std::fmt::Display for ShortName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl std::fmt::Debug for ShortName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}", self.as_str())
+    }
+}
+
+/// A payload type's name, held without allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    /// RFC 3551's name.
+    Static(&'static str),
+    /// An `a=rtpmap` name.
+    Mapped(ShortName),
+    /// Unknown: shown as `PTn`.
+    Number(u8),
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Label::Static(s) => f.write_str(s),
+            Label::Mapped(n) => f.write_str(n.as_str()),
+            Label::Number(pt) => write!(f, "PT{pt}"),
+        }
     }
 }
 
@@ -108,6 +135,20 @@ impl Codecs {
     /// The mapping of a payload type from SDP, if any.
     pub fn get(&self, pt: u8) -> Option<&Mapping> {
         self.maps.iter().find(|m| m.pt == pt)
+    }
+
+    /// Name of a payload type without allocating: from SDP for dynamic types, from RFC 3551 for
+    /// static ones, else `PTn`.
+    pub fn label(&self, pt: u8) -> Label {
+        if pt >= 96 {
+            if let Some(m) = self.get(pt) {
+                return Label::Mapped(m.name);
+            }
+        }
+        match static_type(pt) {
+            Some((n, _)) => Label::Static(n),
+            None => self.get(pt).map_or(Label::Number(pt), |m| Label::Mapped(m.name)),
+        }
     }
 
     /// Name of a payload type: from SDP for dynamic types, from RFC 3551 for static ones.

@@ -18,6 +18,7 @@ pub mod stream;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 pub use call::{CallMedia, RtcpSummary, SdpRecord};
 pub use rtp::MediaPacket;
@@ -54,11 +55,107 @@ pub struct MediaStats {
     pub endpoints: u64,
 }
 
-/// Which call announced each media address.
+/// Most calls remembered as announcing one address at once (newest first): a B2BUA that passes
+/// SDP through unchanged puts the same address in both its legs.
+pub const MAX_CLAIMS: usize = 4;
+
+/// What kind of media an announced address carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// `m=audio`.
+    #[default]
+    Audio,
+    /// `m=video`.
+    Video,
+    /// Anything else carried over RTP.
+    Other,
+}
+
+impl Kind {
+    /// Of an `m=` section's media type.
+    pub fn of(desc: &MediaDesc) -> Kind {
+        match desc.kind.as_str() {
+            k if k.eq_ignore_ascii_case("audio") => Kind::Audio,
+            k if k.eq_ignore_ascii_case("video") => Kind::Video,
+            _ => Kind::Other,
+        }
+    }
+
+    /// Name in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Audio => "audio",
+            Kind::Video => "video",
+            Kind::Other => "other",
+        }
+    }
+}
+
+/// One call's claim on an address.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// The call (its Call-ID).
+    pub call_id: Arc<[u8]>,
+    /// The media of the section that announced it.
+    pub kind: Kind,
+    /// Announced as such (an `m=` port or `a=rtcp`), not only implied (RTCP on the port above
+    /// RTP): an implied claim never takes packets from an announced one.
+    pub explicit: bool,
+}
+
+/// The claims on one address: nearly always one, held inline; more only in B2BUA and
+/// port-reuse cases.
+#[derive(Debug)]
+enum Claims {
+    One(Claim),
+    Many(Vec<Claim>),
+}
+
+impl Claims {
+    fn as_slice(&self) -> &[Claim] {
+        match self {
+            Claims::One(c) => std::slice::from_ref(c),
+            Claims::Many(v) => v,
+        }
+    }
+
+    /// Puts `claim` first (replacing the same call's), keeping at most [`MAX_CLAIMS`].
+    fn put_first(&mut self, claim: Claim) {
+        let mut v = match std::mem::replace(self, Claims::Many(Vec::new())) {
+            Claims::One(c) if c.call_id[..] == claim.call_id[..] => {
+                let explicit = c.explicit || claim.explicit;
+                *self = Claims::One(Claim { explicit, ..claim });
+                return;
+            }
+            Claims::One(c) => vec![c],
+            Claims::Many(v) => v,
+        };
+        let mut claim = claim;
+        if let Some(i) = v.iter().position(|c| c.call_id[..] == claim.call_id[..]) {
+            claim.explicit |= v.remove(i).explicit;
+        }
+        v.insert(0, claim);
+        v.truncate(MAX_CLAIMS);
+        *self = if v.len() == 1 { Claims::One(v.pop().expect("one claim")) } else { Claims::Many(v) };
+    }
+
+    /// Drops a call's claim; returns whether none is left.
+    fn drop_call(&mut self, call_id: &[u8]) -> bool {
+        match self {
+            Claims::One(c) => c.call_id[..] == *call_id,
+            Claims::Many(v) => {
+                v.retain(|c| c.call_id[..] != *call_id);
+                v.is_empty()
+            }
+        }
+    }
+}
+
+/// Which calls announced each media address.
 #[derive(Default)]
 pub struct MediaTable {
     config: MediaConfig,
-    owners: HashMap<SocketAddr, Box<[u8]>>,
+    owners: HashMap<SocketAddr, Claims>,
     stats: MediaStats,
 }
 
@@ -78,9 +175,16 @@ impl MediaTable {
         self.stats.sdp += 1;
     }
 
-    /// Records that `call_id` announced `addr` (the newest announcement of an address wins:
-    /// ports are reused from call to call).
-    pub fn announce(&mut self, call_id: &[u8], addr: SocketAddr, media: &mut CallMedia) {
+    /// Records that a call announced `addr`. The newest claim comes first (ports are reused
+    /// from call to call); older live claims stay, up to [`MAX_CLAIMS`].
+    pub fn announce(
+        &mut self,
+        call_id: &Arc<[u8]>,
+        addr: SocketAddr,
+        kind: Kind,
+        explicit: bool,
+        media: &mut CallMedia,
+    ) {
         if !media.endpoints.contains(&addr) {
             if media.endpoints.len() >= call::MAX_ENDPOINTS {
                 self.stats.endpoints_refused += 1;
@@ -88,24 +192,28 @@ impl MediaTable {
             }
             media.endpoints.push(addr);
         }
+        let claim = Claim { call_id: call_id.clone(), kind, explicit };
         let full = self.owners.len() >= self.config.max_endpoints;
         match self.owners.get_mut(&addr) {
-            Some(owner) if &owner[..] != call_id => *owner = call_id.into(),
-            Some(_) => {}
+            Some(claims) => claims.put_first(claim),
             None if !full => {
-                self.owners.insert(addr, call_id.into());
+                self.owners.insert(addr, Claims::One(claim));
             }
             None => self.stats.endpoints_refused += 1,
         }
     }
 
-    /// The call a datagram between `src` and `dst` belongs to: the one that announced its
-    /// destination, else its source.
-    pub fn owner(&self, src: SocketAddr, dst: SocketAddr) -> Option<&[u8]> {
-        if self.owners.is_empty() {
-            return None;
-        }
-        self.owners.get(&dst).or_else(|| self.owners.get(&src)).map(|b| &b[..])
+    /// The calls a datagram between `src` and `dst` may belong to: the claims on its
+    /// destination, else on its source; announced claims only, when there are any.
+    pub fn claims(&self, src: SocketAddr, dst: SocketAddr) -> impl Iterator<Item = &Claim> {
+        let found = if self.owners.is_empty() {
+            None
+        } else {
+            self.owners.get(&dst).or_else(|| self.owners.get(&src))
+        };
+        let list: &[Claim] = found.map_or(&[], Claims::as_slice);
+        let any_explicit = list.iter().any(|c| c.explicit);
+        list.iter().filter(move |c| c.explicit || !any_explicit)
     }
 
     /// Counts a media packet attached, or one that matched no call.
@@ -117,12 +225,67 @@ impl MediaTable {
         }
     }
 
-    /// Forgets the addresses a call announced, unless a newer call announced them since.
-    pub fn forget(&mut self, call_id: &[u8], media: &CallMedia) {
-        for a in &media.endpoints {
-            if self.owners.get(a).is_some_and(|o| &o[..] == call_id) {
+    /// Forgets a call's claims on the addresses it announced, except `keep` (the addresses the
+    /// Call-ID's next part, already live, announced again).
+    pub fn forget(&mut self, call_id: &[u8], media: &CallMedia, keep: &[SocketAddr]) {
+        for a in media.endpoints.iter().filter(|a| !keep.contains(a)) {
+            if self.owners.get_mut(a).is_some_and(|claims| claims.drop_call(call_id)) {
                 self.owners.remove(a);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(t: &MediaTable, dst: &str) -> Vec<String> {
+        let a: SocketAddr = "203.0.113.1:9".parse().unwrap();
+        t.claims(a, dst.parse().unwrap()).map(|c| String::from_utf8_lossy(&c.call_id).into_owned()).collect()
+    }
+
+    #[test]
+    fn claims_newest_first_bounded_and_forgotten_per_call() {
+        let mut t = MediaTable::new(MediaConfig::default());
+        let (mut m1, mut m2) = (CallMedia::default(), CallMedia::default());
+        let (k1, k2): (Arc<[u8]>, Arc<[u8]>) = (Arc::from(&b"L1"[..]), Arc::from(&b"L2"[..]));
+        let a: SocketAddr = "10.0.0.1:4000".parse().unwrap();
+        t.announce(&k1, a, Kind::Audio, true, &mut m1);
+        t.announce(&k2, a, Kind::Audio, true, &mut m2);
+        t.announce(&k1, a, Kind::Audio, true, &mut m1);
+        assert_eq!(ids(&t, "10.0.0.1:4000"), ["L1", "L2"]);
+        t.forget(b"L1", &m1, &[]);
+        assert_eq!(ids(&t, "10.0.0.1:4000"), ["L2"]);
+        t.forget(b"L2", &m2, &[]);
+        assert!(ids(&t, "10.0.0.1:4000").is_empty());
+        assert_eq!(t.stats().endpoints, 0);
+        for i in 0..10u8 {
+            let k: Arc<[u8]> = Arc::from(&[i][..]);
+            t.announce(&k, a, Kind::Audio, true, &mut CallMedia::default());
+        }
+        assert_eq!(ids(&t, "10.0.0.1:4000").len(), MAX_CLAIMS);
+    }
+
+    #[test]
+    fn an_implied_rtcp_port_never_takes_an_announced_rtp_port() {
+        let mut t = MediaTable::new(MediaConfig::default());
+        let (k1, k2): (Arc<[u8]>, Arc<[u8]>) = (Arc::from(&b"C1"[..]), Arc::from(&b"C2"[..]));
+        let x: SocketAddr = "10.0.0.9:10001".parse().unwrap();
+        t.announce(&k2, x, Kind::Audio, true, &mut CallMedia::default());
+        t.announce(&k1, x, Kind::Audio, false, &mut CallMedia::default());
+        assert_eq!(ids(&t, "10.0.0.9:10001"), ["C2"]);
+    }
+
+    #[test]
+    fn the_table_is_bounded_and_counts_what_it_refuses() {
+        let mut t = MediaTable::new(MediaConfig { max_endpoints: 2 });
+        let k: Arc<[u8]> = Arc::from(&b"C"[..]);
+        let mut m = CallMedia::default();
+        for p in 1..=3u16 {
+            t.announce(&k, SocketAddr::from(([10, 0, 0, 1], p)), Kind::Audio, true, &mut m);
+        }
+        assert_eq!(t.stats().endpoints, 2);
+        assert_eq!(t.stats().endpoints_refused, 1);
     }
 }

@@ -145,7 +145,12 @@ pub fn parse(body: &[u8]) -> Sdp {
     let mut media_dir: Option<Direction> = None;
     let mut in_media = false;
     let mut skipping = false;
-    for line in body.split(|&b| b == b'\n').take(1024) {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len()));
+    for _ in 0..1024 {
+        let Some(end) = ends.next() else { break };
+        let line = &body[start.min(end)..end];
+        start = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.len() < 2 || line[1] != b'=' {
             continue;
@@ -213,8 +218,19 @@ fn words(b: &[u8]) -> impl Iterator<Item = &[u8]> {
     b.split(|c| *c == b' ' || *c == b'\t').filter(|w| !w.is_empty())
 }
 
-fn parse_num<T: std::str::FromStr>(b: &[u8]) -> Option<T> {
-    std::str::from_utf8(b).ok()?.parse().ok()
+/// A decimal number of at most 10 digits that fits `T` (no sign, no spaces).
+fn parse_num<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
+    if b.is_empty() || b.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(c - b'0');
+    }
+    T::try_from(n).ok()
 }
 
 /// `c=IN IP4 192.0.2.1` (a multicast `/ttl` suffix dropped).
@@ -226,11 +242,28 @@ fn connection(v: &[u8]) -> Option<IpAddr> {
     let family = w.next()?;
     let addr = w.next()?;
     let addr = addr.split(|&b| b == b'/').next()?;
-    let ip: IpAddr = parse_num(addr)?;
+    let ip: IpAddr = match family {
+        b"IP4" => IpAddr::V4(std::net::Ipv4Addr::from(ipv4(addr)?)),
+        _ => std::str::from_utf8(addr).ok()?.parse().ok()?,
+    };
     match (family, ip) {
         (b"IP4", IpAddr::V4(_)) | (b"IP6", IpAddr::V6(_)) => Some(ip),
         _ => None,
     }
+}
+
+/// A dotted-quad IPv4 address, without going through `str`.
+fn ipv4(b: &[u8]) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let mut parts = b.split(|&c| c == b'.');
+    for o in out.iter_mut() {
+        let p = parts.next()?;
+        if p.len() > 1 && p[0] == b'0' {
+            return None;
+        }
+        *o = parse_num(p)?;
+    }
+    parts.next().is_none().then_some(out)
 }
 
 /// `m=audio 49170 RTP/AVP 0 8 101` (a `/count` port suffix dropped).

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 
 use super::codec::{is_comfort_noise, Codecs};
 use super::rtp::RtpHeader;
+use super::Kind;
 use crate::time::Timestamp;
 
 /// A jump in sequence numbers this large starts over instead of counting as loss
@@ -21,6 +22,9 @@ pub const MAX_DROPOUT: u16 = 3000;
 /// A packet this far behind the highest sequence number is late, not a restart
 /// (RFC 3550 Appendix A.1 MAX_MISORDER).
 pub const MAX_MISORDER: u16 = 100;
+/// A packet this far from its nominal arrival time (ms) marks a jump of the media clock, not
+/// jitter (no jitter buffer holds seconds).
+pub const TIMELINE_JUMP_MS: f64 = 5_000.0;
 /// Most RFC 4733 digits kept per stream.
 pub const MAX_DIGITS: usize = 32;
 
@@ -73,6 +77,11 @@ pub struct RtpStream {
     pub dst: SocketAddr,
     /// Synchronisation source.
     pub ssrc: u32,
+    /// Audio, video or other, by the SDP section that announced its address.
+    pub kind: Kind,
+    /// Times the media clock jumped far from the arrival times (a new source behind the same
+    /// SSRC: a transfer, music on hold): jitter starts over instead of counting the jump.
+    pub timeline_resets: u32,
     /// Payload type of the first packet.
     pub payload_type: u8,
     /// Every payload type seen (bit n set for type n).
@@ -124,11 +133,13 @@ pub struct RtpStream {
 
 impl RtpStream {
     /// A stream started by its first packet.
-    pub fn new(ts: Timestamp, src: SocketAddr, dst: SocketAddr, h: &RtpHeader) -> RtpStream {
+    pub fn new(ts: Timestamp, src: SocketAddr, dst: SocketAddr, kind: Kind, h: &RtpHeader) -> RtpStream {
         RtpStream {
             src,
             dst,
             ssrc: h.ssrc,
+            kind,
+            timeline_resets: 0,
             payload_type: h.pt,
             payload_types: 0,
             packets: 0,
@@ -239,9 +250,11 @@ impl RtpStream {
             // begins with the packet that announced it.
             self.carried_expected = self.expected();
             self.restarts += 1;
-            self.base = seq.wrapping_sub(1);
+            let first = seq.wrapping_sub(1);
+            self.base = first;
             self.max_seq = seq;
-            self.cycles = 0;
+            // A new run that starts at 65535 has already wrapped once at its second packet.
+            self.cycles = if seq < first { 1 << 16 } else { 0 };
             self.window = 0b11;
             self.probe = None;
         } else {
@@ -262,6 +275,16 @@ impl RtpStream {
         if let Some(per_ms) = per_ms {
             let nominal = (self.ts_ext - self.in_time_ts) as f64 / f64::from(per_ms);
             let diff = (arrival_ms - (self.in_time_ms + nominal)).abs();
+            if diff > TIMELINE_JUMP_MS {
+                // Not jitter: the media clock itself jumped (a new source behind the same SSRC,
+                // forwards or backwards). Start the timeline over from this packet.
+                self.timeline_resets += 1;
+                self.first_media_ts = self.ts_ext;
+                self.in_time_ts = self.ts_ext;
+                self.in_time_ms = arrival_ms;
+                self.prev_pt = h.pt;
+                return;
+            }
             self.jitter_ms = (15.0 * self.jitter_ms + diff) / 16.0;
         }
         let regular = !h.marker && !is_comfort_noise(h.pt) && !is_comfort_noise(self.prev_pt) && in_time;
@@ -296,7 +319,7 @@ mod tests {
 
     fn feed(seqs: &[u16]) -> RtpStream {
         let a: SocketAddr = "192.0.2.1:4000".parse().unwrap();
-        let mut s = RtpStream::new(Timestamp(0), a, a, &hdr(seqs[0], 0));
+        let mut s = RtpStream::new(Timestamp(0), a, a, Kind::Audio, &hdr(seqs[0], 0));
         let c = Codecs::default();
         for (i, &q) in seqs.iter().enumerate() {
             let t = Timestamp(i as i64 * 20_000_000);
@@ -344,6 +367,38 @@ mod tests {
     }
 
     #[test]
+    fn a_restart_at_the_top_of_the_numbering_keeps_counting_loss() {
+        // 10 % loss after the sender restarts at 65535: the loss is still seen.
+        let mut seqs = vec![30000, 30001, 30002, 65535, 0];
+        seqs.extend((1..200u16).filter(|q| q % 10 != 0));
+        let s = feed(&seqs);
+        assert_eq!(s.restarts, 1);
+        assert_eq!(s.lost(), 19);
+    }
+
+    #[test]
+    fn a_jump_of_the_media_clock_is_not_jitter() {
+        let a: SocketAddr = "192.0.2.1:4000".parse().unwrap();
+        let c = Codecs::default();
+        let mut s = RtpStream::new(Timestamp(0), a, a, Kind::Audio, &hdr(1, 0));
+        for i in 0..100u32 {
+            // halfway, the timestamp leaps by a billion ticks (a new source, same SSRC)
+            let ts = i * 160 + if i >= 50 { 1_000_000_000 } else { 0 };
+            s.add(Timestamp(i64::from(i) * 20_000_000), &hdr(1 + i as u16, ts), &[0; 160], &c);
+        }
+        assert_eq!(s.timeline_resets, 1);
+        assert!(s.max_jitter_ms < 1.0, "{}", s.max_jitter_ms);
+        // and backwards
+        let mut s = RtpStream::new(Timestamp(0), a, a, Kind::Audio, &hdr(1, 5_000_000));
+        for i in 0..100u32 {
+            let ts = if i >= 50 { i * 160 } else { 5_000_000 + i * 160 };
+            s.add(Timestamp(i64::from(i) * 20_000_000), &hdr(1 + i as u16, ts), &[0; 160], &c);
+        }
+        assert_eq!(s.timeline_resets, 1);
+        assert!(s.max_jitter_ms < 1.0 && s.mean_jitter_ms < 1.0);
+    }
+
+    #[test]
     fn telephone_events_are_digits() {
         let mut c = Codecs::default();
         c.set(super::super::codec::Mapping {
@@ -354,7 +409,7 @@ mod tests {
         let a: SocketAddr = "192.0.2.1:4000".parse().unwrap();
         let ev = |seq, ts, digit| (RtpHeader { pt: 101, ..hdr(seq, ts) }, [digit, 0x80, 0, 160]);
         let (h, p) = ev(1, 1000, 1);
-        let mut s = RtpStream::new(Timestamp(0), a, a, &h);
+        let mut s = RtpStream::new(Timestamp(0), a, a, Kind::Audio, &h);
         s.add(Timestamp(0), &h, &p, &c);
         for (i, (seq, ts, d)) in
             [(2, 1000, 1), (3, 1000, 1), (4, 2000, 11), (5, 3000, 10)].into_iter().enumerate()

@@ -12,7 +12,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         return None;
     }
     let m = &call.media;
-    for s in &m.streams {
+    for s in m.streams.iter().filter(|s| s.kind == crate::media::Kind::Audio) {
         let Some(from_caller) = m.stream_from_caller(s) else { continue };
         let receiver: Vec<&crate::media::SdpRecord> =
             m.sdp.iter().filter(|r| r.from_caller != from_caller && r.media.is_some()).collect();

@@ -15,14 +15,17 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     if !ctx.at.ended {
         return None;
     }
-    let bye = call.bye_ts?;
+    let bye = call.last_bye_ts?;
     let s = call
         .media
         .streams
         .iter()
-        .filter(|s| s.after_bye >= 10 && s.last_ts.millis_since(bye) > TRAIL_MS)
-        .max_by_key(|s| s.after_bye)?;
-    let from = call.media.stream_from_caller(s).map_or("one side", side_name);
+        .filter(|s| call.media.after_bye(s, Some(bye)) >= 10 && s.last_ts.millis_since(bye) > TRAIL_MS)
+        .max_by_key(|s| call.media.after_bye(s, Some(bye)))?;
+    let from = call
+        .media
+        .stream_from_caller(s)
+        .map_or_else(|| format!("from {}", s.src), |c| format!("from the {}", side_name(c)));
     let secs = s.last_ts.millis_since(bye) as f64 / 1000.0;
     let bye_ev =
         call.transactions.iter().find(|t| t.method == crate::sip::Method::Bye).map(|t| req_ev(call, t));
@@ -31,7 +34,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         ID,
         Severity::Warning,
         ctx,
-        format!("RTP from the {from} went on {secs:.1} s after the BYE ({} packets)", s.after_bye),
+        format!("RTP {from} went on {secs:.1} s after the BYE ({} packets)", call.media.after_bye(s, Some(bye))),
         format!(
             "Stream {} kept flowing after the call was hung up. The sender either never got the BYE or does not stop its media on it (a gateway or media server holding the port), which wastes bandwidth and ports and can leak audio into the next call on that port.",
             stream_name(call, s)

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use super::*;
-use crate::media::{RtpStream, SdpRecord};
+use crate::media::{Kind, RtpStream, SdpRecord};
 use crate::time::Timestamp;
 
 /// Shortest conversation the media rules judge: below it a silent side may just not have
@@ -34,7 +34,7 @@ impl Talk {
 pub fn talk(call: &Call) -> Option<Talk> {
     let ok = call.answered()?;
     let media_end = call.media.streams.iter().map(|s| s.last_ts).max();
-    let to = call.bye_ts.unwrap_or_else(|| media_end.map_or(call.last_ts, |m| m.max(call.last_ts)));
+    let to = call.last_bye_ts.unwrap_or_else(|| media_end.map_or(call.last_ts, |m| m.max(call.last_ts)));
     Some(Talk { from: ok.ts, to, answer_index: ok.index })
 }
 
@@ -85,14 +85,19 @@ pub fn uses_ice(call: &Call) -> bool {
     call.media.sdp.iter().any(|r| r.media.as_ref().is_some_and(|m| m.ice))
 }
 
-/// Streams sent by one side.
+/// Audio streams sent by one side.
 pub fn streams_from(call: &Call, caller: bool) -> impl Iterator<Item = &RtpStream> {
-    call.media.streams.iter().filter(move |s| call.media.stream_from_caller(s) == Some(caller))
+    call.media
+        .streams
+        .iter()
+        .filter(move |s| s.kind == Kind::Audio && call.media.stream_from_caller(s) == Some(caller))
 }
 
-/// Packets a side sent during the conversation (streams overlapping it).
+/// Audio packets a side sent in streams that went on into the conversation (ringback that
+/// stopped at the answer does not count as talking).
 pub fn packets_from(call: &Call, caller: bool) -> u64 {
-    streams_from(call, caller).map(|s| s.packets).sum()
+    let from = talk(call).map(|t| t.from.plus_millis(500));
+    streams_from(call, caller).filter(|s| from.is_none_or(|f| s.last_ts > f)).map(|s| s.packets).sum()
 }
 
 /// `192.0.2.10:4000 (PCMU, sendrecv) in the 200 OK`: what a description said, for sentences.

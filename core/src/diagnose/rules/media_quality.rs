@@ -26,9 +26,11 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         .filter_map(|s| m.quality(s).map(|(_, mos)| (s, mos)))
         .filter(|(s, mos)| s.loss_pct() >= LOSS_PCT || s.mean_jitter_ms >= JITTER_MS || *mos < MOS)
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
-    let from = m.stream_from_caller(s).map_or("one side", side_name);
+    let from = m
+        .stream_from_caller(s)
+        .map_or_else(|| format!("from {}", s.src), |c| format!("from the {}", side_name(c)));
     let summary = format!(
-        "Poor audio from the {from}: {:.1} % lost, jitter {:.1} ms mean / {:.1} ms max, MOS ~{mos:.1}",
+        "Poor audio {from}: {:.1} % lost, jitter {:.1} ms mean / {:.1} ms max, MOS ~{mos:.1}",
         s.loss_pct(),
         s.mean_jitter_ms,
         s.max_jitter_ms

@@ -14,16 +14,17 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         return None;
     }
     let m = &call.media;
-    let s = m.streams.iter().filter(|s| s.packets >= 25).find(|s| {
-        let announced = m.sdp.iter().any(|r| r.rtp_addr() == Some(s.dst));
-        let latched = m.streams.iter().any(|o| o.src == s.dst);
-        !announced && !latched
-    })?;
+    let s =
+        m.streams.iter().filter(|s| s.packets >= 25 && s.kind == crate::media::Kind::Audio).find(|s| {
+            let announced = m.sdp.iter().any(|r| r.rtp_addr() == Some(s.dst));
+            let latched = m.streams.iter().any(|o| o.src == s.dst);
+            !announced && !latched
+        })?;
     let from = m.stream_from_caller(s);
     let other = from.and_then(|c| announced(call, !c));
     let summary = format!(
-        "RTP from the {} goes to {}, an address no SDP of the call announced",
-        from.map_or("one side", side_name),
+        "RTP {} goes to {}, an address no SDP of the call announced",
+        from.map_or_else(|| format!("from {}", s.src), |c| format!("from the {}", side_name(c))),
         s.dst
     );
     let why = format!(
@@ -47,6 +48,6 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
             "Compare the sender's media destination with the latest SDP it received (re-INVITEs move media).",
             "Check media relays, SBCs and SIP ALGs between the two sides.",
         ],
-        other.map(|r| sdp_ev(call, r)).into_iter().collect(),
+        other.or_else(|| m.sdp.last()).map(|r| sdp_ev(call, r)).into_iter().collect(),
     ))
 }

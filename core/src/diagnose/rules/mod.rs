@@ -1,5 +1,6 @@
 //! Call rules: one file per rule, each a pure function of a call at a moment of capture time.
 
+mod asymmetric_rtp;
 mod auth_failed;
 mod cancel_not_propagated;
 mod codec_not_negotiated;
@@ -41,9 +42,9 @@ pub struct Context<'a> {
     pub servers_403: &'a HashMap<IpAddr, u32>,
     /// Roles of addresses and registrations of users seen so far.
     pub roles: &'a crate::diagnose::roles::Roles,
-    /// Hosts whose RTP this capture has seen attached to a call (bounded): media of these hosts
-    /// crosses the capture point.
-    pub media_hosts: &'a std::collections::HashSet<IpAddr>,
+    /// Pairs of hosts (lower address first) between which this capture has seen RTP attached to
+    /// a call (bounded): media between them crosses the capture point.
+    pub media_pairs: &'a std::collections::HashSet<(IpAddr, IpAddr)>,
 }
 
 /// A call rule.
@@ -79,6 +80,7 @@ pub const CALL_RULES: &[CallRule] = &[
     CallRule { id: no_media::ID, check: no_media::check, timed: false },
     CallRule { id: media_nat::ID, check: media_nat::check, timed: false },
     CallRule { id: media_to_unannounced::ID, check: media_to_unannounced::check, timed: false },
+    CallRule { id: asymmetric_rtp::ID, check: asymmetric_rtp::check, timed: false },
     CallRule { id: codec_not_negotiated::ID, check: codec_not_negotiated::check, timed: false },
     CallRule { id: media_quality::ID, check: media_quality::check, timed: false },
     CallRule { id: media_after_bye::ID, check: media_after_bye::check, timed: false },

@@ -1,6 +1,6 @@
 //! `no-media`: an answered call whose descriptions set up audio, and not one RTP packet in
-//! either direction, where this capture point does see media of those endpoints: RTP to or from
-//! one of the call's media addresses was attached to another call, or this call's RTCP came.
+//! either direction, where this capture point does see media between those endpoints: RTP
+//! between the two SDP hosts was attached to another call, or this call's RTCP came.
 //! A capture filtered to signalling only, or a PBX capture of phones that send media directly
 //! to each other, says nothing about media and raises nothing; nor do calls using ICE.
 
@@ -19,9 +19,11 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         return None;
     }
     let (a, b) = (announced(call, true)?, announced(call, false)?);
-    let seen_here =
-        |r: &crate::media::SdpRecord| r.rtp_addr().is_some_and(|x| ctx.media_hosts.contains(&x.ip()));
-    if !(seen_here(a) || seen_here(b) || call.media.rtcp_packets > 0) {
+    let (Some(x), Some(y)) = (a.rtp_addr().map(|x| x.ip()), b.rtp_addr().map(|y| y.ip())) else {
+        return None;
+    };
+    let pair = if x <= y { (x, y) } else { (y, x) };
+    if !(ctx.media_pairs.contains(&pair) || call.media.rtcp_packets > 0) {
         return None;
     }
     if !a.direction().sends() && !b.direction().sends() {
@@ -34,7 +36,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         b.rtp_addr().map_or_else(String::new, |x| x.to_string()),
     );
     let why = format!(
-        "The caller offered {} and the callee answered {}. The call was answered and lasted long enough to talk, yet no RTP to or from those addresses crossed this capture point, which does see media of these hosts in other calls. Both parties heard silence, or the media took a path this capture does not see.",
+        "The caller offered {} and the callee answered {}. The call was answered and lasted long enough to talk, yet no RTP to or from those addresses crossed this capture point, which does see media between these two hosts in other calls. Both parties heard silence, or the media took a path this capture does not see.",
         described(call, a),
         described(call, b)
     );
