@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing (libFuzzer via cargo-fuzz) of the six targets in fuzz/: the SIP scanner,
+# Coverage-guided fuzzing (libFuzzer via cargo-fuzz) of the seven targets in fuzz/: the SIP scanner,
 # TCP streams through the engine, link/IP/tunnel decoding (with correlation and rules), whole pcap
-# files, the access-network decoders, and the media decoders (SDP, RTP, RTCP, stream counters). Seeds come from the bundled captures. Runs each target for SECONDS (default 20) or, with
+# files, the access-network decoders, the media decoders (SDP, RTP, RTCP, stream counters) and HEP3. Seeds come from the bundled captures. Runs each target for SECONDS (default 20) or, with
 # RUNS=N, for N executions; prints executions and crashes per target and exits non-zero on a crash
 # (the crashing input is left in fuzz/artifacts/TARGET/ to become a regression test).
 #
@@ -16,7 +16,7 @@ export RUSTC_BOOTSTRAP=1   # cargo-fuzz passes nightly flags; the stable toolcha
 python3 - <<'PY'
 import os, struct, glob
 root = "fuzz/corpus"
-for t in ("scan", "tcp_stream", "decode", "pcap_file", "encap", "media"):
+for t in ("scan", "tcp_stream", "decode", "pcap_file", "encap", "media", "hep"):
     os.makedirs(f"{root}/{t}", exist_ok=True)
 def frames(path):
     data = open(path, "rb").read()
@@ -77,10 +77,21 @@ for p in sorted(glob.glob("pcaps/media-*.pcap")):
             run += struct.pack(">H", len(pl)) + pl
     if run:
         open(f"{root}/media/{name}-run", "wb").write(run)
+# HEP3: a SIP payload of each capture wrapped as an agent would send it.
+def hep3(payload, i):
+    def chunk(t, v):
+        return struct.pack(">HHH", 0, t, len(v) + 6) + v
+    body = (chunk(1, b"\x02") + chunk(2, b"\x11") + chunk(3, bytes([192, 0, 2, 1])) + chunk(4, bytes([192, 0, 2, 2]))
+            + chunk(7, struct.pack(">H", 5060)) + chunk(8, struct.pack(">H", 5060)) + chunk(9, struct.pack(">I", 1800000000 + i))
+            + chunk(10, struct.pack(">I", 0)) + chunk(11, b"\x01") + chunk(12, struct.pack(">I", 2001)) + chunk(15, payload))
+    return b"HEP3" + struct.pack(">H", 6 + len(body)) + body
+for i, p in enumerate(sorted(glob.glob(f"{root}/scan/*"))[:40]):
+    data = open(p, "rb").read()[:4000]
+    open(f"{root}/hep/{os.path.basename(p)}", "wb").write(hep3(data, i))
 print(f"seed corpora ready ({n} SIP payloads)")
 PY
 fail=0
-for t in ${TARGETS:-scan tcp_stream decode pcap_file encap media}; do
+for t in ${TARGETS:-scan tcp_stream decode pcap_file encap media hep}; do
   if [ -n "${RUNS:-}" ]; then limit="-runs=$RUNS"; else limit="-max_total_time=$SECONDS_PER"; fi
   # Whole files are capped at 16 KiB: the record framing is what this target adds, and
   # shorter files keep it at ~11,000 executions/s instead of ~3,300.

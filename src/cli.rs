@@ -97,12 +97,16 @@ pub enum ReportFormat {
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
     /// Capture file to read (pcap or pcapng; `-` for standard input).
-    #[arg(short = 'r', long = "read", value_name = "FILE", required_unless_present = "interface")]
+    #[arg(short = 'r', long = "read", value_name = "FILE", required_unless_present_any = ["interface", "listen"])]
     pub read: Option<String>,
+    /// Receive HEP3 over UDP on this address (e.g. `0.0.0.0:9060`): SIP that Kamailio, OpenSIPS,
+    /// FreeSWITCH, Asterisk or heplify agents send.
+    #[arg(short = 'L', long = "listen", value_name = "HOST:PORT", conflicts_with_all = ["read", "interface"])]
+    pub listen: Option<std::net::SocketAddr>,
     /// Live capture.
     #[command(flatten)]
     pub live: LiveArgs,
-    /// With -i, stop capturing after this long (e.g. `60s`, `5m`, `1h`; default: until Ctrl-C).
+    /// With -i or -L, stop capturing after this long (e.g. `60s`, `5m`, `1h`; default: until Ctrl-C).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<std::time::Duration>,
     /// Only read SIP from or to these ports, e.g. `5060,5080-5090` (default: any port).

@@ -12,6 +12,7 @@ pub use sipscope_core::{
 pub mod cli;
 pub mod commands;
 pub mod export;
+pub mod listen;
 pub mod report;
 pub mod signals;
 pub mod tui;

@@ -154,3 +154,70 @@ fn short_load_check_has_no_drops() {
     );
     assert!(text.contains("drops: kernel 0, interface 0, queue 0"), "{text}");
 }
+
+/// Media live: the default capture filter admits RTP (by its version bits) without `-f`, and
+/// `report -i lo` counts every packet of a real SIPp call with G.711 both ways and one-way, equal
+/// to what tcpdump captured alongside (scripts/make-media-captures.sh drives SIPp and tcpdump).
+#[test]
+fn live_default_filter_captures_rtp_and_counts_it_like_tcpdump() {
+    if !is_root() {
+        eprintln!("live capture test needs root (CI runs as root); not run here");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sipscope-live-media-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["report", "-i", "lo", "--duration", "90s", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = report.id() as i32;
+    let mut report = Proc(report);
+    std::thread::sleep(Duration::from_millis(800));
+    let made = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/make-media-captures.sh"))
+        .arg(&dir)
+        .args(["two_way", "one_way"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stdout));
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let out = report.0.wait_with_output_ref();
+    let r: serde_json::Value = serde_json::from_slice(&out.0).unwrap();
+    assert_eq!(r["capture"]["kernel_drops"], 0);
+    for (case, streams) in [("two-way", 2), ("one-way", 1)] {
+        let live = r["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["call_id"].as_str().unwrap().starts_with(&format!("media-{case}-")))
+            .unwrap_or_else(|| panic!("{case}: {}", String::from_utf8_lossy(&out.1)));
+        let file = dir.join(format!("media-{case}.pcap"));
+        let offline = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+            .args(["report", "--format", "json", "-r", file.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let f: serde_json::Value = serde_json::from_slice(&offline.stdout).unwrap();
+        let packets = |c: &serde_json::Value| -> Vec<u64> {
+            let mut v: Vec<u64> =
+                c["media"].as_array().unwrap().iter().map(|s| s["packets"].as_u64().unwrap()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(live["media"].as_array().unwrap().len(), streams, "{case}: {live:#}");
+        assert_eq!(packets(live), packets(&f["calls"][0]), "{case}: live and tcpdump's file agree");
+        assert!(packets(live).iter().all(|&n| n >= 140), "{case}: ~150 packets per stream");
+    }
+    // Other live tests may run at the same time on lo: only these calls' findings count.
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["call_id"].as_str().is_some_and(|c| c.starts_with("media-")))
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["one-way-media"]);
+    std::fs::remove_dir_all(&dir).ok();
+}

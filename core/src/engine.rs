@@ -258,6 +258,14 @@ impl Engine {
                 Segment::Sctp(payload) => {
                     datagram(d.ts, d.src, d.dst, Transport::Sctp, payload, counters, out);
                 }
+                Segment::Hep(payload, ip_proto) => {
+                    let transport = match ip_proto {
+                        6 => Transport::Tcp,
+                        132 => Transport::Sctp,
+                        _ => Transport::Udp,
+                    };
+                    datagram(d.ts, d.src, d.dst, transport, payload, counters, out);
+                }
                 Segment::Tcp(seg, payload) => {
                     let key = FlowKey { src: d.src, dst: d.dst };
                     if let Some(s) = tcp.segment(d.ts, key, seg, payload) {

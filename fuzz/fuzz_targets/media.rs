@@ -6,7 +6,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use sipscope_core::media::rtp::{classify, MediaPacket};
-use sipscope_core::media::{rtcp, sdp, CallMedia, SdpRecord};
+use sipscope_core::media::codec::ShortName;
+use sipscope_core::media::{rtcp, sdp, CallMedia, Kind, SdpRecord};
 use sipscope_core::time::Timestamp;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,7 +17,15 @@ fuzz_target!(|data: &[u8]| {
     let a = "192.0.2.1:4000".parse().unwrap();
     let b = "198.51.100.2:5000".parse().unwrap();
     media.add_sdp(
-        SdpRecord { ts: Timestamp(0), index: 0, what: "INVITE".into(), in_request: true, from_caller: true, sender: a, media: parsed.audio().cloned() },
+        SdpRecord {
+            ts: Timestamp(0),
+            index: 0,
+            what: ShortName::new(b"INVITE"),
+            in_request: true,
+            from_caller: true,
+            sender: a,
+            media: parsed.audio().cloned(),
+        },
         &parsed,
     );
     rtcp::parse(data, &mut |_| {});
@@ -31,7 +40,8 @@ fuzz_target!(|data: &[u8]| {
         match classify(pkt) {
             Some(MediaPacket::Rtp(h)) => {
                 let body = &pkt[h.payload_at..h.payload_at + h.payload_len];
-                media.add_rtp(Timestamp(t), a, b, &h, body, Some(Timestamp(t / 2)));
+                let kind = if t % 3 == 0 { Kind::Video } else { Kind::Audio };
+                media.add_rtp(Timestamp(t), a, b, kind, &h, body, Some(Timestamp(t / 2)));
             }
             Some(MediaPacket::Rtcp) => media.add_rtcp(Timestamp(t), pkt),
             None => {}

@@ -70,6 +70,16 @@ impl Input {
 /// keep to: `--ports` for a file; none live, where `--ports` already shaped the capture filter.
 pub fn open_input(args: &crate::cli::InputArgs) -> Result<(Input, Option<PortSet>), i32> {
     let ports = parse_ports(args.ports.as_deref())?;
+    if let Some(addr) = args.listen {
+        crate::signals::install();
+        return match crate::listen::hep::HepListener::bind(addr, args.duration) {
+            Ok(l) => Ok((Input { source: Box::new(l), live: true, writer: None }, ports)),
+            Err(e) => {
+                eprintln!("sipscope: cannot listen for HEP on {addr}: {e}");
+                Err(exit::FAILURE)
+            }
+        };
+    }
     match args.read.as_deref() {
         Some(path) => open(path).map(|f| (Input { source: Box::new(f), live: false, writer: None }, ports)),
         // Live, the ports shape the capture filter and SIP is found on whatever it lets through.

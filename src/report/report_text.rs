@@ -150,6 +150,13 @@ impl<W: Write> CallReport for TextReport<W> {
             },
             stats.decode.errors
         )?;
+        if stats.decode.hep + stats.decode.hep_errors > 0 {
+            writeln!(
+                w,
+                "  HEP3: {} packets read ({} carrying other than SIP, not read), {} refused (lengths that do not add up, missing chunks, compressed)",
+                stats.decode.hep, stats.decode.hep_other, stats.decode.hep_errors
+            )?;
+        }
         let media = stats.media;
         if media.rtp_packets + media.rtcp_packets + media.unmatched > 0 {
             writeln!(

@@ -7,6 +7,7 @@
 
 pub mod defrag;
 pub mod encap;
+pub mod hep;
 pub mod ip;
 pub mod link;
 pub mod sctp;
@@ -36,6 +37,8 @@ pub enum Segment<'a> {
     Sctp(&'a [u8]),
     /// A TCP segment's header fields and payload.
     Tcp(TcpSegment, &'a [u8]),
+    /// One whole message a HEP agent captured, with the IP protocol it travelled on.
+    Hep(&'a [u8], u8),
 }
 
 /// A decoded transport payload with its addresses and capture time.
@@ -74,6 +77,12 @@ pub struct DecodeStats {
     pub sctp: SctpStats,
     /// Packets recognised and not decoded further, by kind (PPPoE discovery, ESP…).
     pub undecoded: UndecodedCounts,
+    /// HEP3 packets read (from a listener, or in UDP datagrams of a capture).
+    pub hep: u64,
+    /// HEP3 packets refused (lengths that do not add up, missing chunks, compressed).
+    pub hep_errors: u64,
+    /// HEP3 packets carrying something other than SIP (RTCP reports as JSON, logs…), not read.
+    pub hep_other: u64,
 }
 
 /// The decoder: stateless per packet except for fragment and SCTP reassembly.
@@ -126,6 +135,9 @@ impl Decoder {
     /// when a tunnel or an SCTP packet carries more).
     pub fn decode(&mut self, pkt: &RawPacket<'_>, out: &mut dyn FnMut(Decoded<'_>)) {
         self.stats.packets += 1;
+        if pkt.linktype == crate::packet::linktype::HEP {
+            return self.hep(pkt.data, out);
+        }
         if !link::is_supported(pkt.linktype) {
             self.stats.unsupported_link += 1;
             self.stats.undecoded.add(Undecoded::LinkType);
@@ -133,6 +145,22 @@ impl Decoder {
         }
         let next = link::decode(pkt.linktype, pkt.data);
         self.next(pkt.ts, next, 0, out);
+    }
+
+    /// A HEP3 packet: the message it carries, with the agent's addresses and capture time.
+    fn hep(&mut self, data: &[u8], out: &mut dyn FnMut(Decoded<'_>)) {
+        match hep::parse(data) {
+            Ok((h, _)) if h.proto_type == hep::proto::SIP => {
+                self.stats.hep += 1;
+                let ts = Timestamp::from_parts(i64::from(h.ts_sec), h.ts_usec.saturating_mul(1000));
+                out(Decoded { ts, src: h.src, dst: h.dst, segment: Segment::Hep(h.payload, h.ip_proto) });
+            }
+            Ok(_) => {
+                self.stats.hep += 1;
+                self.stats.hep_other += 1;
+            }
+            Err(_) => self.stats.hep_errors += 1,
+        }
     }
 
     fn next(&mut self, ts: Timestamp, next: Next<'_>, depth: u8, out: &mut dyn FnMut(Decoded<'_>)) {
@@ -210,6 +238,10 @@ impl Decoder {
                         self.stats.tunnels += 1;
                     }
                     return self.next(ts, next, depth + 1, out);
+                }
+                // HEP3 sent by a capture agent to a collector, captured on the way.
+                if hep::is_hep3(data) {
+                    return self.hep(data, out);
                 }
                 if dp == L2TP_PORT && sp == L2TP_PORT {
                     self.stats.undecoded.add(Undecoded::L2tp);

@@ -1,0 +1,158 @@
+//! HEP v3: a capture of HEP traffic (agents sending to a collector on port 9060) reads as the
+//! SIP it carries, the same message sent by two agents is one message (a duplicate), and hostile
+//! HEP is counted and skipped.
+
+mod common;
+
+use common::{addr, ip_udp, pcap};
+use sipscope::capture::file::FileSource;
+use sipscope::capture::{linktype, RawPacket};
+use sipscope::decode::hep::{self, Hep};
+use sipscope::engine::{Engine, EngineConfig};
+use sipscope::sip::SipMessage;
+use sipscope::time::Timestamp;
+
+/// Every SIP message of a bundled capture, as the engine read it.
+fn messages(name: &str) -> Vec<SipMessage> {
+    let mut src = FileSource::open(pcap(name).to_str().unwrap()).unwrap();
+    let mut e = Engine::new(EngineConfig::default());
+    let mut v = Vec::new();
+    while let Some(p) = src.next_packet().unwrap() {
+        v.extend(e.ingest(&p));
+    }
+    v.extend(e.finish());
+    v
+}
+
+/// The messages as HEP3 datagrams from agent `agent` to a collector, in raw-IP frames.
+fn as_hep(msgs: &[SipMessage], agent: &str, capture_id: u32) -> Vec<(Timestamp, Vec<u8>)> {
+    msgs.iter()
+        .map(|m| {
+            let h = Hep {
+                src: m.src,
+                dst: m.dst,
+                ip_proto: 17,
+                ts_sec: m.ts.secs() as u32,
+                ts_usec: m.ts.subsec_nanos() / 1000,
+                proto_type: hep::proto::SIP,
+                capture_id,
+                auth_key: b"",
+                correlation_id: b"",
+                payload: &m.raw,
+            };
+            let mut out = Vec::new();
+            assert!(hep::encode(&h, &mut out));
+            (m.ts, ip_udp(addr(agent), addr("10.0.0.9:9060"), &out))
+        })
+        .collect()
+}
+
+fn run(
+    frames: &[(Timestamp, Vec<u8>)],
+) -> (Vec<SipMessage>, Vec<sipscope::correlate::Call>, sipscope::engine::EngineStats) {
+    let mut e = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
+    let (mut msgs, mut calls) = (Vec::new(), Vec::new());
+    for (ts, f) in frames {
+        let p = RawPacket { ts: *ts, linktype: linktype::RAW, data: f, orig_len: f.len() as u32 };
+        msgs.extend(e.ingest(&p));
+        calls.extend(e.drain_finished_calls());
+    }
+    msgs.extend(e.finish());
+    calls.extend(e.drain_finished_calls());
+    (msgs, calls, e.stats())
+}
+
+#[test]
+fn hep_traffic_reads_as_the_sip_it_carries() {
+    for name in ["lab-fork-603-nocancel.pcap", "lab-basic-udp-ipv6.pcap", "lab-basic-tcp.pcap"] {
+        let original = messages(name);
+        let (got, calls, stats) = run(&as_hep(&original, "10.0.0.1:40000", 1));
+        assert_eq!(stats.decode.hep, original.len() as u64, "{name}");
+        assert_eq!(got.len(), original.len(), "{name}");
+        for (a, b) in got.iter().zip(&original) {
+            assert_eq!(
+                (&a.raw, a.src, a.dst, a.ts.0 / 1000),
+                (&b.raw, b.src, b.dst, b.ts.0 / 1000),
+                "{name}"
+            );
+        }
+        assert!(!calls.is_empty());
+    }
+}
+
+/// Two agents (a proxy and a phone-side SBC) both send every message: each is counted once, the
+/// second copy a duplicate.
+#[test]
+fn the_same_message_from_two_agents_is_one_message() {
+    let original = messages("lab-basic-udp.pcap");
+    let mut frames = as_hep(&original, "10.0.0.1:40000", 1);
+    frames.extend(as_hep(&original, "10.0.0.2:40000", 2));
+    frames.sort_by_key(|f| f.0);
+    let (_, calls, stats) = run(&frames);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].duplicates as usize, original.len());
+    assert_eq!(stats.calls.duplicates as usize, original.len());
+}
+
+/// Short, lying and compressed HEP is counted and skipped; what follows is still read.
+#[test]
+fn bad_hep_is_counted_and_skipped() {
+    let original = messages("lab-basic-udp.pcap");
+    let good = as_hep(&original[..1], "10.0.0.1:40000", 1);
+    let mut bad: Vec<(Timestamp, Vec<u8>)> = Vec::new();
+    for payload in [
+        b"HEP3\x00\x06".to_vec(),
+        b"HEP3\xff\xff\x00\x00\x00\x01\x00\x07\x02".to_vec(),
+        b"HEP3\x00\x0d\x00\x00\x00\x10\x00\x07\x00".to_vec(),
+    ] {
+        bad.push((original[0].ts, ip_udp(addr("10.0.0.1:40000"), addr("10.0.0.9:9060"), &payload)));
+    }
+    bad.extend(good);
+    let (msgs, _, stats) = run(&bad);
+    assert_eq!(stats.decode.hep_errors, 3);
+    assert_eq!(msgs.len(), 1);
+}
+
+/// `report -L`: a HEP3 collector on UDP. The messages of a call sent as an agent would send them
+/// make the same call in the report; a bad datagram is counted.
+#[test]
+fn the_listener_reports_what_agents_send() {
+    let port = 20_000 + (std::process::id() % 20_000) as u16;
+    let listen = format!("127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["report", "-L", &listen, "--duration", "3s", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let original = messages("lab-basic-udp.pcap");
+    for m in &original {
+        let h = Hep {
+            src: m.src,
+            dst: m.dst,
+            ip_proto: 17,
+            ts_sec: m.ts.secs() as u32,
+            ts_usec: m.ts.subsec_nanos() / 1000,
+            proto_type: hep::proto::SIP,
+            capture_id: 2001,
+            auth_key: b"",
+            correlation_id: b"",
+            payload: &m.raw,
+        };
+        let mut out = Vec::new();
+        hep::encode(&h, &mut out);
+        sock.send_to(&out, &listen).unwrap();
+    }
+    sock.send_to(b"HEP3\x00\x06", &listen).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(r["capture"]["hep_packets"], original.len() as u64);
+    assert_eq!(r["capture"]["hep_errors"], 1);
+    let calls = r["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 1);
+    assert_eq!((calls[0]["state"].as_str(), calls[0]["final_code"].as_u64()), (Some("completed"), Some(200)));
+    assert_eq!(calls[0]["messages"], original.len() as u64);
+}
