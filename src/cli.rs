@@ -106,6 +106,15 @@ pub struct InputArgs {
     /// Live capture.
     #[command(flatten)]
     pub live: LiveArgs,
+    /// Also send every SIP message as HEP3 over UDP to this collector (Homer, Kamailio sipcapture, sipscope -L).
+    #[arg(long = "hep", value_name = "HOST:PORT")]
+    pub hep: Option<std::net::SocketAddr>,
+    /// Capture agent id in the HEP3 sent with --hep.
+    #[arg(long = "hep-id", value_name = "N", default_value_t = 2001)]
+    pub hep_id: u32,
+    /// Authentication key in the HEP3 sent with --hep.
+    #[arg(long = "hep-auth", value_name = "KEY")]
+    pub hep_auth: Option<String>,
     /// With -i or -L, stop capturing after this long (e.g. `60s`, `5m`, `1h`; default: until Ctrl-C).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<std::time::Duration>,

@@ -156,3 +156,50 @@ fn the_listener_reports_what_agents_send() {
     assert_eq!((calls[0]["state"].as_str(), calls[0]["final_code"].as_u64()), (Some("completed"), Some(200)));
     assert_eq!(calls[0]["messages"], original.len() as u64);
 }
+
+/// sipscope to sipscope: `report -r FILE --hep` sends every message as HEP3 to `report -L`, whose
+/// report has the same calls with the same outcomes and message counts.
+#[test]
+fn hep_out_to_hep_in_gives_the_same_report() {
+    let port = 40_000 + (std::process::id() % 20_000) as u16;
+    let listen = format!("127.0.0.1:{port}");
+    let bin = env!("CARGO_BIN_EXE_sipscope");
+    let collector = std::process::Command::new(bin)
+        .args(["report", "-L", &listen, "--duration", "4s", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let file = pcap("lab-fork-603-nocancel.pcap");
+    let sent = std::process::Command::new(bin)
+        .args(["report", "--format", "json", "--hep", &listen, "-r", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&sent.stderr);
+    assert!(stderr.contains("HEP out: 28 sent, 0 dropped"), "{stderr}");
+    let direct: serde_json::Value = serde_json::from_slice(&sent.stdout).unwrap();
+    let out = collector.wait_with_output().unwrap();
+    let via_hep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let key = |r: &serde_json::Value| -> Vec<(String, String, u64, u64)> {
+        r["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["call_id"].as_str().unwrap().to_string(),
+                    c["state"].as_str().unwrap().to_string(),
+                    c["final_code"].as_u64().unwrap_or(0),
+                    c["messages"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(key(&via_hep), key(&direct));
+    assert_eq!(via_hep["capture"]["hep_packets"], 28);
+    let rules = |r: &serde_json::Value| -> Vec<String> {
+        r["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(rules(&via_hep), rules(&direct));
+}

@@ -52,6 +52,8 @@ pub struct Input {
     pub live: bool,
     /// `-w`: the frames that carried SIP go here.
     pub writer: Option<PcapWriter>,
+    /// `--hep`: every SIP message is sent on as HEP3.
+    pub hep: Option<crate::export::hep::HepSender>,
 }
 
 impl Input {
@@ -69,11 +71,25 @@ impl Input {
 /// Opens `-r FILE` or the `-i` interfaces, printing any error. Returns the ports the engine must
 /// keep to: `--ports` for a file; none live, where `--ports` already shaped the capture filter.
 pub fn open_input(args: &crate::cli::InputArgs) -> Result<(Input, Option<PortSet>), i32> {
+    let (mut input, ports) = open_source(args)?;
+    if let Some(collector) = args.hep {
+        match crate::export::hep::HepSender::connect(collector, args.hep_id, args.hep_auth.as_deref()) {
+            Ok(s) => input.hep = Some(s),
+            Err(e) => {
+                eprintln!("sipscope: --hep {collector}: {e}");
+                return Err(exit::FAILURE);
+            }
+        }
+    }
+    Ok((input, ports))
+}
+
+fn open_source(args: &crate::cli::InputArgs) -> Result<(Input, Option<PortSet>), i32> {
     let ports = parse_ports(args.ports.as_deref())?;
     if let Some(addr) = args.listen {
         crate::signals::install();
         return match crate::listen::hep::HepListener::bind(addr, args.duration) {
-            Ok(l) => Ok((Input { source: Box::new(l), live: true, writer: None }, ports)),
+            Ok(l) => Ok((Input { source: Box::new(l), live: true, writer: None, hep: None }, ports)),
             Err(e) => {
                 eprintln!("sipscope: cannot listen for HEP on {addr}: {e}");
                 Err(exit::FAILURE)
@@ -81,10 +97,13 @@ pub fn open_input(args: &crate::cli::InputArgs) -> Result<(Input, Option<PortSet
         };
     }
     match args.read.as_deref() {
-        Some(path) => open(path).map(|f| (Input { source: Box::new(f), live: false, writer: None }, ports)),
+        Some(path) => {
+            open(path).map(|f| (Input { source: Box::new(f), live: false, writer: None, hep: None }, ports))
+        }
         // Live, the ports shape the capture filter and SIP is found on whatever it lets through.
-        None => live::start(&args.live, ports.as_ref(), args.duration)
-            .map(|(source, writer)| (Input { source: Box::new(source), live: true, writer }, None)),
+        None => live::start(&args.live, ports.as_ref(), args.duration).map(|(source, writer)| {
+            (Input { source: Box::new(source), live: true, writer, hep: None }, None)
+        }),
     }
 }
 
@@ -122,12 +141,19 @@ impl Sink for NoticeSink {
 pub fn run_input(input: &mut Input, engine: &mut Engine, sink: &mut dyn Sink) -> io::Result<i32> {
     let mut writer = WriteSink(input.writer.take());
     let mut notices = NoticeSink;
-    // A file with no -w needs no fan-out: the sink is driven directly.
-    let outcome = if input.live || writer.0.is_some() {
-        drive(&mut *input.source, engine, &mut Fanout(vec![sink, &mut writer, &mut notices]))?
+    // A file with no -w or --hep needs no fan-out: the sink is driven directly.
+    let outcome = if input.live || writer.0.is_some() || input.hep.is_some() {
+        let mut sinks: Vec<&mut dyn Sink> = vec![sink, &mut writer, &mut notices];
+        if let Some(h) = input.hep.as_mut() {
+            sinks.push(h);
+        }
+        drive(&mut *input.source, engine, &mut Fanout(sinks))?
     } else {
         drive(&mut *input.source, engine, sink)?
     };
+    if let Some(h) = &input.hep {
+        eprintln!("sipscope: {}", h.summary());
+    }
     Ok(match outcome.error {
         Some(e) => {
             eprintln!("sipscope: {e}");
