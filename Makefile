@@ -6,9 +6,10 @@ DEMO_CAPTURE ?= pcaps/lab-fork-603-nocancel.pcap
 .PHONY: demo test deps test-deps lint bench-messages bench-dashboard load-check fuzz-short fuzz-long bench bench-rtp bench-pipeline
 
 PACKAGES := libpcap-dev pkg-config
-TEST_PACKAGES := $(PACKAGES) tmux sip-tester
+TEST_PACKAGES := $(PACKAGES) tmux sip-tester tcpdump tshark kamailio
 
-# Debian packages: libpcap (capture) and pkg-config (to find it); tests also drive tmux and SIPp.
+# Debian packages: libpcap (capture) and pkg-config (to find it); tests also drive tmux, SIPp,
+# tcpdump, tshark (the RTP oracle) and Kamailio (HEP3 from siptrace).
 deps:
 	@if ! dpkg -s $(PACKAGES) >/dev/null 2>&1; then \
 		echo "Installing $(PACKAGES)"; \
@@ -18,7 +19,7 @@ deps:
 test-deps:
 	@if ! dpkg -s $(TEST_PACKAGES) >/dev/null 2>&1; then \
 		echo "Installing $(TEST_PACKAGES)"; \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(TEST_PACKAGES); \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES); \
 	fi
 
 # The dashboard on the built-in demo capture (q quits).
