@@ -39,9 +39,9 @@ pub mod linktype {
     pub const IPV6: i32 = 229;
     /// Linux cooked capture v2.
     pub const LINUX_SLL2: i32 = 276;
-    /// A HEP3 packet as a collector receives it (LINKTYPE_USER0, the first link type reserved
-    /// for private use): what the HEP listener hands the engine, and what `-w` writes of it.
-    pub const HEP: i32 = 147;
+    /// A HEP3 packet as a collector receives it: what the HEP listener hands the engine. An
+    /// internal value no capture file carries (link types of files are never negative).
+    pub const HEP: i32 = -9060;
 }
 
 /// A set of ports (single ports and ranges), for `--ports`.

@@ -144,17 +144,19 @@ fn media_lines(s: &crate::tui::model::CallSummary) -> Vec<Line<'static>> {
         let bad = st.mos.is_some_and(|m| m < 3.6) || st.loss_pct >= 3.0;
         let style =
             if bad { Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD) } else { Style::new() };
+        // The verdict first (MOS, loss, jitter), the addresses last: a narrow terminal cuts
+        // the end of the line.
         let mut text = format!(
-            "{:<6} {:<15} {:>22} → {:<22} {:>6} pkts  lost {} ({:.1}%)  jitter {:.1}/{:.1} ms  MOS {mos}",
+            "{:<6} {:<10} MOS {mos}  lost {:>4} ({:>4.1}%)  jitter {:.1}/{:.1} ms  {:>6} pkts  {} → {}",
             st.from,
-            st.codec,
-            st.src,
-            st.dst,
-            st.packets,
+            crate::tui::views::fit(&st.codec, 10),
             st.lost,
             st.loss_pct,
             st.mean_jitter_ms,
-            st.max_jitter_ms
+            st.max_jitter_ms,
+            st.packets,
+            st.src,
+            st.dst,
         );
         if !st.dtmf.is_empty() {
             text.push_str(&format!("  DTMF {}", st.dtmf));
