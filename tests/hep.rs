@@ -177,7 +177,7 @@ fn hep_out_to_hep_in_gives_the_same_report() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&sent.stderr);
-    assert!(stderr.contains("HEP out: 28 sent, 0 dropped"), "{stderr}");
+    assert!(stderr.contains("HEP out: 28 handed to the network, 0 dropped"), "{stderr}");
     let direct: serde_json::Value = serde_json::from_slice(&sent.stdout).unwrap();
     let out = collector.wait_with_output().unwrap();
     let via_hep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -245,4 +245,39 @@ fn kamailio_siptrace_round_trip() {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An agent whose clock is off (here: the epoch, and the far future) does not split the call or
+/// make delays absurd: the time the packet reached us is used, and that is counted.
+#[test]
+fn an_agent_clock_far_off_is_replaced_by_arrival_time_and_counted() {
+    let original = messages("lab-basic-udp.pcap");
+    let mut frames = Vec::new();
+    for (i, m) in original.iter().enumerate() {
+        let h = Hep {
+            src: m.src,
+            dst: m.dst,
+            ip_proto: 17,
+            ts_sec: if i == 2 {
+                0
+            } else if i == 4 {
+                u32::MAX
+            } else {
+                m.ts.secs() as u32
+            },
+            ts_usec: m.ts.subsec_nanos() / 1000,
+            proto_type: hep::proto::SIP,
+            capture_id: 1,
+            auth_key: b"",
+            correlation_id: b"",
+            payload: &m.raw,
+        };
+        let mut out = Vec::new();
+        hep::encode(&h, &mut out);
+        frames.push((m.ts, ip_udp(addr("10.0.0.1:40000"), addr("10.0.0.9:9060"), &out)));
+    }
+    let (_, calls, stats) = run(&frames);
+    assert_eq!(stats.decode.hep_time_off, 2);
+    assert_eq!(calls.len(), 1, "one call, not split");
+    assert!(calls[0].pdd_ms().is_some_and(|p| (0..10_000).contains(&p)));
 }

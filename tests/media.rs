@@ -617,3 +617,71 @@ fn asymmetric_ports_are_named_and_symmetric_ones_are_not() {
     );
     assert!(run("198.51.100.2:6000").is_empty());
 }
+
+/// A phone with a fixed RTP port: its first call's BYE was not captured, two later calls reuse
+/// the port. The first call does not swallow the later calls' media.
+#[test]
+fn a_call_whose_bye_was_missed_does_not_take_later_calls_media() {
+    let (a, b) = ("192.0.2.1:5060", "198.51.100.2:5060");
+    let mut v = Vec::new();
+    for (k, start) in [(1, 0i64), (2, 60_000), (3, 120_000)] {
+        let id = format!("M{k}");
+        v.push(sip(
+            start,
+            a,
+            b,
+            msg("INVITE sip:b@y SIP/2.0", &id, "1 INVITE", "a1", "", Some(("192.0.2.1:4000", None))),
+        ));
+        v.push(sip(
+            start + 1000,
+            b,
+            a,
+            msg("SIP/2.0 200 OK", &id, "1 INVITE", "a1", "b1", Some(("198.51.100.2:6000", None))),
+        ));
+        v.push(sip(start + 1020, a, b, msg("ACK sip:b@y SIP/2.0", &id, "1 ACK", "a1", "b1", None)));
+        if k > 1 {
+            v.push(sip(start + 4_000, a, b, msg("BYE sip:b@y SIP/2.0", &id, "2 BYE", "a1", "b1", None)));
+        }
+        v.extend(rtp("192.0.2.1:4000", "198.51.100.2:6000", 0x100 + k, start + 1100, 140, 0));
+        v.extend(rtp("198.51.100.2:6000", "192.0.2.1:4000", 0x200 + k, start + 1100, 140, 0));
+    }
+    let (calls, _) = analyse_frames(&sorted(v));
+    for c in &calls {
+        let total: u64 = c.media.streams.iter().map(|s| s.packets).sum();
+        assert_eq!(
+            total,
+            280,
+            "{}: {:?}",
+            String::from_utf8_lossy(&c.call_id),
+            c.media.streams.iter().map(|s| s.ssrc).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// The other side's BYE of the same dialog, a moment after the first, does not hide media that
+/// went on after the first BYE.
+#[test]
+fn a_second_bye_of_the_same_dialog_keeps_the_after_bye_count() {
+    let (a, b) = ("192.0.2.1:5060", "198.51.100.2:5060");
+    let mut v = vec![
+        sip(
+            0,
+            a,
+            b,
+            msg("INVITE sip:b@y SIP/2.0", "AB", "1 INVITE", "a1", "", Some(("192.0.2.1:4000", None))),
+        ),
+        sip(
+            1000,
+            b,
+            a,
+            msg("SIP/2.0 200 OK", "AB", "1 INVITE", "a1", "b1", Some(("198.51.100.2:6000", None))),
+        ),
+        sip(1020, a, b, msg("ACK sip:b@y SIP/2.0", "AB", "1 ACK", "a1", "b1", None)),
+        sip(5_000, b, a, msg("BYE sip:a@x SIP/2.0", "AB", "1 BYE", "b1", "a1", None)),
+        sip(6_500, a, b, msg("BYE sip:b@y SIP/2.0", "AB", "2 BYE", "a1", "b1", None)),
+    ];
+    v.extend(rtp("192.0.2.1:4000", "198.51.100.2:6000", 0x111, 1100, 400, 0));
+    v.extend(rtp("198.51.100.2:6000", "192.0.2.1:4000", 0x222, 1100, 190, 0));
+    let (_, f) = analyse_frames(&sorted(v));
+    assert_eq!(rules(&f), ["media-after-bye"], "{:?}", f.iter().map(|f| f.to_string()).collect::<Vec<_>>());
+}

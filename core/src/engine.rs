@@ -408,9 +408,13 @@ fn attach_media(
     // one address in both legs); when none is, the newest claimant (the port was reused).
     let mut attached = 0;
     let mut fallback = None;
+    let mut newest = None;
     for claim in table.claims(d.src, d.dst) {
         let Some(call) = calls.get_mut(&claim.call_id) else { continue };
-        if call.last_bye_ts.is_some() || call.state.is_final() && call.answered().is_none() {
+        let newest_at = *newest.get_or_insert(claim.at);
+        let same_session = newest_at.millis_since(claim.at) <= media::SAME_SESSION_MS;
+        if call.last_bye_ts.is_some() || (call.state.is_final() && call.answered().is_none()) || !same_session
+        {
             fallback.get_or_insert_with(|| (claim.call_id.clone(), claim.kind));
             continue;
         }
@@ -490,10 +494,10 @@ fn read_sdp(msg: &SipMessage, index: u32, call: &mut Call, table: &mut MediaTabl
     for m in sdp.media.iter().filter(|m| m.is_rtp()) {
         let kind = media::Kind::of(m);
         if let Some(a) = m.rtp_addr() {
-            table.announce(&key, a, kind, true, &mut call.media);
+            table.announce(&key, a, kind, true, msg.ts, &mut call.media);
         }
         if let Some(a) = m.rtcp_addr() {
-            table.announce(&key, a, kind, m.rtcp.is_some() || m.rtcp_mux, &mut call.media);
+            table.announce(&key, a, kind, m.rtcp.is_some() || m.rtcp_mux, msg.ts, &mut call.media);
         }
     }
     call.media.learn_codecs(&sdp);

@@ -73,6 +73,10 @@ impl Input {
 pub fn open_input(args: &crate::cli::InputArgs) -> Result<(Input, Option<PortSet>), i32> {
     let (mut input, ports) = open_source(args)?;
     if let Some(collector) = args.hep {
+        if args.listen == Some(collector) {
+            eprintln!("sipscope: --hep {collector} is the -L address: each message would come back forever");
+            return Err(exit::USAGE);
+        }
         match crate::export::hep::HepSender::connect(collector, args.hep_id, args.hep_auth.as_deref()) {
             Ok(s) => input.hep = Some(s),
             Err(e) => {

@@ -20,6 +20,8 @@ pub struct HepOutStats {
     pub dropped: u64,
     /// Send errors (the collector unreachable…), each also a drop.
     pub errors: u64,
+    /// Duplicate packets not sent on.
+    pub skipped_duplicates: u64,
 }
 
 /// The HEP3 sender, as a driver sink.
@@ -52,12 +54,21 @@ impl HepSender {
     /// The counters as one line for standard error.
     pub fn summary(&self) -> String {
         let s = self.stats;
-        format!("HEP out: {} sent, {} dropped ({} send errors)", s.sent, s.dropped, s.errors)
+        format!(
+            "HEP out: {} handed to the network, {} dropped ({} send errors), {} duplicates not sent",
+            s.sent, s.dropped, s.errors, s.skipped_duplicates
+        )
     }
 }
 
 impl Sink for HepSender {
-    fn message(&mut self, msg: &SipMessage, _added: Option<Added>) -> io::Result<()> {
+    fn message(&mut self, msg: &SipMessage, added: Option<Added>) -> io::Result<()> {
+        // A second copy of a packet (two agents, or our own HEP coming back) is not sent on:
+        // that also breaks a loop between two collectors pointed at each other.
+        if added.is_some_and(|a| a.duplicate) {
+            self.stats.skipped_duplicates += 1;
+            return Ok(());
+        }
         let h = Hep {
             src: msg.src,
             dst: msg.dst,
@@ -81,7 +92,10 @@ impl Sink for HepSender {
         match self.socket.send(&self.buf) {
             Ok(_) => self.stats.sent += 1,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.stats.dropped += 1,
-            Err(_) => {
+            Err(e) => {
+                if self.stats.errors == 0 {
+                    eprintln!("sipscope: --hep: {e} (further send errors are counted, not shown)");
+                }
                 self.stats.dropped += 1;
                 self.stats.errors += 1;
             }

@@ -105,6 +105,7 @@ fn write_stream(out: &mut Vec<u8>, m: &CallMedia, s: &RtpStream, bye: Option<cra
         .num("loss_pct", s.loss_pct(), 2)
         .uint("duplicates", s.duplicates)
         .uint("late", s.late)
+        .uint("timeline_resets", s.timeline_resets.into())
         .num("max_delta_ms", s.max_delta_ms, 3)
         .num("max_jitter_ms", s.max_jitter_ms, 3)
         .num("mean_jitter_ms", s.mean_jitter_ms, 3);

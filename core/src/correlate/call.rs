@@ -127,6 +127,9 @@ pub struct Call {
     /// When the latest BYE was seen (a forked call answered twice ends one dialog early and the
     /// other later; its media runs until the last).
     pub last_bye_ts: Option<Timestamp>,
+    /// The dialogs (tag pairs, hashed) a BYE was seen in: another BYE of one of them (the other
+    /// side's, or a proxy's copy) does not move `last_bye_ts`.
+    bye_dialogs: Vec<u64>,
     /// Who sent that BYE.
     pub bye_from: Option<SocketAddr>,
     /// Its Reason header value, if it had one (why the call ended).
@@ -153,6 +156,18 @@ pub struct Call {
     /// between tables, and most of their life this is empty).
     pub media: Box<crate::media::CallMedia>,
     fingerprints: Vec<(u64, u64, Timestamp)>,
+}
+
+/// The dialog a request belongs to, whoever sent it: its two tags, in either order, hashed.
+fn dialog_key(msg: &SipMessage) -> u64 {
+    let from = msg.slice(msg.headers.from_addr(&msg.raw).tag);
+    let to = msg.slice(msg.headers.to_tag);
+    let (a, b) = if from <= to { (from, to) } else { (to, from) };
+    let mut h = FastHasher::default();
+    h.write(a);
+    h.write(&[0]);
+    h.write(b);
+    h.finish()
 }
 
 /// A fast, non-cryptographic 64-bit hasher for fingerprints compared within one call (an
@@ -237,6 +252,7 @@ impl Call {
             attempt_cseq: None,
             bye_ts: None,
             last_bye_ts: None,
+            bye_dialogs: Vec::new(),
             bye_from: None,
             bye_reason: Box::default(),
             has_refer_or_notify: false,
@@ -402,9 +418,14 @@ impl Call {
                 }
             }
             Method::Bye if self.answered().is_some() && self.bye_ts.is_some() => {
-                self.last_bye_ts = Some(self.last_bye_ts.map_or(msg.ts, |t| t.max(msg.ts)));
+                let dialog = dialog_key(msg);
+                if !self.bye_dialogs.contains(&dialog) && self.bye_dialogs.len() < 16 {
+                    self.bye_dialogs.push(dialog);
+                    self.last_bye_ts = Some(self.last_bye_ts.map_or(msg.ts, |t| t.max(msg.ts)));
+                }
             }
             Method::Bye if self.answered().is_some() => {
+                self.bye_dialogs.push(dialog_key(msg));
                 self.bye_ts = Some(msg.ts);
                 self.last_bye_ts = Some(msg.ts);
                 self.bye_from = Some(msg.src);

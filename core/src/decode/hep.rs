@@ -60,6 +60,8 @@ pub enum HepError {
     Incomplete,
     /// The payload is compressed (chunk 0x0010), which is not read.
     Compressed,
+    /// The microseconds chunk holds a second or more.
+    BadTime,
 }
 
 impl HepError {
@@ -71,6 +73,7 @@ impl HepError {
             HepError::BadChunk => "chunk length out of bounds",
             HepError::Incomplete => "a required chunk is missing",
             HepError::Compressed => "compressed payload",
+            HepError::BadTime => "microseconds of a second or more",
         }
     }
 }
@@ -140,12 +143,16 @@ pub fn parse(b: &[u8]) -> Result<(Hep<'_>, usize), HepError> {
     let (Some(sport), Some(dport), Some(ts_sec), Some(payload)) = (sport, dport, sec, payload) else {
         return Err(HepError::Incomplete);
     };
+    if usec >= 1_000_000 {
+        return Err(HepError::BadTime);
+    }
+    // An IPv4 address sent in IPv6 form (::ffff:a.b.c.d) is the IPv4 host.
     let hep = Hep {
-        src: SocketAddr::new(src_ip, sport),
-        dst: SocketAddr::new(dst_ip, dport),
+        src: SocketAddr::new(src_ip.to_canonical(), sport),
+        dst: SocketAddr::new(dst_ip.to_canonical(), dport),
         ip_proto,
         ts_sec,
-        ts_usec: usec.min(999_999),
+        ts_usec: usec,
         proto_type,
         capture_id,
         auth_key,
@@ -292,6 +299,19 @@ mod tests {
         assert_eq!(parse(&no_payload).unwrap_err(), HepError::Incomplete);
         // truncated
         assert_eq!(parse(&out[..out.len() - 1]).unwrap_err(), HepError::BadLength);
+    }
+
+    #[test]
+    fn microseconds_of_a_second_or_more_are_refused_and_mapped_v4_is_v4() {
+        let mut h = sample();
+        h.ts_usec = 1_000_000;
+        let mut out = Vec::new();
+        encode(&h, &mut out);
+        assert_eq!(parse(&out).unwrap_err(), HepError::BadTime);
+        let mut h = sample();
+        h.src = "[::ffff:192.0.2.9]:5060".parse().unwrap();
+        encode(&h, &mut out);
+        assert_eq!(parse(&out).unwrap().0.src, "192.0.2.9:5060".parse().unwrap());
     }
 
     #[test]

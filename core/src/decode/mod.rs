@@ -83,7 +83,13 @@ pub struct DecodeStats {
     pub hep_errors: u64,
     /// HEP3 packets carrying something other than SIP (RTCP reports as JSON, logs…), not read.
     pub hep_other: u64,
+    /// HEP3 packets whose agent time was over [`HEP_TIME_TOLERANCE_MS`] from the frame's: the
+    /// frame's time was used.
+    pub hep_time_off: u64,
 }
+
+/// How far a HEP agent's capture time may be from the time the packet reached us (ms).
+pub const HEP_TIME_TOLERANCE_MS: i64 = 2_000;
 
 /// The decoder: stateless per packet except for fragment and SCTP reassembly.
 pub struct Decoder {
@@ -136,7 +142,7 @@ impl Decoder {
     pub fn decode(&mut self, pkt: &RawPacket<'_>, out: &mut dyn FnMut(Decoded<'_>)) {
         self.stats.packets += 1;
         if pkt.linktype == crate::packet::linktype::HEP {
-            return self.hep(pkt.data, out);
+            return self.hep(pkt.ts, pkt.data, out);
         }
         if !link::is_supported(pkt.linktype) {
             self.stats.unsupported_link += 1;
@@ -147,12 +153,21 @@ impl Decoder {
         self.next(pkt.ts, next, 0, out);
     }
 
-    /// A HEP3 packet: the message it carries, with the agent's addresses and capture time.
-    fn hep(&mut self, data: &[u8], out: &mut dyn FnMut(Decoded<'_>)) {
+    /// A HEP3 packet: the message it carries, with the agent's addresses and capture time. The
+    /// agent's time is taken when it is within [`HEP_TIME_TOLERANCE_MS`] of the frame's (the
+    /// capture clock's, which absorbs steps); otherwise the frame's time is, and that is counted:
+    /// an agent's clock that is off must not split calls or make delays absurd.
+    fn hep(&mut self, frame_ts: Timestamp, data: &[u8], out: &mut dyn FnMut(Decoded<'_>)) {
         match hep::parse(data) {
             Ok((h, _)) if h.proto_type == hep::proto::SIP => {
                 self.stats.hep += 1;
-                let ts = Timestamp::from_parts(i64::from(h.ts_sec), h.ts_usec.saturating_mul(1000));
+                let agent = Timestamp::from_parts(i64::from(h.ts_sec), h.ts_usec.saturating_mul(1000));
+                let ts = if agent.millis_since(frame_ts).abs() <= HEP_TIME_TOLERANCE_MS {
+                    agent
+                } else {
+                    self.stats.hep_time_off += 1;
+                    frame_ts
+                };
                 out(Decoded { ts, src: h.src, dst: h.dst, segment: Segment::Hep(h.payload, h.ip_proto) });
             }
             Ok(_) => {
@@ -241,7 +256,7 @@ impl Decoder {
                 }
                 // HEP3 sent by a capture agent to a collector, captured on the way.
                 if hep::is_hep3(data) {
-                    return self.hep(data, out);
+                    return self.hep(ts, data, out);
                 }
                 if dp == L2TP_PORT && sp == L2TP_PORT {
                     self.stats.undecoded.add(Undecoded::L2tp);

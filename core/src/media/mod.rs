@@ -101,7 +101,14 @@ pub struct Claim {
     /// Announced as such (an `m=` port or `a=rtcp`), not only implied (RTCP on the port above
     /// RTP): an implied claim never takes packets from an announced one.
     pub explicit: bool,
+    /// When the call last announced it.
+    pub at: crate::time::Timestamp,
 }
+
+/// Claims made this close to the newest one (ms) are taken as legs of one B2BUA passing the
+/// same SDP through, and all get the packets; older ones (a call whose BYE was not captured,
+/// on a port reused since) do not.
+pub const SAME_SESSION_MS: i64 = 10_000;
 
 /// The claims on one address: nearly always one, held inline; more only in B2BUA and
 /// port-reuse cases.
@@ -177,12 +184,14 @@ impl MediaTable {
 
     /// Records that a call announced `addr`. The newest claim comes first (ports are reused
     /// from call to call); older live claims stay, up to [`MAX_CLAIMS`].
+    #[allow(clippy::too_many_arguments)]
     pub fn announce(
         &mut self,
         call_id: &Arc<[u8]>,
         addr: SocketAddr,
         kind: Kind,
         explicit: bool,
+        at: crate::time::Timestamp,
         media: &mut CallMedia,
     ) {
         if !media.endpoints.contains(&addr) {
@@ -192,7 +201,7 @@ impl MediaTable {
             }
             media.endpoints.push(addr);
         }
-        let claim = Claim { call_id: call_id.clone(), kind, explicit };
+        let claim = Claim { call_id: call_id.clone(), kind, explicit, at };
         let full = self.owners.len() >= self.config.max_endpoints;
         match self.owners.get_mut(&addr) {
             Some(claims) => claims.put_first(claim),
@@ -240,6 +249,8 @@ impl MediaTable {
 mod tests {
     use super::*;
 
+    const T0: crate::time::Timestamp = crate::time::Timestamp(0);
+
     fn ids(t: &MediaTable, dst: &str) -> Vec<String> {
         let a: SocketAddr = "203.0.113.1:9".parse().unwrap();
         t.claims(a, dst.parse().unwrap()).map(|c| String::from_utf8_lossy(&c.call_id).into_owned()).collect()
@@ -251,9 +262,9 @@ mod tests {
         let (mut m1, mut m2) = (CallMedia::default(), CallMedia::default());
         let (k1, k2): (Arc<[u8]>, Arc<[u8]>) = (Arc::from(&b"L1"[..]), Arc::from(&b"L2"[..]));
         let a: SocketAddr = "10.0.0.1:4000".parse().unwrap();
-        t.announce(&k1, a, Kind::Audio, true, &mut m1);
-        t.announce(&k2, a, Kind::Audio, true, &mut m2);
-        t.announce(&k1, a, Kind::Audio, true, &mut m1);
+        t.announce(&k1, a, Kind::Audio, true, T0, &mut m1);
+        t.announce(&k2, a, Kind::Audio, true, T0, &mut m2);
+        t.announce(&k1, a, Kind::Audio, true, T0, &mut m1);
         assert_eq!(ids(&t, "10.0.0.1:4000"), ["L1", "L2"]);
         t.forget(b"L1", &m1, &[]);
         assert_eq!(ids(&t, "10.0.0.1:4000"), ["L2"]);
@@ -262,7 +273,7 @@ mod tests {
         assert_eq!(t.stats().endpoints, 0);
         for i in 0..10u8 {
             let k: Arc<[u8]> = Arc::from(&[i][..]);
-            t.announce(&k, a, Kind::Audio, true, &mut CallMedia::default());
+            t.announce(&k, a, Kind::Audio, true, T0, &mut CallMedia::default());
         }
         assert_eq!(ids(&t, "10.0.0.1:4000").len(), MAX_CLAIMS);
     }
@@ -272,8 +283,8 @@ mod tests {
         let mut t = MediaTable::new(MediaConfig::default());
         let (k1, k2): (Arc<[u8]>, Arc<[u8]>) = (Arc::from(&b"C1"[..]), Arc::from(&b"C2"[..]));
         let x: SocketAddr = "10.0.0.9:10001".parse().unwrap();
-        t.announce(&k2, x, Kind::Audio, true, &mut CallMedia::default());
-        t.announce(&k1, x, Kind::Audio, false, &mut CallMedia::default());
+        t.announce(&k2, x, Kind::Audio, true, T0, &mut CallMedia::default());
+        t.announce(&k1, x, Kind::Audio, false, T0, &mut CallMedia::default());
         assert_eq!(ids(&t, "10.0.0.9:10001"), ["C2"]);
     }
 
@@ -283,7 +294,7 @@ mod tests {
         let k: Arc<[u8]> = Arc::from(&b"C"[..]);
         let mut m = CallMedia::default();
         for p in 1..=3u16 {
-            t.announce(&k, SocketAddr::from(([10, 0, 0, 1], p)), Kind::Audio, true, &mut m);
+            t.announce(&k, SocketAddr::from(([10, 0, 0, 1], p)), Kind::Audio, true, T0, &mut m);
         }
         assert_eq!(t.stats().endpoints, 2);
         assert_eq!(t.stats().endpoints_refused, 1);
