@@ -27,6 +27,7 @@ impl HepListener {
     /// Binds `addr` (e.g. `0.0.0.0:9060`); stops after `duration` if given, or on SIGINT/SIGTERM.
     pub fn bind(addr: SocketAddr, duration: Option<Duration>) -> io::Result<HepListener> {
         let socket = UdpSocket::bind(addr)?;
+        grow_receive_buffer(&socket);
         // Wake up often enough to let time run (timers fire on an idle link) and to stop at once.
         socket.set_read_timeout(Some(Duration::from_millis(100)))?;
         Ok(HepListener {
@@ -40,6 +41,28 @@ impl HepListener {
     /// The bound address (the port chosen when binding port 0).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.socket.local_addr()
+    }
+}
+
+/// Asks for an 8 MiB receive buffer (as root beyond the system's `rmem_max`): agents send in
+/// bursts, and a datagram the buffer cannot hold is lost before we see it. Best effort.
+fn grow_receive_buffer(socket: &UdpSocket) {
+    use std::os::fd::AsRawFd;
+    let size: libc::c_int = 8 << 20;
+    for opt in [libc::SO_RCVBUFFORCE, libc::SO_RCVBUF] {
+        // SAFETY: setsockopt on a socket we own, with a pointer to a live c_int and its size.
+        let r = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&size as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if r == 0 {
+            return;
+        }
     }
 }
 
