@@ -62,6 +62,9 @@ pub struct WatchArgs {
     /// Replay the capture built into sipscope, in real time, looping.
     #[arg(long, conflicts_with = "read")]
     pub demo: bool,
+    /// Receive HEP3 over UDP on this address (e.g. `0.0.0.0:9060`) instead of capturing.
+    #[arg(short = 'L', long = "listen", value_name = "HOST:PORT", conflicts_with_all = ["read", "demo"])]
+    pub listen: Option<std::net::SocketAddr>,
     /// Only read SIP from or to these ports, e.g. `5060,5080-5090` (default: any port).
     #[arg(long, value_name = "LIST")]
     pub ports: Option<String>,

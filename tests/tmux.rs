@@ -166,3 +166,60 @@ fn live_dashboard_shows_calls_within_a_second_and_quits_at_once() {
     s.wait_for("live-42-done");
     assert!(t.elapsed() < Duration::from_millis(1500), "quit took {:?}", t.elapsed());
 }
+
+/// The dashboard as a HEP3 collector: `sipscope -L` shows the call agents send, and `q` quits.
+#[test]
+fn dashboard_listening_for_hep_shows_the_call_agents_send() {
+    use sipscope::decode::hep::{self, Hep};
+    let port = 30_000 + (std::process::id() % 20_000) as u16;
+    let listen = format!("127.0.0.1:{port}");
+    let name = format!("sipscope-hep-{}", std::process::id());
+    let bin = env!("CARGO_BIN_EXE_sipscope");
+    let st = Command::new("tmux")
+        .args(["new-session", "-d", "-s", &name, "-x", "160", "-y", "45", "sh"])
+        .env("TERM", "xterm-256color")
+        .status()
+        .expect("tmux is installed by `make test`");
+    assert!(st.success());
+    let s = Session(name);
+    s.keys(&[&format!("{bin} -L {listen}"), "Enter"]);
+    s.wait_for(&format!("HEP3 on {listen}"));
+    // The messages of a lab call, sent as an agent would.
+    let mut src = sipscope::capture::file::FileSource::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/pcaps/lab-basic-udp.pcap"
+    ))
+    .unwrap();
+    let mut engine = sipscope::engine::Engine::new(Default::default());
+    let mut msgs = Vec::new();
+    while let Some(p) = src.next_packet().unwrap() {
+        msgs.extend(engine.ingest(&p));
+    }
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as u32;
+    for (i, m) in msgs.iter().enumerate() {
+        let h = Hep {
+            src: m.src,
+            dst: m.dst,
+            ip_proto: 17,
+            ts_sec: now,
+            ts_usec: (i as u32) * 1000,
+            proto_type: hep::proto::SIP,
+            capture_id: 7,
+            auth_key: b"",
+            correlation_id: b"",
+            payload: &m.raw,
+        };
+        let mut out = Vec::new();
+        hep::encode(&h, &mut out);
+        sock.send_to(&out, &listen).unwrap();
+    }
+    let screen = s.wait_for("Calls 1 shown of 1");
+    assert!(
+        screen.contains("completed") && screen.contains("200 OK") && screen.contains("sip:bob@127.0.0.11"),
+        "{screen}"
+    );
+    s.keys(&["q"]);
+    s.keys(&["echo hep-done-$((40+2))", "Enter"]);
+    s.wait_for("hep-done-42");
+}

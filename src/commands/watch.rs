@@ -16,6 +16,17 @@ pub fn run(args: &WatchArgs) -> i32 {
         engine.media = None;
     }
     let source = match (&args.read, args.demo) {
+        _ if args.listen.is_some() => {
+            let addr = args.listen.expect("checked");
+            crate::signals::install();
+            match crate::listen::hep::HepListener::bind(addr, None) {
+                Ok(l) => Source::Hep { listener: Box::new(l), addr },
+                Err(e) => {
+                    eprintln!("sipscope: cannot listen for HEP on {addr}: {e}");
+                    return exit::FAILURE;
+                }
+            }
+        }
         (_, true) => Source::Demo,
         (Some(path), false) => match crate::capture::file::FileSource::open(path) {
             Ok(file) => Source::Opened { file: Box::new(file), path: path.clone(), speed: args.speed },

@@ -29,7 +29,7 @@ impl HepListener {
         let socket = UdpSocket::bind(addr)?;
         grow_receive_buffer(&socket);
         // Wake up often enough to let time run (timers fire on an idle link) and to stop at once.
-        socket.set_read_timeout(Some(Duration::from_millis(100)))?;
+        socket.set_read_timeout(Some(Duration::from_millis(50)))?;
         Ok(HepListener {
             socket,
             buf: vec![0; MAX_DATAGRAM],

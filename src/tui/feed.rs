@@ -51,6 +51,13 @@ pub enum Source {
     },
     /// The embedded demo capture, looping at capture speed.
     Demo,
+    /// A HEP3 collector (`-L`).
+    Hep {
+        /// The bound listener.
+        listener: Box<crate::listen::hep::HepListener>,
+        /// The address, for the status bar.
+        addr: std::net::SocketAddr,
+    },
     /// Live interfaces.
     Live {
         /// The running capture.
@@ -81,6 +88,7 @@ impl Source {
             Source::Opened { path, speed: Some(s), .. } => format!("file {path} at {s}x"),
             Source::Demo => "demo (embedded capture, looping)".into(),
             Source::Live { interfaces, .. } => format!("live {}", interfaces.join(",")),
+            Source::Hep { addr, .. } => format!("HEP3 on {addr}"),
         }
     }
 }
@@ -138,6 +146,8 @@ fn run(source: Source, mut engine: Engine, mut sink: BatchSink) {
                 .unwrap_or_else(|| "demo stopped".into()),
             Err(e) => format!("cannot read the demo capture: {e}"),
         },
+        Source::Hep { mut listener, .. } => drive_into(&mut *listener, &mut engine, &mut sink)
+            .unwrap_or_else(|| "HEP listener stopped".into()),
         Source::Live { mut source, writer, .. } => {
             sink.writer = writer;
             sink.counters = Some(source.counters());
