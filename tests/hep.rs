@@ -7,7 +7,7 @@ mod common;
 use common::{addr, ip_udp, pcap};
 use sipscope::capture::file::FileSource;
 use sipscope::capture::{linktype, RawPacket};
-use sipscope::decode::hep::{self, Hep};
+use sipscope::decode::hep;
 use sipscope::engine::{Engine, EngineConfig};
 use sipscope::sip::SipMessage;
 use sipscope::time::Timestamp;
@@ -28,20 +28,7 @@ fn messages(name: &str) -> Vec<SipMessage> {
 fn as_hep(msgs: &[SipMessage], agent: &str, capture_id: u32) -> Vec<(Timestamp, Vec<u8>)> {
     msgs.iter()
         .map(|m| {
-            let h = Hep {
-                src: m.src,
-                dst: m.dst,
-                ip_proto: 17,
-                ts_sec: m.ts.secs() as u32,
-                ts_usec: m.ts.subsec_nanos() / 1000,
-                proto_type: hep::proto::SIP,
-                capture_id,
-                auth_key: b"",
-                correlation_id: b"",
-                payload: &m.raw,
-            };
-            let mut out = Vec::new();
-            assert!(hep::encode(&h, &mut out));
+            let out = common::hep_packet(m, capture_id, m.ts.secs() as u32, m.ts.subsec_nanos() / 1000);
             (m.ts, ip_udp(addr(agent), addr("10.0.0.9:9060"), &out))
         })
         .collect()
@@ -129,20 +116,7 @@ fn the_listener_reports_what_agents_send() {
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let original = messages("lab-basic-udp.pcap");
     for m in &original {
-        let h = Hep {
-            src: m.src,
-            dst: m.dst,
-            ip_proto: 17,
-            ts_sec: m.ts.secs() as u32,
-            ts_usec: m.ts.subsec_nanos() / 1000,
-            proto_type: hep::proto::SIP,
-            capture_id: 2001,
-            auth_key: b"",
-            correlation_id: b"",
-            payload: &m.raw,
-        };
-        let mut out = Vec::new();
-        hep::encode(&h, &mut out);
+        let out = common::hep_packet(m, 2001, m.ts.secs() as u32, m.ts.subsec_nanos() / 1000);
         sock.send_to(&out, &listen).unwrap();
     }
     sock.send_to(b"HEP3\x00\x06", &listen).unwrap();
@@ -254,26 +228,12 @@ fn an_agent_clock_far_off_is_replaced_by_arrival_time_and_counted() {
     let original = messages("lab-basic-udp.pcap");
     let mut frames = Vec::new();
     for (i, m) in original.iter().enumerate() {
-        let h = Hep {
-            src: m.src,
-            dst: m.dst,
-            ip_proto: 17,
-            ts_sec: if i == 2 {
-                0
-            } else if i == 4 {
-                u32::MAX
-            } else {
-                m.ts.secs() as u32
-            },
-            ts_usec: m.ts.subsec_nanos() / 1000,
-            proto_type: hep::proto::SIP,
-            capture_id: 1,
-            auth_key: b"",
-            correlation_id: b"",
-            payload: &m.raw,
+        let ts_sec = match i {
+            2 => 0,
+            4 => u32::MAX,
+            _ => m.ts.secs() as u32,
         };
-        let mut out = Vec::new();
-        hep::encode(&h, &mut out);
+        let out = common::hep_packet(m, 1, ts_sec, m.ts.subsec_nanos() / 1000);
         frames.push((m.ts, ip_udp(addr("10.0.0.1:40000"), addr("10.0.0.9:9060"), &out)));
     }
     let (_, calls, stats) = run(&frames);

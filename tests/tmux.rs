@@ -170,7 +170,6 @@ fn live_dashboard_shows_calls_within_a_second_and_quits_at_once() {
 /// The dashboard as a HEP3 collector: `sipscope -L` shows the call agents send, and `q` quits.
 #[test]
 fn dashboard_listening_for_hep_shows_the_call_agents_send() {
-    use sipscope::decode::hep::{self, Hep};
     let port = 30_000 + (std::process::id() % 20_000) as u16;
     let listen = format!("127.0.0.1:{port}");
     let name = format!("sipscope-hep-{}", std::process::id());
@@ -198,20 +197,7 @@ fn dashboard_listening_for_hep_shows_the_call_agents_send() {
     let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as u32;
     for (i, m) in msgs.iter().enumerate() {
-        let h = Hep {
-            src: m.src,
-            dst: m.dst,
-            ip_proto: 17,
-            ts_sec: now,
-            ts_usec: (i as u32) * 1000,
-            proto_type: hep::proto::SIP,
-            capture_id: 7,
-            auth_key: b"",
-            correlation_id: b"",
-            payload: &m.raw,
-        };
-        let mut out = Vec::new();
-        hep::encode(&h, &mut out);
+        let out = common::hep_packet(m, 7, now, (i as u32) * 1000);
         sock.send_to(&out, &listen).unwrap();
     }
     let screen = s.wait_for("Calls 1 shown of 1");

@@ -505,15 +505,7 @@ fn read_sdp(msg: &SipMessage, index: u32, call: &mut Call, table: &mut MediaTabl
     let at = sdp.media.iter().position(|m| media::Kind::of(m) == media::Kind::Audio).unwrap_or(0);
     let mut sdp = sdp;
     let desc = Some(sdp.media.swap_remove(at));
-    let rec = SdpRecord {
-        ts: msg.ts,
-        index,
-        what,
-        in_request: msg.is_request(),
-        from_caller,
-        sender: msg.src,
-        media: desc,
-    };
+    let rec = SdpRecord { ts: msg.ts, index, what, in_request: msg.is_request(), from_caller, media: desc };
     call.media.add_record(rec);
 }
 

@@ -23,7 +23,6 @@ fuzz_target!(|data: &[u8]| {
             what: ShortName::new(b"INVITE"),
             in_request: true,
             from_caller: true,
-            sender: a,
             media: parsed.audio().cloned(),
         },
         &parsed,

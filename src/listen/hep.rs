@@ -19,8 +19,6 @@ pub struct HepListener {
     socket: UdpSocket,
     buf: Vec<u8>,
     until: Option<Instant>,
-    /// Datagrams received.
-    pub received: u64,
 }
 
 impl HepListener {
@@ -30,12 +28,7 @@ impl HepListener {
         grow_receive_buffer(&socket);
         // Wake up often enough to let time run (timers fire on an idle link) and to stop at once.
         socket.set_read_timeout(Some(Duration::from_millis(50)))?;
-        Ok(HepListener {
-            socket,
-            buf: vec![0; MAX_DATAGRAM],
-            until: duration.map(|d| Instant::now() + d),
-            received: 0,
-        })
+        Ok(HepListener { socket, buf: vec![0; MAX_DATAGRAM], until: duration.map(|d| Instant::now() + d) })
     }
 
     /// The bound address (the port chosen when binding port 0).
@@ -78,7 +71,6 @@ impl Source for HepListener {
         }
         match self.socket.recv_from(&mut self.buf) {
             Ok((n, _agent)) => {
-                self.received += 1;
                 let data = &self.buf[..n];
                 Ok(Pull::Packet(RawPacket { ts: now(), linktype: linktype::HEP, data, orig_len: n as u32 }))
             }

@@ -32,12 +32,12 @@ pub fn write_media(o: &mut Object<'_>, c: &Call) {
                 if j > 0 {
                     codecs.push(b',');
                 }
-                let name = desc
-                    .maps
-                    .iter()
-                    .find(|x| x.pt == *pt)
-                    .map_or_else(|| m.codecs.name(*pt), |x| x.name.as_str().to_string());
-                let _ = write_str(codecs, name.as_bytes());
+                match desc.maps.iter().find(|x| x.pt == *pt) {
+                    Some(x) => {
+                        let _ = write_str(codecs, x.name.as_str().as_bytes());
+                    }
+                    None => write_label(codecs, m.codecs.label(*pt)),
+                }
             }
         }
         codecs.push(b']');
@@ -80,11 +80,7 @@ fn write_stream(out: &mut Vec<u8>, m: &CallMedia, s: &RtpStream, bye: Option<cra
         .addr("dst", s.dst)
         .uint("ssrc", s.ssrc.into())
         .str("kind", s.kind.as_str().as_bytes());
-    match m.stream_from_caller(s) {
-        Some(true) => so.str("from", b"caller"),
-        Some(false) => so.str("from", b"callee"),
-        None => so.null("from"),
-    };
+    so.opt_str("from", m.stream_side(s).map(str::as_bytes));
     let codecs = m.codecs_for(s);
     so.uint("payload_type", s.payload_type.into());
     write_label(so.key("codec"), codecs.label(s.payload_type));

@@ -10,33 +10,11 @@ use crate::sanitize::Inert;
 pub fn write_call_media(w: &mut impl Write, c: &Call) -> io::Result<()> {
     let m = &c.media;
     if !m.sdp.is_empty() {
-        let parts: Vec<String> = m
-            .sdp
-            .iter()
-            .map(|r| {
-                let codecs: Vec<String> = r
-                    .media
-                    .as_ref()
-                    .map(|d| d.formats.iter().take(4).map(|pt| m.codecs.name(*pt)).collect())
-                    .unwrap_or_default();
-                format!(
-                    "{} {} {} {} {}",
-                    r.what,
-                    if r.from_caller { "caller" } else { "callee" },
-                    r.rtp_addr().map_or_else(|| "-".to_string(), |a| a.to_string()),
-                    r.direction().as_str(),
-                    codecs.join(",")
-                )
-            })
-            .collect();
+        let parts: Vec<String> = m.sdp.iter().map(|r| m.sdp_line(r)).collect();
         writeln!(w, "      sdp: {}", Inert(parts.join("; ").as_bytes()))?;
     }
     for s in &m.streams {
-        let from = match m.stream_from_caller(s) {
-            Some(true) => "caller",
-            Some(false) => "callee",
-            None => "?",
-        };
+        let from = m.stream_side(s).unwrap_or("?");
         let mos = m.quality(s).map_or_else(|| "-".to_string(), |(_, mos)| format!("{mos:.1}"));
         let mut line = format!(
             "      rtp: {} {} -> {} ssrc 0x{:08x} from {from} | {} pkts, lost {} ({:.1}%), jitter {:.1}/{:.1} ms, max gap {:.0} ms, MOS {mos}",

@@ -108,11 +108,7 @@ impl StreamRow {
                 src: s.src.to_string(),
                 dst: s.dst.to_string(),
                 ssrc: s.ssrc,
-                from: match m.stream_from_caller(s) {
-                    Some(true) => "caller",
-                    Some(false) => "callee",
-                    None => "?",
-                },
+                from: m.stream_side(s).unwrap_or("?"),
                 codec: m.codec(s),
                 packets: s.packets,
                 lost: s.lost(),
@@ -145,28 +141,9 @@ pub fn streams_by_quality(model: &Model) -> Vec<(usize, &StreamRow)> {
     v
 }
 
-/// One line per session description of a call: `INVITE caller 192.0.2.1:4000 sendrecv PCMU,PCMA`.
+/// One line per session description of a call: `#0 INVITE caller 192.0.2.1:4000 sendrecv PCMU,PCMA`.
 pub fn sdp_lines(c: &Call) -> Vec<String> {
-    let m = &c.media;
-    m.sdp
-        .iter()
-        .map(|r| {
-            let codecs: Vec<String> = r
-                .media
-                .as_ref()
-                .map(|d| d.formats.iter().take(4).map(|pt| m.codecs.name(*pt)).collect())
-                .unwrap_or_default();
-            format!(
-                "#{} {} {} {} {} {}",
-                r.index,
-                r.what,
-                if r.from_caller { "caller" } else { "callee" },
-                r.rtp_addr().map_or_else(|| "-".to_string(), |a| a.to_string()),
-                r.direction().as_str(),
-                codecs.join(",")
-            )
-        })
-        .collect()
+    c.media.sdp.iter().map(|r| format!("#{} {}", r.index, c.media.sdp_line(r))).collect()
 }
 
 fn lossy(b: &[u8]) -> String {

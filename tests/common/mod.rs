@@ -270,3 +270,24 @@ pub fn first_line(m: &SipMessage) -> String {
     let end = m.raw.iter().position(|&b| b == b'\r' || b == b'\n').unwrap_or(m.raw.len());
     String::from_utf8_lossy(&m.raw[..end]).into_owned()
 }
+
+/// A SIP message as the HEP3 packet an agent with id `capture_id` would send, dated `ts_sec`,
+/// `ts_usec` (the message's own capture time unless a test needs another).
+pub fn hep_packet(m: &SipMessage, capture_id: u32, ts_sec: u32, ts_usec: u32) -> Vec<u8> {
+    use sipscope::decode::hep::{self, Hep};
+    let h = Hep {
+        src: m.src,
+        dst: m.dst,
+        ip_proto: 17,
+        ts_sec,
+        ts_usec,
+        proto_type: hep::proto::SIP,
+        capture_id,
+        auth_key: b"",
+        correlation_id: b"",
+        payload: &m.raw,
+    };
+    let mut out = Vec::new();
+    assert!(hep::encode(&h, &mut out));
+    out
+}

@@ -39,8 +39,6 @@ pub struct SdpRecord {
     pub in_request: bool,
     /// Written by the side that placed the call (the first request's sender).
     pub from_caller: bool,
-    /// Where the SIP message came from.
-    pub sender: SocketAddr,
     /// The first audio section (or the first section when there is no audio).
     pub media: Option<MediaDesc>,
 }
@@ -72,8 +70,6 @@ pub struct RtcpSummary {
     pub jitter: u32,
     /// Last round-trip time computed from LSR/DLSR against the captured sender report, ms.
     pub rtt_ms: Option<f64>,
-    /// Largest such round-trip time, ms.
-    pub max_rtt_ms: Option<f64>,
     /// Last VoIP metrics block (RFC 3611): loss rate and discard rate (1/256), round trip ms,
     /// R factor, MOS-LQ times ten.
     pub xr: Option<(u8, u8, u16, u8, u8)>,
@@ -140,11 +136,6 @@ impl CallMedia {
             self.sdp_dropped += 1;
         }
         self.sdp.push(rec);
-    }
-
-    /// The latest description written by one side (caller or callee).
-    pub fn latest(&self, from_caller: bool) -> Option<&SdpRecord> {
-        self.sdp.iter().rev().find(|r| r.from_caller == from_caller && r.media.is_some())
     }
 
     /// Every address a side announced for RTP, oldest first.
@@ -234,7 +225,6 @@ impl CallMedia {
                             ts.0.saturating_sub(sent.0) as f64 / 1e6 - f64::from(dlsr) * 1000.0 / 65536.0;
                         if rtt >= 0.0 {
                             sum.rtt_ms = Some(rtt);
-                            sum.max_rtt_ms = Some(sum.max_rtt_ms.map_or(rtt, |m: f64| m.max(rtt)));
                         }
                     }
                 }
@@ -274,10 +264,31 @@ impl CallMedia {
         self.codecs_for(s).name(s.payload_type)
     }
 
-    /// Names of every payload type a stream carried, in type order.
-    pub fn payload_names(&self, s: &RtpStream) -> Vec<String> {
-        let c = self.codecs_for(s);
-        (0..128u8).filter(|pt| s.payload_types & (1u128 << pt) != 0).map(|pt| c.name(pt)).collect()
+    /// `caller` or `callee` for the side that sent a stream, `None` when unknown.
+    pub fn stream_side(&self, s: &RtpStream) -> Option<&'static str> {
+        self.stream_from_caller(s).map(|c| if c { "caller" } else { "callee" })
+    }
+
+    /// The first `n` formats a description offered, by name: `PCMU,PCMA,telephone-event`.
+    pub fn codec_list(&self, r: &SdpRecord, n: usize, sep: &str) -> String {
+        let names: Vec<String> = r
+            .media
+            .as_ref()
+            .map(|d| d.formats.iter().take(n).map(|pt| self.codecs.label(*pt).to_string()).collect())
+            .unwrap_or_default();
+        names.join(sep)
+    }
+
+    /// A description in one line: `INVITE caller 192.0.2.1:4000 sendrecv PCMU,PCMA`.
+    pub fn sdp_line(&self, r: &SdpRecord) -> String {
+        format!(
+            "{} {} {} {} {}",
+            r.what,
+            if r.from_caller { "caller" } else { "callee" },
+            r.rtp_addr().map_or_else(|| "-".to_string(), |a| a.to_string()),
+            r.direction().as_str(),
+            self.codec_list(r, 4, ",")
+        )
     }
 
     /// Round-trip time RTCP gave for a stream, ms.

@@ -106,8 +106,6 @@ pub struct RtpStream {
     pub mean_jitter_ms: f64,
     /// Largest time between two consecutive packets, ms.
     pub max_delta_ms: f64,
-    /// Packets with the marker bit.
-    pub markers: u64,
     /// Telephone events (RFC 4733).
     pub dtmf: Dtmf,
     /// Packets sent after the call's BYE.
@@ -152,7 +150,6 @@ impl RtpStream {
             max_jitter_ms: 0.0,
             mean_jitter_ms: 0.0,
             max_delta_ms: 0.0,
-            markers: 0,
             dtmf: Dtmf::default(),
             after_bye: 0,
             last_seq: h.seq,
@@ -198,11 +195,6 @@ impl RtpStream {
         lost as f64 * 100.0 / self.expected().max(1) as f64
     }
 
-    /// Duration from first to last packet, ms.
-    pub fn duration_ms(&self) -> i64 {
-        self.last_ts.millis_since(self.first_ts)
-    }
-
     /// Adds one packet of this stream (same addresses and SSRC).
     pub fn add(&mut self, ts: Timestamp, h: &RtpHeader, payload: &[u8], codecs: &Codecs) {
         let first = self.packets == 0;
@@ -210,9 +202,6 @@ impl RtpStream {
         self.bytes += payload.len() as u64;
         self.last_ts = self.last_ts.max(ts);
         self.payload_types |= 1u128 << (h.pt & 0x7f);
-        if h.marker {
-            self.markers += 1;
-        }
         if codecs.is_telephone_event(h.pt) {
             self.dtmf.packet(h.timestamp, payload);
         }

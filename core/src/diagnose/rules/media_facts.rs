@@ -103,13 +103,9 @@ pub fn packets_from(call: &Call, caller: bool) -> u64 {
 /// `192.0.2.10:4000 (PCMU, sendrecv) in the 200 OK`: what a description said, for sentences.
 pub fn described(call: &Call, r: &SdpRecord) -> String {
     let addr = r.rtp_addr().map_or_else(|| "no address".to_string(), |a| a.to_string());
-    let codecs: Vec<String> = r
-        .media
-        .as_ref()
-        .map(|m| m.formats.iter().take(4).map(|pt| call.media.codecs.name(*pt)).collect())
-        .unwrap_or_default();
+    let codecs = call.media.codec_list(r, 4, "/");
     let what = if r.in_request { format!("its {}", r.what) } else { format!("its {} response", r.what) };
-    format!("{addr} ({}, {}) in {what}", codecs.join("/"), r.direction().as_str())
+    format!("{addr} ({codecs}, {}) in {what}", r.direction().as_str())
 }
 
 /// Evidence pointing at the message that carried a description.
@@ -125,6 +121,13 @@ pub fn sdp_ev(call: &Call, r: &SdpRecord) -> Evidence {
             r.direction().as_str()
         ),
     }
+}
+
+/// The evidence of a two-sided media finding: each side's description, then the answer.
+pub fn sides_ev(call: &Call, a: &SdpRecord, b: &SdpRecord, t: &Talk) -> Vec<Evidence> {
+    let mut evidence = vec![sdp_ev(call, a), sdp_ev(call, b)];
+    evidence.extend(answer_ev(call, t));
+    evidence
 }
 
 /// Evidence pointing at the answer.

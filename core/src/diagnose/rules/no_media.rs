@@ -40,8 +40,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
         described(call, a),
         described(call, b)
     );
-    let mut evidence = vec![sdp_ev(call, a), sdp_ev(call, b)];
-    evidence.extend(answer_ev(call, &talk));
+    let evidence = sides_ev(call, a, b, &talk);
     Some(call_finding(
         call,
         ID,

@@ -52,8 +52,7 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
             silent_addr.ip()
         ));
     }
-    let mut evidence = vec![sdp_ev(call, promise), sdp_ev(call, other)];
-    evidence.extend(answer_ev(call, &talk));
+    let evidence = sides_ev(call, promise, other, &talk);
     Some(call_finding(
         call,
         ID,
