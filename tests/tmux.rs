@@ -200,12 +200,22 @@ fn dashboard_listening_for_hep_shows_the_call_agents_send() {
         let out = common::hep_packet(m, 7, now, (i as u32) * 1000);
         sock.send_to(&out, &listen).unwrap();
     }
-    let screen = s.wait_for("Calls 1 shown of 1");
+    // The row appears with the INVITE; wait until the whole call has arrived.
+    let screen = s.wait_for("completed");
     assert!(
-        screen.contains("completed") && screen.contains("200 OK") && screen.contains("sip:bob@127.0.0.11"),
+        screen.contains("Calls 1 shown of 1")
+            && screen.contains("completed")
+            && screen.contains("200 OK")
+            && screen.contains("sip:bob@127.0.0.11"),
         "{screen}"
     );
     s.keys(&["q"]);
+    // The shell comes back (keys typed before it does would go to the closing dashboard).
+    let start = Instant::now();
+    while s.screen().contains(&format!("HEP3 on {listen}")) {
+        assert!(start.elapsed() < Duration::from_secs(5), "q did not quit:\n{}", s.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     s.keys(&["echo hep-done-$((40+2))", "Enter"]);
     s.wait_for("hep-done-42");
 }
