@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::listen::hep::HepAddr;
 use crate::report::messages::Format;
 
 /// sipscope: watch SIP calls in a capture and see why they fail.
@@ -60,11 +61,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "N")]
     pub speed: Option<f64>,
     /// Replay the capture built into sipscope, in real time, looping.
-    #[arg(long, conflicts_with = "read")]
+    #[arg(long, conflicts_with_all = ["read", "listen", "interface"])]
     pub demo: bool,
-    /// Receive HEP3 over UDP on this address (e.g. `0.0.0.0:9060`) instead of capturing.
-    #[arg(short = 'L', long = "listen", value_name = "HOST:PORT", conflicts_with_all = ["read", "demo"])]
-    pub listen: Option<std::net::SocketAddr>,
     /// Only read SIP from or to these ports, e.g. `5060,5080-5090` (default: any port).
     #[arg(long, value_name = "LIST")]
     pub ports: Option<String>,
@@ -74,6 +72,31 @@ pub struct WatchArgs {
     /// Live capture.
     #[command(flatten)]
     pub live: LiveArgs,
+    /// HEP3 in and out.
+    #[command(flatten)]
+    pub hep: HepArgs,
+}
+
+/// HEP3 collectors (`-L`) and the HEP3 output (`--hep`), shared by every command.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct HepArgs {
+    /// Receive HEP3 on this address: `0.0.0.0:9060` (UDP), `tcp:0.0.0.0:9060`; repeatable, and
+    /// with -i in the same run. Kamailio, OpenSIPS, FreeSWITCH, Asterisk and heplify agents send it.
+    #[arg(short = 'L', long = "listen", value_name = "[tcp:]HOST:PORT", conflicts_with = "read")]
+    pub listen: Vec<HepAddr>,
+    /// Refuse HEP3 packets received with -L whose authentication key is not KEY (counted per agent).
+    #[arg(long = "listen-key", value_name = "KEY", requires = "listen")]
+    pub listen_key: Option<String>,
+    /// Also send every SIP message as HEP3 to this collector (Homer, Kamailio sipcapture,
+    /// sipscope -L): `HOST:PORT` (UDP) or `tcp:HOST:PORT`.
+    #[arg(long = "hep", value_name = "[tcp:]HOST:PORT")]
+    pub hep: Option<HepAddr>,
+    /// Capture agent id in the HEP3 sent with --hep.
+    #[arg(long = "hep-id", value_name = "N", default_value_t = 2001)]
+    pub hep_id: u32,
+    /// Authentication key in the HEP3 sent with --hep.
+    #[arg(long = "hep-auth", value_name = "KEY")]
+    pub hep_auth: Option<String>,
 }
 
 /// Subcommands.
@@ -102,22 +125,12 @@ pub struct InputArgs {
     /// Capture file to read (pcap or pcapng; `-` for standard input).
     #[arg(short = 'r', long = "read", value_name = "FILE", required_unless_present_any = ["interface", "listen"])]
     pub read: Option<String>,
-    /// Receive HEP3 over UDP on this address (e.g. `0.0.0.0:9060`): SIP that Kamailio, OpenSIPS,
-    /// FreeSWITCH, Asterisk or heplify agents send.
-    #[arg(short = 'L', long = "listen", value_name = "HOST:PORT", conflicts_with_all = ["read", "interface"])]
-    pub listen: Option<std::net::SocketAddr>,
     /// Live capture.
     #[command(flatten)]
     pub live: LiveArgs,
-    /// Also send every SIP message as HEP3 over UDP to this collector (Homer, Kamailio sipcapture, sipscope -L).
-    #[arg(long = "hep", value_name = "HOST:PORT")]
-    pub hep: Option<std::net::SocketAddr>,
-    /// Capture agent id in the HEP3 sent with --hep.
-    #[arg(long = "hep-id", value_name = "N", default_value_t = 2001)]
-    pub hep_id: u32,
-    /// Authentication key in the HEP3 sent with --hep.
-    #[arg(long = "hep-auth", value_name = "KEY")]
-    pub hep_auth: Option<String>,
+    /// HEP3 in and out.
+    #[command(flatten)]
+    pub hep: HepArgs,
     /// With -i or -L, stop capturing after this long (e.g. `60s`, `5m`, `1h`; default: until Ctrl-C).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub duration: Option<std::time::Duration>,

@@ -151,7 +151,7 @@ fn hep_out_to_hep_in_gives_the_same_report() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&sent.stderr);
-    assert!(stderr.contains("HEP out: 28 handed to the network, 0 dropped"), "{stderr}");
+    assert!(stderr.contains(": 28 handed to the network, 0 dropped"), "{stderr}");
     let direct: serde_json::Value = serde_json::from_slice(&sent.stdout).unwrap();
     let out = collector.wait_with_output().unwrap();
     let via_hep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -240,4 +240,149 @@ fn an_agent_clock_far_off_is_replaced_by_arrival_time_and_counted() {
     assert_eq!(stats.decode.hep_time_off, 2);
     assert_eq!(calls.len(), 1, "one call, not split");
     assert!(calls[0].pdd_ms().is_some_and(|p| (0..10_000).contains(&p)));
+}
+
+/// HEP3 of `m` with ip_proto `proto`, a key and a payload of our choosing.
+fn hep_with(m: &SipMessage, proto: u8, key: &[u8], payload: &[u8], capture_id: u32) -> Vec<u8> {
+    let h = hep::Hep {
+        src: m.src,
+        dst: m.dst,
+        ip_proto: proto,
+        ts_sec: m.ts.secs() as u32,
+        ts_usec: m.ts.subsec_nanos() / 1000,
+        proto_type: hep::proto::SIP,
+        capture_id,
+        auth_key: key,
+        correlation_id: b"",
+        payload,
+    };
+    let mut out = Vec::new();
+    assert!(hep::encode(&h, &mut out));
+    out
+}
+
+/// An agent forwarding what one read of a TCP stream returned sends two SIP messages in one HEP
+/// packet (ip_proto 6): both are read, as TCP messages.
+#[test]
+fn a_tcp_payload_with_two_messages_gives_both() {
+    let original = messages("lab-basic-tcp.pcap");
+    let (a, b) = (&original[0], &original[1]);
+    let mut both = a.raw.to_vec();
+    both.extend_from_slice(&b.raw);
+    let frames =
+        vec![(a.ts, ip_udp(addr("10.0.0.1:40000"), addr("10.0.0.9:9060"), &hep_with(a, 6, b"", &both, 1)))];
+    let (got, _, stats) = run(&frames);
+    assert_eq!(stats.decode.hep, 1);
+    assert_eq!(got.len(), 2);
+    assert_eq!((&got[0].raw[..], &got[1].raw[..]), (&a.raw[..], &b.raw[..]));
+    assert!(got.iter().all(|m| m.transport == sipscope::sip::Transport::Tcp));
+    // A message cut short at the end of the payload is not made up.
+    let cut = &both[..both.len() - 10];
+    let frames =
+        vec![(a.ts, ip_udp(addr("10.0.0.1:40000"), addr("10.0.0.9:9060"), &hep_with(a, 6, b"", cut, 1)))];
+    let (got, _, stats) = run(&frames);
+    assert_eq!(got.len(), 1);
+    assert_eq!(stats.non_sip_datagrams, 1);
+}
+
+/// One process listening on UDP and TCP at once: two agents (one per transport, packets split
+/// across TCP reads), a third whose key is wrong. The calls of the first two are complete, the
+/// third's packets are refused, and standard error gives each agent's counts.
+#[test]
+fn udp_and_tcp_listeners_with_a_key_and_per_agent_counts() {
+    use std::io::Write;
+    let base = 30_000 + (std::process::id() % 10_000) as u16 * 2;
+    let (udp, tcp) = (format!("127.0.0.1:{base}"), format!("127.0.0.1:{}", base + 1));
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["report", "-L", &udp, "-L", &format!("tcp:{tcp}"), "--listen-key", "s3cret"])
+        .args(["--duration", "3s", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let basic = messages("lab-basic-udp.pcap");
+    let fork = messages("lab-fork-603-nocancel.pcap");
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for m in &basic {
+        sock.send_to(&hep_with(m, 17, b"s3cret", &m.raw, 11), &udp).unwrap();
+        sock.send_to(&hep_with(m, 17, b"wrong", &m.raw, 13), &udp).unwrap();
+    }
+    let mut stream: Vec<u8> = Vec::new();
+    for m in &fork {
+        stream.extend(hep_with(m, 17, b"s3cret", &m.raw, 12));
+    }
+    let mut conn = std::net::TcpStream::connect(&tcp).unwrap();
+    // Written in pieces of 333 bytes: packets arrive split across reads.
+    for piece in stream.chunks(333) {
+        conn.write_all(piece).unwrap();
+        conn.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    drop(conn);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let r: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    assert_eq!(r["capture"]["hep_packets"], (basic.len() + fork.len()) as u64, "{stderr}");
+    let calls = r["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 2, "{stderr}");
+    let total: u64 = calls.iter().map(|c| c["messages"].as_u64().unwrap()).sum();
+    assert_eq!(total, (basic.len() + fork.len()) as u64);
+    let line =
+        |id: u32| stderr.lines().find(|l| l.contains(&format!("127.0.0.1 id {id}:"))).map(str::to_string);
+    let n = basic.len();
+    assert!(line(11).unwrap().contains(&format!(": {n} packets, ")), "{stderr}");
+    assert!(line(11).unwrap().contains("0 refused for their key"), "{stderr}");
+    assert!(line(12).unwrap().contains(&format!(": {} packets, ", fork.len())), "{stderr}");
+    assert!(line(13).unwrap().contains(&format!("{n} refused for their key")), "{stderr}");
+}
+
+/// `--hep tcp:` keeps its connection: when the collector closes it, the sender connects again and
+/// goes on; every packet is either sent or counted as dropped, and the collector never gets more
+/// than was sent.
+#[test]
+fn the_tcp_sender_reconnects_when_the_collector_closes() {
+    use sipscope::driver::Sink;
+    use sipscope::export::hep::{HepOutCounters, HepSender};
+    use std::io::Read;
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let at = server.local_addr().unwrap();
+    let collector = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        // First connection: read one packet's worth, then close.
+        let (mut c, _) = server.accept().unwrap();
+        let mut first = vec![0u8; 6];
+        c.read_exact(&mut first).unwrap();
+        drop(c);
+        // Second connection: everything until the sender closes.
+        let (mut c, _) = server.accept().unwrap();
+        c.read_to_end(&mut got).unwrap();
+        got
+    });
+    let msgs = messages("lab-fork-603-nocancel.pcap");
+    let mut sender = HepSender::start(format!("tcp:{at}").parse().unwrap(), 5, None, true).unwrap();
+    for round in 0..20 {
+        for m in &msgs {
+            sender.message(m, None).unwrap();
+        }
+        if round < 10 {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+    }
+    sender.close();
+    let got = collector.join().unwrap();
+    let c = &sender.counters;
+    let g = HepOutCounters::get;
+    assert_eq!(g(&c.reconnects), 1, "{}", sender.summary());
+    assert_eq!(g(&c.sent) + g(&c.dropped), 20 * msgs.len() as u64, "{}", sender.summary());
+    // What the second connection got is whole packets only, all of them read back as HEP3.
+    let mut at = 0;
+    let mut packets = 0;
+    while at < got.len() {
+        let (_, n) = hep::parse(&got[at..]).expect("whole HEP3 packets on the new connection");
+        at += n;
+        packets += 1;
+    }
+    assert!(packets > 0 && packets <= g(&c.sent), "{packets} received, {}", sender.summary());
 }

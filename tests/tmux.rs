@@ -182,7 +182,7 @@ fn dashboard_listening_for_hep_shows_the_call_agents_send() {
     assert!(st.success());
     let s = Session(name);
     s.keys(&[&format!("{bin} -L {listen}"), "Enter"]);
-    s.wait_for(&format!("HEP3 on {listen}"));
+    s.wait_for(&format!("HEP udp:{listen}"));
     // The messages of a lab call, sent as an agent would.
     let mut src = sipscope::capture::file::FileSource::open(concat!(
         env!("CARGO_MANIFEST_DIR"),

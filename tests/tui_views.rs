@@ -227,6 +227,7 @@ fn engine_thread_delivers_every_message_in_order() {
     let mut feed = Feed::spawn(
         Source::File { path, speed: None },
         EngineConfig { correlate: Some(Default::default()), ..Default::default() },
+        None,
     );
     let mut model = Model::new(64 << 20);
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();

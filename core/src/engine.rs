@@ -258,12 +258,9 @@ impl Engine {
                 Segment::Sctp(payload) => {
                     datagram(d.ts, d.src, d.dst, Transport::Sctp, payload, counters, out);
                 }
+                Segment::Hep(payload, 6) => hep_tcp_payload(d.ts, d.src, d.dst, payload, counters, out),
                 Segment::Hep(payload, ip_proto) => {
-                    let transport = match ip_proto {
-                        6 => Transport::Tcp,
-                        132 => Transport::Sctp,
-                        _ => Transport::Udp,
-                    };
+                    let transport = if ip_proto == 132 { Transport::Sctp } else { Transport::Udp };
                     datagram(d.ts, d.src, d.dst, transport, payload, counters, out);
                 }
                 Segment::Tcp(seg, payload) => {
@@ -390,6 +387,47 @@ fn datagram(
         _ => {
             counters.non_sip_datagrams += 1;
             false
+        }
+    }
+}
+
+/// The payload of a HEP packet whose original was a TCP segment: agents send what one read of
+/// the stream returned, which can be several SIP messages back to back; each complete one is
+/// read (a message cut at the end of the payload cannot be completed and is counted as not SIP;
+/// a lone message without Content-Length is read as a datagram would be).
+fn hep_tcp_payload(
+    ts: Timestamp,
+    src: SocketAddr,
+    dst: SocketAddr,
+    payload: &[u8],
+    counters: &mut EngineStats,
+    out: &mut Vec<SipMessage>,
+) {
+    let mut rest = payload;
+    let mut read = 0usize;
+    loop {
+        let body = &rest[leading_crlf(rest)..];
+        if body.is_empty() {
+            if read == 0 {
+                counters.keepalive_datagrams += 1;
+            }
+            return;
+        }
+        match scan(body, Framing::Stream) {
+            Scan::Complete { len, headers } => {
+                push(ts, src, dst, Transport::Tcp, &body[..len], headers, counters, out);
+                read += 1;
+                rest = &body[len..];
+            }
+            // A lone message the stream rules refuse (no Content-Length) is read as a datagram.
+            _ if read == 0 => {
+                datagram(ts, src, dst, Transport::Tcp, payload, counters, out);
+                return;
+            }
+            _ => {
+                counters.non_sip_datagrams += 1;
+                return;
+            }
         }
     }
 }

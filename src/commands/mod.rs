@@ -46,14 +46,16 @@ pub fn open(path: &str) -> Result<FileSource, i32> {
 
 /// Where a headless command reads packets from, and the `-w` file it keeps them in.
 pub struct Input {
-    /// The packets: a capture file or live interfaces.
+    /// The packets: a capture file, or live interfaces and HEP listeners.
     pub source: Box<dyn Source>,
-    /// Live interfaces (flush output per message, report drops).
+    /// Live interfaces or listeners (flush output per message, report drops).
     pub live: bool,
     /// `-w`: the frames that carried SIP go here.
     pub writer: Option<PcapWriter>,
     /// `--hep`: every SIP message is sent on as HEP3.
     pub hep: Option<crate::export::hep::HepSender>,
+    /// Per-agent counters of the `-L` listeners (empty otherwise).
+    pub agents: std::sync::Arc<crate::listen::hep::Agents>,
 }
 
 impl Input {
@@ -68,47 +70,52 @@ impl Input {
     }
 }
 
-/// Opens `-r FILE` or the `-i` interfaces, printing any error. Returns the ports the engine must
-/// keep to: `--ports` for a file; none live, where `--ports` already shaped the capture filter.
+/// Opens `-r FILE`, or the `-i` interfaces and `-L` listeners, and the `--hep` output, printing
+/// any error. Returns the ports the engine must keep to: `--ports` for a file and for HEP input;
+/// none for interfaces only, where `--ports` already shaped the capture filter.
 pub fn open_input(args: &crate::cli::InputArgs) -> Result<(Input, Option<PortSet>), i32> {
-    let (mut input, ports) = open_source(args)?;
-    if let Some(collector) = args.hep {
-        if args.listen == Some(collector) {
-            eprintln!("sipscope: --hep {collector} is the -L address: each message would come back forever");
-            return Err(exit::USAGE);
-        }
-        match crate::export::hep::HepSender::connect(collector, args.hep_id, args.hep_auth.as_deref()) {
-            Ok(s) => input.hep = Some(s),
-            Err(e) => {
-                eprintln!("sipscope: --hep {collector}: {e}");
-                return Err(exit::FAILURE);
+    let ports = parse_ports(args.ports.as_deref())?;
+    let mut input = match args.read.as_deref() {
+        Some(path) => Input {
+            source: Box::new(open(path)?),
+            live: false,
+            writer: None,
+            hep: None,
+            agents: Default::default(),
+        },
+        None => {
+            let started = live::start(&args.live, &args.hep, ports.as_ref(), args.duration)?;
+            Input {
+                source: Box::new(started.source),
+                live: true,
+                writer: started.writer,
+                hep: None,
+                agents: started.agents,
             }
         }
-    }
+    };
+    input.hep = start_hep_out(&args.hep, !input.live)?;
+    // Interfaces only: the capture filter already keeps to the ports.
+    let ports = if input.live && args.hep.listen.is_empty() { None } else { ports };
     Ok((input, ports))
 }
 
-fn open_source(args: &crate::cli::InputArgs) -> Result<(Input, Option<PortSet>), i32> {
-    let ports = parse_ports(args.ports.as_deref())?;
-    if let Some(addr) = args.listen {
-        crate::signals::install();
-        return match crate::listen::hep::HepListener::bind(addr, args.duration) {
-            Ok(l) => Ok((Input { source: Box::new(l), live: true, writer: None, hep: None }, ports)),
-            Err(e) => {
-                eprintln!("sipscope: cannot listen for HEP on {addr}: {e}");
-                Err(exit::FAILURE)
-            }
-        };
+/// Starts `--hep` if given (`wait_when_full` when reading a file), printing any error.
+pub fn start_hep_out(
+    args: &crate::cli::HepArgs,
+    wait_when_full: bool,
+) -> Result<Option<crate::export::hep::HepSender>, i32> {
+    let Some(collector) = args.hep else { return Ok(None) };
+    if args.listen.contains(&collector) {
+        eprintln!("sipscope: --hep {collector} is a -L address: each message would come back forever");
+        return Err(exit::USAGE);
     }
-    match args.read.as_deref() {
-        Some(path) => {
-            open(path).map(|f| (Input { source: Box::new(f), live: false, writer: None, hep: None }, ports))
-        }
-        // Live, the ports shape the capture filter and SIP is found on whatever it lets through.
-        None => live::start(&args.live, ports.as_ref(), args.duration).map(|(source, writer)| {
-            (Input { source: Box::new(source), live: true, writer, hep: None }, None)
-        }),
-    }
+    crate::export::hep::HepSender::start(collector, args.hep_id, args.hep_auth.as_deref(), wait_when_full)
+        .map(Some)
+        .map_err(|e| {
+            eprintln!("sipscope: --hep {collector}: {e}");
+            exit::FAILURE
+        })
 }
 
 /// `-w` as a sink: writes the frames that carried SIP; a write error stops the file (said on
@@ -119,7 +126,7 @@ impl Sink for WriteSink {
     fn frame(&mut self, pkt: &RawPacket<'_>, carried_sip: bool) -> io::Result<()> {
         if carried_sip {
             if let Some(w) = self.0.as_mut() {
-                if let Err(e) = w.write(pkt.ts.0, pkt.data) {
+                if let Err(e) = w.write(pkt) {
                     eprintln!("sipscope: -w stopped: {e}");
                     self.0 = None;
                 }
@@ -155,8 +162,12 @@ pub fn run_input(input: &mut Input, engine: &mut Engine, sink: &mut dyn Sink) ->
     } else {
         drive(&mut *input.source, engine, sink)?
     };
-    if let Some(h) = &input.hep {
+    if let Some(h) = input.hep.as_mut() {
+        h.close();
         eprintln!("sipscope: {}", h.summary());
+    }
+    for line in agent_lines(&input.agents) {
+        eprintln!("sipscope: {line}");
     }
     Ok(match outcome.error {
         Some(e) => {
@@ -169,6 +180,24 @@ pub fn run_input(input: &mut Input, engine: &mut Engine, sink: &mut dyn Sink) ->
         }
         None => exit::OK,
     })
+}
+
+/// One line per HEP agent heard, for standard error at the end of a run.
+pub fn agent_lines(agents: &crate::listen::hep::Agents) -> Vec<String> {
+    agents
+        .snapshot()
+        .into_iter()
+        .map(|(host, c)| {
+            let who = host.map_or_else(
+                || format!("agents beyond the first {}", crate::listen::hep::MAX_AGENTS),
+                |h| h.to_string(),
+            );
+            format!(
+                "HEP from {who}: {} packets, {} bytes, {} malformed, {} refused for their key",
+                c.packets, c.bytes, c.malformed, c.unauthorised
+            )
+        })
+        .collect()
 }
 
 /// Turns the outcome of writing a view into an exit code: a closed pipe ends quietly.

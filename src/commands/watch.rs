@@ -16,17 +16,6 @@ pub fn run(args: &WatchArgs) -> i32 {
         engine.media = None;
     }
     let source = match (&args.read, args.demo) {
-        _ if args.listen.is_some() => {
-            let addr = args.listen.expect("checked");
-            crate::signals::install();
-            match crate::listen::hep::HepListener::bind(addr, None) {
-                Ok(l) => Source::Hep { listener: Box::new(l), addr },
-                Err(e) => {
-                    eprintln!("sipscope: cannot listen for HEP on {addr}: {e}");
-                    return exit::FAILURE;
-                }
-            }
-        }
         (_, true) => Source::Demo,
         (Some(path), false) => match crate::capture::file::FileSource::open(path) {
             Ok(file) => Source::Opened { file: Box::new(file), path: path.clone(), speed: args.speed },
@@ -36,19 +25,22 @@ pub fn run(args: &WatchArgs) -> i32 {
             }
         },
         (None, false) => {
-            // Live: `-i any` unless interfaces are named; the ports shape the capture filter.
+            // Live: `-i any` unless interfaces are named or only HEP listeners are; the ports shape
+            // the capture filter (and, for HEP input, the engine keeps to them).
             let mut live_args = args.live.clone();
-            if live_args.interface.is_empty() {
+            if live_args.interface.is_empty() && args.hep.listen.is_empty() {
                 live_args.interface.push("any".into());
             }
-            let (source, writer) = match super::live::start(&live_args, ports.as_ref(), None) {
+            let started = match super::live::start(&live_args, &args.hep, ports.as_ref(), None) {
                 Ok(r) => r,
                 Err(code) => return code,
             };
-            engine.ports = None;
+            if args.hep.listen.is_empty() {
+                engine.ports = None;
+            }
             // The dashboard looks at its stop flag on every idle tick: short ticks make `q` prompt.
-            let source = source.with_tick(std::time::Duration::from_millis(50));
-            Source::Live { source: Box::new(source), interfaces: live_args.interface, writer }
+            let source = started.source.with_tick(std::time::Duration::from_millis(50));
+            Source::Live { source: Box::new(source), label: started.label, writer: started.writer }
         }
     };
     if let Some(s) = args.speed {
@@ -57,5 +49,9 @@ pub fn run(args: &WatchArgs) -> i32 {
             return exit::USAGE;
         }
     }
-    tui::run(tui::Options { source, engine, max_memory: args.max_memory.saturating_mul(1 << 20) })
+    let hep_out = match super::start_hep_out(&args.hep, false) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    tui::run(tui::Options { source, engine, max_memory: args.max_memory.saturating_mul(1 << 20), hep_out })
 }

@@ -136,9 +136,14 @@ impl PcapWriter {
         Ok(PcapWriter { base: path.to_string(), linktype, rotate_bytes, index: 0, written: 24, out })
     }
 
-    /// Writes one frame (rotating first if the current file is full), and flushes it so readers
-    /// see complete records.
-    pub fn write(&mut self, ts_ns: i64, frame: &[u8]) -> io::Result<()> {
+    /// Writes one captured frame (rotating first if the current file is full), and flushes it
+    /// so readers see complete records. A frame of another link type (a HEP packet received
+    /// with `-L` beside `-i`) has no place in this file and is skipped.
+    pub fn write(&mut self, pkt: &crate::packet::RawPacket<'_>) -> io::Result<()> {
+        if pkt.linktype < 0 || pkt.linktype as u32 != self.linktype {
+            return Ok(());
+        }
+        let (ts_ns, frame) = (pkt.ts.0, pkt.data);
         if let Some(limit) = self.rotate_bytes {
             if self.written + 16 + frame.len() as u64 > limit && self.written > 24 {
                 self.out.flush()?;
@@ -152,5 +157,15 @@ impl PcapWriter {
         write_record(&mut self.out, ts_ns, frame)?;
         self.written += 16 + frame.len() as u64;
         self.out.flush()
+    }
+
+    /// Starts the file again at its first name (after SIGHUP: a log rotator has moved it away).
+    pub fn reopen(&mut self) -> io::Result<()> {
+        self.out.flush()?;
+        self.out = io::BufWriter::new(std::fs::File::create(&self.base)?);
+        write_header_for(&mut self.out, self.linktype)?;
+        self.index = 0;
+        self.written = 24;
+        Ok(())
     }
 }

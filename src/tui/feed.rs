@@ -22,6 +22,7 @@ use crate::correlate::{Added, Call};
 use crate::diagnose::Finding;
 use crate::driver::{drive, Sink};
 use crate::engine::{Engine, EngineConfig};
+use crate::export::hep::HepSender;
 use crate::export::pcap::PcapWriter;
 use crate::packet::{RawPacket, Source as PacketSource};
 use crate::sip::SipMessage;
@@ -51,19 +52,12 @@ pub enum Source {
     },
     /// The embedded demo capture, looping at capture speed.
     Demo,
-    /// A HEP3 collector (`-L`).
-    Hep {
-        /// The bound listener.
-        listener: Box<crate::listen::hep::HepListener>,
-        /// The address, for the status bar.
-        addr: std::net::SocketAddr,
-    },
-    /// Live interfaces.
+    /// Live interfaces and HEP listeners.
     Live {
         /// The running capture.
         source: Box<LiveSource>,
-        /// Interface names, for the status bar.
-        interfaces: Vec<String>,
+        /// The inputs, for the status bar (`any + HEP udp:0.0.0.0:9060`).
+        label: String,
         /// `-w`: where the frames that carried SIP go.
         writer: Option<PcapWriter>,
     },
@@ -87,8 +81,7 @@ impl Source {
             Source::Opened { path, speed: None, .. } => format!("file {path}"),
             Source::Opened { path, speed: Some(s), .. } => format!("file {path} at {s}x"),
             Source::Demo => "demo (embedded capture, looping)".into(),
-            Source::Live { interfaces, .. } => format!("live {}", interfaces.join(",")),
-            Source::Hep { addr, .. } => format!("HEP3 on {addr}"),
+            Source::Live { label, .. } => format!("live {label}"),
         }
     }
 }
@@ -102,14 +95,18 @@ pub struct Feed {
 }
 
 impl Feed {
-    /// Starts the engine thread on `source`.
-    pub fn spawn(source: Source, config: EngineConfig) -> Feed {
+    /// Starts the engine thread on `source`; with `hep_out`, every message is also sent on as HEP3.
+    pub fn spawn(source: Source, config: EngineConfig, hep_out: Option<HepSender>) -> Feed {
         let (tx, rx) = mpsc::channel(8);
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("sipscope-engine".into())
-            .spawn(move || run(source, Engine::new(config), BatchSink::new(tx, flag)))
+            .spawn(move || {
+                let mut sink = BatchSink::new(tx, flag);
+                sink.hep = hep_out;
+                run(source, Engine::new(config), sink)
+            })
             .expect("spawn engine thread");
         Feed { rx, stop, thread: Some(thread) }
     }
@@ -146,8 +143,6 @@ fn run(source: Source, mut engine: Engine, mut sink: BatchSink) {
                 .unwrap_or_else(|| "demo stopped".into()),
             Err(e) => format!("cannot read the demo capture: {e}"),
         },
-        Source::Hep { mut listener, .. } => drive_into(&mut *listener, &mut engine, &mut sink)
-            .unwrap_or_else(|| "HEP listener stopped".into()),
         Source::Live { mut source, writer, .. } => {
             sink.writer = writer;
             sink.counters = Some(source.counters());
@@ -192,6 +187,8 @@ struct BatchSink {
     /// changes without SIP messages, so they are refreshed every [`MEDIA_EVERY`].
     talking: HashMap<Box<[u8]>, u64>,
     last_media: Instant,
+    /// `--hep`.
+    hep: Option<HepSender>,
 }
 
 /// Most calls in conversation whose streams are refreshed between their SIP messages.
@@ -213,6 +210,7 @@ impl BatchSink {
             counters: None,
             talking: HashMap::new(),
             last_media: Instant::now(),
+            hep: None,
         }
     }
 
@@ -272,6 +270,9 @@ impl Sink for BatchSink {
     fn message(&mut self, msg: &SipMessage, added: Option<Added>) -> io::Result<()> {
         self.changed.insert(msg.call_id().into());
         self.pending.messages.push((msg.clone(), added));
+        if let Some(h) = self.hep.as_mut() {
+            h.message(msg, added)?;
+        }
         Ok(())
     }
 
@@ -290,7 +291,7 @@ impl Sink for BatchSink {
         self.last_ts = self.last_ts.max(pkt.ts);
         if carried_sip {
             if let Some(w) = self.writer.as_mut() {
-                if let Err(e) = w.write(pkt.ts.0, pkt.data) {
+                if let Err(e) = w.write(pkt) {
                     self.pending.notice = Some(format!("-w stopped: {e}"));
                     self.writer = None;
                 }

@@ -33,6 +33,8 @@ pub struct Options {
     pub engine: EngineConfig,
     /// Memory budget for kept messages, in bytes.
     pub max_memory: usize,
+    /// `--hep`: messages also sent on as HEP3.
+    pub hep_out: Option<crate::export::hep::HepSender>,
 }
 
 /// Runs the dashboard until the user quits; returns the exit code.
@@ -41,7 +43,8 @@ pub fn run(opts: Options) -> i32 {
     engine.correlate.get_or_insert_with(Default::default);
     let label = opts.source.label();
     let media_file = opts.source.file_path();
-    let mut feed = Feed::spawn(opts.source, engine);
+    let hep_counters = opts.hep_out.as_ref().map(|h| h.counters.clone());
+    let mut feed = Feed::spawn(opts.source, engine, opts.hep_out);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
@@ -59,6 +62,10 @@ pub fn run(opts: Options) -> i32 {
     let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
     feed.stop();
+    if let Some(c) = hep_counters {
+        let g = crate::export::hep::HepOutCounters::get;
+        eprintln!("sipscope: HEP out: {} handed to the network, {} dropped", g(&c.sent), g(&c.dropped));
+    }
     match result {
         Ok(()) => 0,
         Err(e) => {

@@ -75,15 +75,23 @@ pub fn default_rtp_ports() -> PortSet {
     PortSet::parse("1024-65535").expect("valid default ports")
 }
 
-/// Counters shared by the capture threads.
+/// Counters of one input (an interface or a HEP listener), as its thread last read them.
 #[derive(Debug, Default)]
-pub struct LiveCounters {
+pub struct InputCounters {
     /// Packets the kernel handed over (pcap_stats `ps_recv`).
     pub received: AtomicU64,
-    /// Packets the kernel dropped for lack of buffer space (`ps_drop`).
+    /// Packets the kernel dropped for lack of buffer space (`ps_drop`; a listener's socket
+    /// drops).
     pub kernel_drops: AtomicU64,
     /// Packets the interface or driver dropped (`ps_ifdrop`).
     pub interface_drops: AtomicU64,
+}
+
+/// Counters shared by the capture threads and feeders.
+#[derive(Debug, Default)]
+pub struct LiveCounters {
+    /// Per input, in the order they were started (interfaces, then feeders).
+    pub inputs: Vec<InputCounters>,
     /// Packets we dropped because the engine was behind (queue full).
     pub queue_drops: AtomicU64,
 }
@@ -137,11 +145,17 @@ impl std::fmt::Display for OpenError {
 }
 
 /// Interfaces opened and ready to start.
+#[derive(Default)]
 pub struct Opened {
     captures: Vec<(String, pcap::Capture<pcap::Active>)>,
 }
 
 impl Opened {
+    /// No interface (a run fed by HEP listeners only).
+    pub fn none() -> Opened {
+        Opened::default()
+    }
+
     /// Link types of the opened interfaces.
     pub fn linktypes(&self) -> Vec<i32> {
         self.captures.iter().map(|(_, c)| c.get_datalink().0).collect()
@@ -178,7 +192,7 @@ pub fn open(opts: &LiveOptions) -> Result<Opened, OpenError> {
     Ok(Opened { captures })
 }
 
-/// Running capture threads.
+/// Running capture threads (one per interface) and any other feeders (HEP listeners).
 pub struct Live {
     /// Events from the capture threads.
     pub rx: Receiver<LiveEvent>,
@@ -189,14 +203,77 @@ pub struct Live {
     threads: Vec<JoinHandle<()>>,
 }
 
+/// What a feeder thread that is not a libpcap capture (a HEP listener) is given: the channel to
+/// the engine, the shared counters and the stop flag, which it must look at every 100 ms or so.
+pub struct FeedPort {
+    tx: SyncSender<LiveEvent>,
+    counters: Arc<LiveCounters>,
+    stop: Arc<AtomicBool>,
+    index: usize,
+}
+
+impl FeedPort {
+    /// Hands a batch to the engine; when the engine is behind the batch is dropped and its
+    /// packets counted as queue drops (a feeder never waits for the engine).
+    pub fn send(&self, batch: PacketBatch) {
+        let n = batch.records.len() as u64;
+        if let Err(TrySendError::Full(_)) = self.tx.try_send(LiveEvent::Packets(batch)) {
+            self.counters.queue_drops.fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Reports that this feeder stopped for good.
+    pub fn failed(&self, input: String, message: String) {
+        let _ = self.tx.send(LiveEvent::Failed { interface: input, message });
+    }
+
+    /// Whether the run is stopping.
+    pub fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// A second port for another thread of the same feeder (a connection of a TCP listener).
+    pub fn clone_port(&self) -> FeedPort {
+        FeedPort {
+            tx: self.tx.clone(),
+            counters: self.counters.clone(),
+            stop: self.stop.clone(),
+            index: self.index,
+        }
+    }
+
+    /// This input's place in [`PacketBatch::interface`] and [`LiveCounters::inputs`].
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// This input's counters (a listener sets its socket's drops here).
+    pub fn counters(&self) -> &InputCounters {
+        &self.counters.inputs[self.index]
+    }
+}
+
+/// A feeder thread's body, started by [`Live::start`] with its port.
+pub struct Feeder {
+    /// Thread name.
+    pub name: String,
+    /// What the thread runs.
+    pub run: Box<dyn FnOnce(FeedPort) + Send>,
+}
+
 impl Live {
-    /// Starts one thread per opened interface.
-    pub fn start(opened: Opened) -> Live {
+    /// Starts one thread per opened interface and one per feeder, all into one channel.
+    pub fn start(opened: Opened, feeders: Vec<Feeder>) -> Live {
         let (tx, rx) = sync_channel(1024);
-        let counters = Arc::new(LiveCounters::default());
+        let inputs = opened.captures.len() + feeders.len();
+        let counters = Arc::new(LiveCounters {
+            inputs: (0..inputs).map(|_| InputCounters::default()).collect(),
+            queue_drops: AtomicU64::new(0),
+        });
         let stop = Arc::new(AtomicBool::new(false));
         let mut breakers = Vec::new();
         let mut threads = Vec::new();
+        let interfaces = opened.captures.len();
         for (i, (name, mut cap)) in opened.captures.into_iter().enumerate() {
             breakers.push(cap.breakloop_handle());
             let (tx, counters, stop) = (tx.clone(), counters.clone(), stop.clone());
@@ -205,6 +282,21 @@ impl Live {
                     .name(format!("capture-{name}"))
                     .spawn(move || capture_loop(i, name, cap, tx, counters, stop))
                     .expect("spawn capture thread"),
+            );
+        }
+        for (i, f) in feeders.into_iter().enumerate() {
+            let port = FeedPort {
+                tx: tx.clone(),
+                counters: counters.clone(),
+                stop: stop.clone(),
+                index: interfaces + i,
+            };
+            let run = f.run;
+            threads.push(
+                std::thread::Builder::new()
+                    .name(f.name)
+                    .spawn(move || run(port))
+                    .expect("spawn feeder thread"),
             );
         }
         Live { rx, counters, stop, breakers, threads }
@@ -289,20 +381,21 @@ fn capture_loop(
         }
         if stats_at.elapsed() >= Duration::from_millis(500) {
             stats_at = Instant::now();
-            if let Ok(s) = cap.stats() {
-                counters.received.store(s.received as u64, Ordering::Relaxed);
-                counters.kernel_drops.store(s.dropped as u64, Ordering::Relaxed);
-                counters.interface_drops.store(s.if_dropped as u64, Ordering::Relaxed);
-            }
+            read_stats(&mut cap, &counters.inputs[index]);
         }
     }
     if !batch.records.is_empty() {
         send(batch, &counters);
     }
+    read_stats(&mut cap, &counters.inputs[index]);
+}
+
+/// Copies libpcap's counters of one interface into its [`InputCounters`].
+fn read_stats(cap: &mut pcap::Capture<pcap::Active>, into: &InputCounters) {
     if let Ok(s) = cap.stats() {
-        counters.received.store(s.received as u64, Ordering::Relaxed);
-        counters.kernel_drops.store(s.dropped as u64, Ordering::Relaxed);
-        counters.interface_drops.store(s.if_dropped as u64, Ordering::Relaxed);
+        into.received.store(s.received as u64, Ordering::Relaxed);
+        into.kernel_drops.store(s.dropped as u64, Ordering::Relaxed);
+        into.interface_drops.store(s.if_dropped as u64, Ordering::Relaxed);
     }
 }
 
@@ -448,9 +541,12 @@ impl LiveSource {
 impl LiveCounters {
     /// Drops counted so far.
     pub fn drops(&self) -> Drops {
+        let sum = |f: fn(&InputCounters) -> &AtomicU64| {
+            self.inputs.iter().map(|i| f(i).load(Ordering::Relaxed)).sum::<u64>()
+        };
         Drops {
-            kernel: self.kernel_drops.load(Ordering::Relaxed),
-            interface: self.interface_drops.load(Ordering::Relaxed),
+            kernel: sum(|i| &i.kernel_drops),
+            interface: sum(|i| &i.interface_drops),
             queue: self.queue_drops.load(Ordering::Relaxed),
         }
     }
