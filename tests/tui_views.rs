@@ -28,7 +28,9 @@ fn model_from(path: &std::path::Path) -> Model {
     batch.messages.extend(engine.finish_flagged());
     batch.calls.extend(engine.drain_finished_calls().map(|c| CallSummary::of(&c, true)));
     batch.findings.extend(engine.drain_findings());
-    batch.counters = Some(Batch::counters_of(engine.stats(), engine.metrics(), Default::default(), 0));
+    batch.counters = Some(Batch::counters_of(engine.stats(), engine.metrics(), engine.now(), 0));
+    batch.registrations =
+        engine.registrations().map(|t| sipscope::tui::model::Registrations::of(t, engine.now()));
     let mut model = Model::new(64 << 20);
     model.apply(batch);
     model
@@ -100,6 +102,8 @@ fn findings_and_stats_views() {
     assert_eq!(a.view, View::Findings, "Esc goes back where we came from");
     key(&mut a, &model, KeyCode::Tab);
     assert_eq!(a.view, View::Streams);
+    key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Registrations);
     key(&mut a, &model, KeyCode::Tab);
     assert_eq!(a.view, View::Stats);
     insta::assert_snapshot!("stats_demo_120x40", screen(&mut a, &model, 120, 40));
@@ -331,4 +335,28 @@ fn streams_view_worst_first_and_the_call_media_pane() {
     insta::assert_snapshot!("call_media_pane_160x45", call);
     key(&mut a, &model, KeyCode::Esc);
     assert_eq!(a.view, View::Streams, "Esc goes back to the streams");
+}
+
+/// The registrations view (Tab after streams): the demo's three registered phones and the one
+/// whose REGISTER was refused with 403, failures marked; Enter opens the REGISTER exchange.
+#[test]
+fn registrations_view_lists_devices_and_opens_their_exchange() {
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    for _ in 0..3 {
+        key(&mut a, &model, KeyCode::Tab);
+    }
+    assert_eq!(a.view, View::Registrations);
+    let text = screen(&mut a, &model, 160, 12);
+    assert!(text.contains("Registrations 4 · 3 registered, 1 failed"), "{text}");
+    insta::assert_snapshot!("registrations_demo_160x12", text);
+    key(&mut a, &model, KeyCode::End);
+    key(&mut a, &model, KeyCode::Enter);
+    assert_eq!(a.view, View::Call);
+    let call = screen(&mut a, &model, 160, 45);
+    assert!(call.contains("403 Forbidden"), "{call}");
+    key(&mut a, &model, KeyCode::Esc);
+    assert_eq!(a.view, View::Registrations, "Esc goes back to the registrations");
+    key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Stats);
 }

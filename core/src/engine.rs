@@ -102,6 +102,8 @@ pub struct Engine {
     finished: Vec<Call>,
     last_housekeeping: Timestamp,
     last_ts: Timestamp,
+    /// Capture time now: the latest packet's or tick's.
+    now: Timestamp,
     carried: bool,
     clock: CaptureClock,
 }
@@ -129,6 +131,7 @@ impl Engine {
             out: Vec::new(),
             last_housekeeping: Timestamp(i64::MIN),
             last_ts: Timestamp::default(),
+            now: Timestamp::default(),
             carried: false,
             clock: CaptureClock::new(),
         }
@@ -165,6 +168,16 @@ impl Engine {
     /// Capture-wide metrics (when correlation is on).
     pub fn metrics(&self) -> Option<&Metrics> {
         self.correlator.as_ref().map(|c| c.metrics())
+    }
+
+    /// Capture time now: that of the latest packet or live tick.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// The registrations table (none when calls are not correlated).
+    pub fn registrations(&self) -> Option<&crate::correlate::Registrations> {
+        self.correlator.as_ref().map(|c| c.registrations())
     }
 
     /// Calls that have ended (or were evicted) since the last call, in the order they ended.
@@ -281,6 +294,7 @@ impl Engine {
             || carried_media
             || self.decoder.fragments_seen() > fragments_before;
         self.last_ts = self.last_ts.max(pkt.ts);
+        self.now = self.now.max(pkt.ts);
         self.correlate();
         self.housekeeping(pkt.ts);
     }
@@ -289,6 +303,7 @@ impl Engine {
     /// fires call timers.
     pub fn tick(&mut self, now: Timestamp) -> std::vec::Drain<'_, SipMessage> {
         let now = self.clock.tick_time(now);
+        self.now = self.now.max(now);
         self.out.clear();
         self.housekeeping(now);
         self.out.drain(..)

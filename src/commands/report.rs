@@ -49,6 +49,8 @@ pub fn run(args: &ReportArgs) -> i32 {
             findings: &sink.findings,
             unlisted: sink.unlisted,
             drops: input.drops(),
+            registrations: engine.registrations(),
+            now: engine.now(),
         };
         sink.report.finish(&totals)?;
         Ok((code, sink.worst))

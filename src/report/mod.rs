@@ -6,6 +6,7 @@ pub mod json;
 pub mod media_json;
 pub mod media_text;
 pub mod messages;
+pub mod registrations;
 pub mod report_json;
 pub mod report_text;
 pub mod summary;
@@ -30,6 +31,10 @@ pub struct Totals<'a> {
     pub unlisted: u64,
     /// Live capture drops (zero for files).
     pub drops: Drops,
+    /// Registering devices (none when calls were not correlated).
+    pub registrations: Option<&'a crate::correlate::Registrations>,
+    /// The capture time the registrations' status is taken at (the end of the input).
+    pub now: crate::time::Timestamp,
 }
 
 /// A call report, text or JSON: each call is written as it ends, the totals once at the end

@@ -246,7 +246,7 @@ impl<W: Write> CallReport for JsonReport<W> {
 
     /// Closes the calls array and writes everything else.
     fn finish(mut self: Box<Self>, totals: &Totals<'_>) -> io::Result<()> {
-        let Totals { stats, metrics, findings, unlisted, drops } = *totals;
+        let Totals { stats, metrics, findings, unlisted, drops, registrations, now } = *totals;
         self.w.write_all(b"\n],\n\"capture\":")?;
         let capture = CaptureJson {
             packets: stats.decode.packets,
@@ -312,7 +312,14 @@ impl<W: Write> CallReport for JsonReport<W> {
             self.w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
             serde_json::to_writer(&mut self.w, &FindingJson::from_finding(f))?;
         }
-        self.w.write_all(b"\n]\n}\n")?;
+        self.w.write_all(b"\n],\n\"registrations\":")?;
+        let mut regs = Vec::new();
+        match registrations {
+            Some(table) => super::registrations::push_json(&mut regs, table, now),
+            None => regs.extend_from_slice(b"[]"),
+        }
+        self.w.write_all(&regs)?;
+        self.w.write_all(b"\n}\n")?;
         self.w.flush()
     }
 }

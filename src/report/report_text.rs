@@ -118,7 +118,7 @@ impl<W: Write> CallReport for TextReport<W> {
 
     /// Writes the findings and the summary, and hands the writer back.
     fn finish(mut self: Box<Self>, totals: &Totals<'_>) -> io::Result<()> {
-        let Totals { stats, metrics, findings, unlisted, drops } = *totals;
+        let Totals { stats, metrics, findings, unlisted, drops, .. } = *totals;
         let w = &mut self.w;
         if self.calls > 0 {
             writeln!(w)?;
@@ -132,6 +132,9 @@ impl<W: Write> CallReport for TextReport<W> {
                 writeln!(w, "  … and {unlisted} more not listed")?;
             }
             writeln!(w)?;
+        }
+        if let Some(table) = totals.registrations {
+            super::registrations::write_text(w, table, totals.now)?;
         }
         writeln!(w, "Summary")?;
         writeln!(

@@ -20,6 +20,8 @@ pub enum View {
     Stats,
     /// Every RTP stream, worst quality first.
     Streams,
+    /// Every registering device, by status.
+    Registrations,
 }
 
 /// Columns the calls table can be sorted by.
@@ -109,6 +111,8 @@ pub struct App {
     pub finding: usize,
     /// Selected stream in the streams view (worst first).
     pub stream: usize,
+    /// Selected row of the registrations view.
+    pub registration: usize,
     /// Applied filter text.
     pub filter: String,
     /// Filter being typed, if the filter bar is open.
@@ -151,6 +155,8 @@ pub struct App {
     pub findings_offset: usize,
     /// First line drawn of the streams list.
     pub streams_offset: usize,
+    /// First row drawn in the registrations view.
+    pub registrations_offset: usize,
     /// Messages per second of wall time, measured by the shell.
     pub rate: f64,
     cache_key: Option<ListKey>,
@@ -170,6 +176,7 @@ impl App {
             message: 0,
             finding: 0,
             stream: 0,
+            registration: 0,
             filter: String::new(),
             typing: None,
             failures_only: false,
@@ -191,6 +198,7 @@ impl App {
             ladder_offset: 0,
             findings_offset: 0,
             streams_offset: 0,
+            registrations_offset: 0,
             rate: 0.0,
             cache_key: None,
         }
@@ -354,6 +362,7 @@ impl App {
             View::Findings => self.paused.as_ref().map_or(model.findings.len(), |f| f.findings),
             View::Stats => 0,
             View::Streams => model.rows.iter().map(|r| r.summary.streams.len()).sum(),
+            View::Registrations => model.registrations.rows.len(),
         }
     }
 
@@ -363,6 +372,7 @@ impl App {
             View::Call => &mut self.message,
             View::Findings => &mut self.finding,
             View::Streams => &mut self.stream,
+            View::Registrations => &mut self.registration,
         }
     }
 
@@ -409,6 +419,12 @@ impl App {
                         self.open(r, View::Streams);
                     }
                 }
+                View::Registrations => {
+                    let id = model.registrations.rows.get(self.registration).map(|r| r.call_id.as_str());
+                    if let Some(r) = id.and_then(|id| model.row(id)) {
+                        self.open(r, View::Registrations);
+                    }
+                }
                 View::Findings => {
                     let n = model.findings.len();
                     let f = n.checked_sub(1 + self.finding).and_then(|i| model.findings.get(i));
@@ -435,7 +451,7 @@ impl App {
                 }
             }
             Action::NextView | Action::PrevView => {
-                let order = [View::Calls, View::Findings, View::Streams, View::Stats];
+                let order = [View::Calls, View::Findings, View::Streams, View::Registrations, View::Stats];
                 let at = order.iter().position(|v| *v == self.view).unwrap_or(0);
                 let step = if action == Action::NextView { 1 } else { order.len() - 1 };
                 self.view = order[(at + step) % order.len()];

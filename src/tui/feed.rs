@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{self, error::TrySendError};
 
-use super::model::{Batch, CallSummary};
+use super::model::{Batch, CallSummary, Registrations};
 use crate::capture::file::FileSource;
 use crate::capture::live::{LiveCounters, LiveSource};
 use crate::capture::memory::MemoryPcap;
@@ -189,7 +189,13 @@ struct BatchSink {
     last_media: Instant,
     /// `--hep`.
     hep: Option<HepSender>,
+    /// Registration counters at the last snapshot, and when it was sent.
+    regs_seen: (u64, u64, u64),
+    last_regs: Instant,
 }
+
+/// How often the registrations snapshot is refreshed while nothing else changes.
+const REGS_EVERY: Duration = Duration::from_secs(1);
 
 /// Most calls in conversation whose streams are refreshed between their SIP messages.
 const MAX_TALKING: usize = 20_000;
@@ -211,6 +217,8 @@ impl BatchSink {
             talking: HashMap::new(),
             last_media: Instant::now(),
             hep: None,
+            regs_seen: (0, 0, 0),
+            last_regs: Instant::now(),
         }
     }
 
@@ -251,6 +259,17 @@ impl BatchSink {
                             }
                         }
                     }
+                }
+            }
+            if let Some(table) = engine.registrations() {
+                // Statuses change with time too (bindings run out): a fresh snapshot when the table
+                // changed, and every second while it holds rows.
+                let st = table.stats();
+                let seen = (st.requests, st.accepted + st.refused, st.evicted);
+                if seen != self.regs_seen || (!table.is_empty() && self.last_regs.elapsed() >= REGS_EVERY) {
+                    self.regs_seen = seen;
+                    self.last_regs = Instant::now();
+                    self.pending.registrations = Some(Registrations::of(table, engine.now()));
                 }
             }
             let drops = self.counters.as_ref().map_or(0, |c| c.drops().total());

@@ -121,7 +121,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: "Enter",
-        scope: "calls, findings, streams",
+        scope: "lists",
         help: "open the call (ladder, findings, raw message)",
         action: Action::Open,
         codes: &[(KeyCode::Enter, NONE)],
@@ -136,7 +136,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "Tab",
         scope: "all",
-        help: "next view: calls, findings, streams, stats",
+        help: "next view: calls, findings, streams, registrations, stats",
         action: Action::NextView,
         codes: &[(KeyCode::Tab, NONE)],
     },

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::correlate::{Added, BranchSummary, Call, CallKind, CallState, Metrics, Rfc6076};
+use crate::correlate::{Added, BranchSummary, Call, CallKind, CallState, Metrics, RegStatus, Rfc6076};
 use crate::diagnose::{Finding, Severity};
 use crate::engine::EngineStats;
 use crate::sip::SipMessage;
@@ -269,6 +269,79 @@ pub struct Batch {
     pub counters: Option<Counters>,
     /// Something the status bar should say (end of file, errors).
     pub notice: Option<String>,
+    /// A fresh snapshot of the registrations table, when it changed.
+    pub registrations: Option<Registrations>,
+}
+
+/// The registrations as the dashboard shows them: the rows (at most [`MAX_REG_ROWS`], in the
+/// table's order) and how many there are in all.
+#[derive(Debug, Clone, Default)]
+pub struct Registrations {
+    /// Rows, sorted by status then address of record.
+    pub rows: Vec<RegRow>,
+    /// Rows in the engine's table (more than shown when beyond [`MAX_REG_ROWS`]).
+    pub total: usize,
+    /// Count per status, in the order of [`RegStatus::ALL`].
+    pub by_status: [u64; 6],
+}
+
+/// Registrations rows sent to the dashboard at most.
+pub const MAX_REG_ROWS: usize = 10_000;
+
+/// One registering device, as shown (network text already made inert).
+#[derive(Debug, Clone)]
+pub struct RegRow {
+    /// Status at the time of the snapshot.
+    pub status: RegStatus,
+    /// Address of record.
+    pub aor: String,
+    /// Contact of the latest REGISTER.
+    pub contact: String,
+    /// Where it registers from.
+    pub source: std::net::SocketAddr,
+    /// Where it registers to.
+    pub registrar: std::net::SocketAddr,
+    /// User-Agent.
+    pub user_agent: String,
+    /// Latest final status code.
+    pub last_code: Option<u16>,
+    /// End of the granted binding.
+    pub expires_at: Option<Timestamp>,
+    /// REGISTER requests and refusals.
+    pub requests: u32,
+    /// Refusals.
+    pub failures: u32,
+    /// The REGISTER Call-ID (Enter opens it in the calls table).
+    pub call_id: String,
+}
+
+impl Registrations {
+    /// A snapshot of the engine's table at capture time `now`.
+    pub fn of(table: &crate::correlate::Registrations, now: Timestamp) -> Registrations {
+        let inert = crate::sanitize::inert_string;
+        Registrations {
+            rows: table
+                .sorted(now)
+                .into_iter()
+                .take(MAX_REG_ROWS)
+                .map(|(status, r)| RegRow {
+                    status,
+                    aor: inert(&r.aor),
+                    contact: inert(&r.contact),
+                    source: r.source,
+                    registrar: r.registrar,
+                    user_agent: inert(&r.user_agent),
+                    last_code: r.last_code,
+                    expires_at: r.expires_at,
+                    requests: r.requests,
+                    failures: r.failures,
+                    call_id: String::from_utf8_lossy(&r.call_id).into_owned(),
+                })
+                .collect(),
+            total: table.len(),
+            by_status: table.count_by_status(now),
+        }
+    }
 }
 
 impl Batch {
@@ -279,6 +352,7 @@ impl Batch {
             && self.findings.is_empty()
             && self.counters.is_none()
             && self.notice.is_none()
+            && self.registrations.is_none()
     }
 
     /// Appends a later batch to this one.
@@ -296,6 +370,9 @@ impl Batch {
         }
         if later.notice.is_some() {
             self.notice = later.notice;
+        }
+        if later.registrations.is_some() {
+            self.registrations = later.registrations;
         }
     }
 
@@ -347,6 +424,8 @@ pub struct Model {
     pub version: u64,
     /// Calls per second of capture time: (second, new calls).
     pub per_second: Vec<(i64, u64)>,
+    /// The latest registrations snapshot.
+    pub registrations: Registrations,
     evict_cursor: usize,
 }
 
@@ -460,6 +539,9 @@ impl Model {
         }
         if batch.notice.is_some() {
             self.notice = batch.notice;
+        }
+        if let Some(r) = batch.registrations {
+            self.registrations = r;
         }
         self.enforce_budget();
     }

@@ -14,6 +14,7 @@
 pub mod call;
 pub mod kind;
 pub mod metrics;
+pub mod registrations;
 pub mod transaction;
 
 use std::collections::{HashMap, VecDeque};
@@ -22,6 +23,7 @@ use std::hash::BuildHasherDefault;
 pub use call::{Added, BranchRef, BranchSummary, Call, Peer, Resumed};
 pub use kind::{CallKind, CallState};
 pub use metrics::{Metrics, Rfc6076};
+pub use registrations::{RegStatus, Registration, Registrations};
 
 use crate::sip::SipMessage;
 use crate::time::Timestamp;
@@ -94,6 +96,7 @@ pub struct Correlator {
     calls: HashMap<Box<[u8]>, Call>,
     finished: Vec<Call>,
     metrics: Metrics,
+    registrations: Registrations,
     stats: CorrelatorStats,
     last_sweep: Timestamp,
     ended: HashMap<u64, (Resumed, u64), BuildHasherDefault<PreHashed>>,
@@ -133,6 +136,7 @@ impl Correlator {
             calls: HashMap::new(),
             finished: Vec::new(),
             metrics: Metrics::default(),
+            registrations: Registrations::default(),
             stats: CorrelatorStats::default(),
             last_sweep: Timestamp(i64::MIN),
             ended: HashMap::default(),
@@ -152,6 +156,11 @@ impl Correlator {
     /// Capture-wide metrics so far (calls still live are not in the RFC 6076 counts yet).
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// The registrations table (every registering device seen).
+    pub fn registrations(&self) -> &Registrations {
+        &self.registrations
     }
 
     /// Calls held right now.
@@ -217,8 +226,11 @@ impl Correlator {
             stats.retransmissions += 1;
         } else if added.duplicate {
             stats.duplicates += 1;
-        } else if let Some(code) = msg.status() {
-            metrics.response(code);
+        } else {
+            if let Some(code) = msg.status() {
+                metrics.response(code);
+            }
+            self.registrations.observe(msg);
         }
         Some((added, call))
     }

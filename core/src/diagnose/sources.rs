@@ -261,18 +261,6 @@ fn destination(user: &[u8]) -> u64 {
     hash_of(&digits[digits.len().saturating_sub(9)..])
 }
 
-/// Whether a 401/407 is a request for a fresh nonce (`stale=true`), not a refusal.
-fn stale_challenge(msg: &SipMessage) -> bool {
-    let names: &[&[u8]] = &[b"WWW-Authenticate", b"Proxy-Authenticate"];
-    crate::sip::scan::find_any_header(&msg.raw, msg.headers.body.start as usize, names).is_some_and(
-        |(_, span)| {
-            let v = msg.slice(span).to_ascii_lowercase();
-            memchr::memmem::find(&v, b"stale=true").is_some()
-                || memchr::memmem::find(&v, b"stale=\"true\"").is_some()
-        },
-    )
-}
-
 impl SourceRules {
     fn source(&mut self, ip: IpAddr, now: Timestamp) -> Option<&mut Source> {
         if !self.sources.contains_key(&ip) {
@@ -404,7 +392,7 @@ impl SourceRules {
         let user_bytes = to_user(msg);
         let user = hash_of(user_bytes);
         let credentials = tx.is_some_and(|t| t.credentials);
-        let stale = matches!(code, 401 | 407) && stale_challenge(msg);
+        let stale = matches!(code, 401 | 407) && msg.asks_for_fresh_nonce();
         let refused_credentials = credentials
             && !stale
             && tx.is_some_and(|t| {

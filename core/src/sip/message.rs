@@ -321,6 +321,19 @@ impl SipMessage {
         }
     }
 
+    /// Whether this 401/407 asks for a fresh nonce (`stale=true`, RFC 2617 3.2.1): the
+    /// credentials were right, only their nonce had expired; no refusal.
+    pub fn asks_for_fresh_nonce(&self) -> bool {
+        let names: &[&[u8]] = &[b"WWW-Authenticate", b"Proxy-Authenticate"];
+        crate::sip::scan::find_any_header(&self.raw, self.headers.body.start as usize, names).is_some_and(
+            |(_, span)| {
+                let v = self.slice(span).to_ascii_lowercase();
+                memchr::memmem::find(&v, b"stale=true").is_some()
+                    || memchr::memmem::find(&v, b"stale=\"true\"").is_some()
+            },
+        )
+    }
+
     /// The method of a request, or the CSeq method of a response.
     pub fn method(&self) -> Method {
         match self.headers.start {

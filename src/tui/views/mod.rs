@@ -4,6 +4,7 @@ pub mod call;
 pub mod calls;
 pub mod findings;
 pub mod help;
+pub mod registrations;
 pub mod stats;
 pub mod status;
 pub mod streams;
@@ -24,6 +25,7 @@ pub fn draw(f: &mut Frame, app: &mut App, model: &Model) {
         View::Findings => findings::draw(f, main, app, model),
         View::Stats => stats::draw(f, main, app, model),
         View::Streams => streams::draw(f, main, app, model),
+        View::Registrations => registrations::draw(f, main, app, model),
     }
     status::draw(f, bar, app, model);
     if app.help {

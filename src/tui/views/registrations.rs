@@ -1,0 +1,85 @@
+//! The registrations view: every registering device, failures and pending ones after the
+//! registered (the table's order), with where it registers from and to, its Contact, last
+//! answer and how long its binding lasts. Enter opens the REGISTER exchange in the call view.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use crate::correlate::RegStatus;
+use crate::tui::app::App;
+use crate::tui::model::Model;
+use crate::tui::theme;
+
+/// Draws the registrations view.
+pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
+    let regs = &model.registrations;
+    let counts: Vec<String> = RegStatus::ALL
+        .iter()
+        .zip(regs.by_status)
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {}", s.as_str()))
+        .collect();
+    let shown = if regs.total > regs.rows.len() {
+        format!(" (first {} shown)", regs.rows.len())
+    } else {
+        String::new()
+    };
+    let block = Block::default().borders(Borders::ALL).title(format!(
+        " Registrations {}{shown} · {} ",
+        regs.total,
+        counts.join(", ")
+    ));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let height = inner.height.saturating_sub(1) as usize;
+    app.page = height.max(1);
+    app.registration = app.registration.min(regs.rows.len().saturating_sub(1));
+    let (start, end) =
+        super::window(app.registration, &mut app.registrations_offset, height, regs.rows.len());
+    let width = inner.width as usize;
+    let mut lines = vec![Line::styled(
+        super::fit(
+            &format!(
+                "{:<12} {:<32} {:<22} {:<22} {:>4} {:>9} {:<28} {}",
+                "Status", "AoR", "From", "Registrar", "Last", "Left", "Contact", "User agent"
+            ),
+            width,
+        ),
+        theme::header(),
+    )];
+    if regs.rows.is_empty() {
+        lines.push(Line::styled("No REGISTER seen yet.", theme::dim()));
+    }
+    let now = model.counters.now;
+    for (k, r) in regs.rows[start..end].iter().enumerate() {
+        let left = match (r.status, r.expires_at) {
+            (RegStatus::Registered, Some(t)) => format!("{}s", t.millis_since(now).max(0) / 1000),
+            _ => "-".to_string(),
+        };
+        let text = format!(
+            "{:<12} {:<32} {:<22} {:<22} {:>4} {:>9} {:<28} {}",
+            r.status.as_str(),
+            super::fit(&r.aor, 32),
+            r.source.to_string(),
+            r.registrar.to_string(),
+            r.last_code.map_or_else(|| "-".to_string(), |c| c.to_string()),
+            left,
+            super::fit(&r.contact, 28),
+            r.user_agent
+        );
+        let mut line = Line::raw(super::fit(&text, width));
+        if r.status == RegStatus::Failed {
+            line = line.style(Style::new().fg(Color::Red).add_modifier(Modifier::BOLD));
+        } else if matches!(r.status, RegStatus::Expired | RegStatus::Pending | RegStatus::Challenged) {
+            line = line.style(Style::new().fg(Color::Yellow));
+        }
+        if start + k == app.registration {
+            line = line.style(theme::selected());
+        }
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
