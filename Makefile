@@ -6,10 +6,11 @@ DEMO_CAPTURE ?= pcaps/lab-fork-603-nocancel.pcap
 .PHONY: demo test deps test-deps lint bench-messages bench-dashboard load-check fuzz-short fuzz-long bench bench-rtp bench-pipeline
 
 PACKAGES := libpcap-dev pkg-config
-TEST_PACKAGES := $(PACKAGES) tmux sip-tester tcpdump tshark kamailio
+TEST_PACKAGES := $(PACKAGES) tmux sip-tester tcpdump tshark kamailio prometheus
 
 # Debian packages: libpcap (capture) and pkg-config (to find it); tests also drive tmux, SIPp,
-# tcpdump, tshark (the RTP oracle) and Kamailio (HEP3 from siptrace).
+# tcpdump, tshark (the RTP oracle), Kamailio (HEP3 from siptrace, to sipcapture) and promtool
+# (package prometheus, checks the monitor's metrics).
 deps:
 	@if ! dpkg -s $(PACKAGES) >/dev/null 2>&1; then \
 		echo "Installing $(PACKAGES)"; \

@@ -26,7 +26,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct LiveArgs {
     /// Capture live on this interface (repeatable; `any` for all interfaces on Linux).
-    #[arg(short = 'i', long = "interface", value_name = "IFACE", conflicts_with = "read")]
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
     pub interface: Vec<String>,
     /// BPF expression replacing the default capture filter (SIP ports, IP fragments, RTP/RTCP).
     #[arg(short = 'f', long = "filter", value_name = "EXPR")]
@@ -55,7 +55,7 @@ pub struct LiveArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct WatchArgs {
     /// Capture file to replay (pcap or pcapng; `-` for standard input).
-    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    #[arg(short = 'r', long = "read", value_name = "FILE", conflicts_with_all = ["interface", "listen"])]
     pub read: Option<String>,
     /// Replay at N times capture speed (default: as fast as possible).
     #[arg(long, value_name = "N")]
@@ -82,7 +82,7 @@ pub struct WatchArgs {
 pub struct HepArgs {
     /// Receive HEP3 on this address: `0.0.0.0:9060` (UDP), `tcp:0.0.0.0:9060`; repeatable, and
     /// with -i in the same run. Kamailio, OpenSIPS, FreeSWITCH, Asterisk and heplify agents send it.
-    #[arg(short = 'L', long = "listen", value_name = "[tcp:]HOST:PORT", conflicts_with = "read")]
+    #[arg(short = 'L', long = "listen", value_name = "[tcp:]HOST:PORT")]
     pub listen: Vec<HepAddr>,
     /// Refuse HEP3 packets received with -L whose authentication key is not KEY (counted per agent).
     #[arg(long = "listen-key", value_name = "KEY", requires = "listen")]
@@ -108,6 +108,40 @@ pub enum Command {
     Report(ReportArgs),
     /// Open the dashboard (the default when no subcommand is given).
     Watch(WatchArgs),
+    /// Run headless for as long as it is left running: live capture and/or HEP input, a
+    /// Prometheus endpoint, a findings stream, HEP and pcap output (a systemd service).
+    Monitor(MonitorArgs),
+}
+
+/// Arguments of `monitor`.
+#[derive(Debug, clap::Args)]
+pub struct MonitorArgs {
+    /// Live capture (-i) and its options.
+    #[command(flatten)]
+    pub live: LiveArgs,
+    /// HEP3 in (-L) and out (--hep).
+    #[command(flatten)]
+    pub hep: HepArgs,
+    /// Serve Prometheus metrics at http://ADDR/metrics (e.g. `127.0.0.1:9464`).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Also write the metrics to FILE every second and at exit, replaced atomically (for
+    /// node_exporter's textfile collector, or to read them after a bounded run).
+    #[arg(long, value_name = "FILE")]
+    pub metrics_file: Option<String>,
+    /// Write every finding as one JSON line to FILE (appended; reopened on SIGHUP), or `-` for
+    /// standard output.
+    #[arg(long, value_name = "FILE")]
+    pub findings: Option<String>,
+    /// Only read SIP from or to these ports, e.g. `5060,5080-5090` (default: any port).
+    #[arg(long, value_name = "LIST")]
+    pub ports: Option<String>,
+    /// Most calls held in memory at once; beyond it the oldest finished calls leave first.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub max_calls: usize,
+    /// Stop after this long (e.g. `10m`; default: until SIGINT or SIGTERM).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
 }
 
 /// Output format of `report`.
@@ -123,7 +157,13 @@ pub enum ReportFormat {
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
     /// Capture file to read (pcap or pcapng; `-` for standard input).
-    #[arg(short = 'r', long = "read", value_name = "FILE", required_unless_present_any = ["interface", "listen"])]
+    #[arg(
+        short = 'r',
+        long = "read",
+        value_name = "FILE",
+        required_unless_present_any = ["interface", "listen"],
+        conflicts_with_all = ["interface", "listen"]
+    )]
     pub read: Option<String>,
     /// Live capture.
     #[command(flatten)]

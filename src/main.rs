@@ -14,6 +14,7 @@ fn main() {
         Some(Command::Messages(args)) => commands::messages::run(args),
         Some(Command::Report(args)) => commands::report::run(args),
         Some(Command::Watch(args)) => commands::watch::run(args),
+        Some(Command::Monitor(args)) => commands::monitor::run(args),
         None => commands::watch::run(&cli.watch),
     };
     std::process::exit(code);

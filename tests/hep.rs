@@ -386,3 +386,36 @@ fn the_tcp_sender_reconnects_when_the_collector_closes() {
     }
     assert!(packets > 0 && packets <= g(&c.sent), "{packets} received, {}", sender.summary());
 }
+
+/// The real peer the other way: Kamailio's sipcapture module receives `report -r PCAP --hep`
+/// over UDP, then over TCP, and logs what it decoded; every message sipscope sent is there with
+/// the same addresses, ports, Call-ID, first line, CSeq, capture time to the microsecond,
+/// capture id and key (scripts/hep-sipcapture-check.sh; needs kamailio, not root).
+#[test]
+fn kamailio_sipcapture_receives_what_we_send() {
+    if std::process::Command::new("kamailio").arg("-v").output().is_err() {
+        eprintln!("needs kamailio (CI has it); not run here");
+        return;
+    }
+    for transport in ["udp", "tcp"] {
+        let dir = std::env::temp_dir().join(format!("sipscope-hepc-{transport}-{}", std::process::id()));
+        let out = std::process::Command::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/hep-sipcapture-check.sh"
+        ))
+        .arg(&dir)
+        .env("SIPSCOPE", env!("CARGO_BIN_EXE_sipscope"))
+        .env("HEP_TRANSPORT", transport)
+        .output()
+        .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success()
+                && text.contains("RESULT: PASS")
+                && text.contains("total                           155"),
+            "{transport}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

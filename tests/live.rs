@@ -5,10 +5,10 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::sipp::{is_root, scenario, sipp, Proc};
+use common::sipp::{is_root, scenario, sipp, Proc, WaitRef};
 
 /// (case, UAS scenario, extra UAS args, UAC scenario, expected state, expected final code)
 type Case = (&'static str, &'static str, &'static [&'static str], &'static str, &'static str, u64);
@@ -112,25 +112,6 @@ fn report_on_loopback_matches_what_sipp_did() {
         ["forbidden-403", "forbidden-403"],
         "the 403s are explained, a 603 after ringing and a CANCEL are not problems"
     );
-}
-
-trait WaitRef {
-    fn wait_with_output_ref(&mut self) -> (Vec<u8>, Vec<u8>);
-}
-
-impl WaitRef for Child {
-    fn wait_with_output_ref(&mut self) -> (Vec<u8>, Vec<u8>) {
-        use std::io::Read;
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        if let Some(mut o) = self.stdout.take() {
-            o.read_to_end(&mut out).unwrap();
-        }
-        if let Some(mut e) = self.stderr.take() {
-            e.read_to_end(&mut err).unwrap();
-        }
-        let _ = self.wait();
-        (out, err)
-    }
 }
 
 /// The load check, short and bounded: 500 calls/s for 3 s through loopback, zero drops, every call

@@ -3,6 +3,7 @@
 
 pub mod live;
 pub mod messages;
+pub mod monitor;
 pub mod report;
 pub mod watch;
 

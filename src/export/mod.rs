@@ -1,5 +1,8 @@
-//! Exports: writing what sipscope saw to files other tools read.
+//! Exports: writing what sipscope saw to files, collectors and scrapers other tools read.
 
+pub mod findings;
 pub mod hep;
+pub mod http;
 pub mod media;
 pub mod pcap;
+pub mod prometheus;

@@ -160,10 +160,12 @@ impl PcapWriter {
     }
 
     /// Starts the file again at its first name (after SIGHUP: a log rotator has moved it away).
+    /// When that fails, frames keep going to the file as it was open, and the error is returned.
     pub fn reopen(&mut self) -> io::Result<()> {
         self.out.flush()?;
-        self.out = io::BufWriter::new(std::fs::File::create(&self.base)?);
-        write_header_for(&mut self.out, self.linktype)?;
+        let mut new = io::BufWriter::new(std::fs::File::create(&self.base)?);
+        write_header_for(&mut new, self.linktype)?;
+        self.out = new;
         self.index = 0;
         self.written = 24;
         Ok(())

@@ -35,3 +35,24 @@ impl Drop for Proc {
         let _ = self.0.wait();
     }
 }
+
+/// Reads a child's piped standard output and error to the end, then waits for it.
+pub trait WaitRef {
+    /// (stdout, stderr).
+    fn wait_with_output_ref(&mut self) -> (Vec<u8>, Vec<u8>);
+}
+
+impl WaitRef for Child {
+    fn wait_with_output_ref(&mut self) -> (Vec<u8>, Vec<u8>) {
+        use std::io::Read;
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        if let Some(mut o) = self.stdout.take() {
+            o.read_to_end(&mut out).unwrap();
+        }
+        if let Some(mut e) = self.stderr.take() {
+            e.read_to_end(&mut err).unwrap();
+        }
+        let _ = self.wait();
+        (out, err)
+    }
+}
