@@ -1,4 +1,4 @@
-//! The HEP3 decoder on arbitrary bytes, alone and through the engine: no panic, a payload is
+//! The HEP3 decoder and TCP stream framing on arbitrary bytes, alone and through the engine: no panic, a payload is
 //! always a slice of the input, and what decodes re-encodes to a packet that decodes the same.
 #![no_main]
 
@@ -22,6 +22,12 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!((again.src, again.dst, again.payload), (h.src, h.dst, h.payload));
         }
         rest = &rest[used..];
+    }
+    // The same bytes as a TCP stream: framing never reads past the input and always advances.
+    let mut at = 0;
+    while let hep::StreamFrame::Packet(n) = hep::stream_frame(&data[at..]) {
+        assert!(n >= 6 && at + n <= data.len());
+        at += n;
     }
     let mut engine = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
     let pkt = RawPacket { ts: Timestamp(0), linktype: linktype::HEP, data, orig_len: data.len() as u32 };

@@ -78,13 +78,14 @@ fn serve(mut conn: TcpStream, page: &Mutex<String>) -> io::Result<()> {
         }
         buf.extend_from_slice(&chunk[..n]);
         if buf.len() > MAX_REQUEST {
-            return respond(
+            respond(
                 &mut conn,
                 "431 Request Header Fields Too Large",
                 "text/plain",
                 b"request too large\n",
                 false,
-            );
+            )?;
+            return drain_and_close(conn);
         }
     }
     let line = buf.split(|&b| b == b'\n').next().unwrap_or_default();
@@ -109,6 +110,22 @@ fn serve(mut conn: TcpStream, page: &Mutex<String>) -> io::Result<()> {
         ),
         _ => respond(&mut conn, "404 Not Found", "text/plain", b"not found; metrics are at /metrics\n", head),
     }
+}
+
+/// Closes after an early answer without resetting the connection: the client's unread bytes
+/// would make the kernel send a reset, which can discard the answer before it is read.
+fn drain_and_close(mut conn: TcpStream) -> io::Result<()> {
+    conn.shutdown(std::net::Shutdown::Write)?;
+    conn.set_read_timeout(Some(Duration::from_millis(500)))?;
+    let mut sink = [0u8; 4096];
+    let mut left = 1 << 20;
+    while left > 0 {
+        match conn.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => left -= n.min(left),
+        }
+    }
+    Ok(())
 }
 
 fn respond(conn: &mut TcpStream, status: &str, ctype: &str, body: &[u8], head: bool) -> io::Result<()> {

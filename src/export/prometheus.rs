@@ -45,6 +45,7 @@ struct Counts {
     retransmissions: BTreeMap<&'static str, u64>,
     duplicates: u64,
     calls: BTreeMap<(&'static str, &'static str), u64>,
+    resumed: u64,
     findings: BTreeMap<(&'static str, &'static str), u64>,
     pdd: [u64; PDD_BUCKETS.len()],
     pdd_count: u64,
@@ -131,10 +132,18 @@ impl MetricsSink {
         );
         e.sample(&[], c.duplicates as f64);
 
-        e.counter("sipscope_calls_total", "Ended exchanges (one per Call-ID) by kind and final state.");
+        e.counter(
+            "sipscope_calls_total",
+            "Ended exchanges (one per Call-ID) by kind and final state, counted when they leave memory (32 s after their end).",
+        );
         for ((kind, state), n) in &c.calls {
             e.sample(&[("kind", kind), ("state", state)], *n as f64);
         }
+        e.counter(
+            "sipscope_calls_resumed_total",
+            "Messages of a Call-ID after its call was handed out (late BYEs, retransmissions): later parts, not new calls.",
+        );
+        e.sample(&[], c.resumed as f64);
         e.gauge("sipscope_calls_active", "Exchanges (Call-IDs) held in memory now.");
         e.sample(&[], s.calls.live_calls as f64);
         e.counter("sipscope_findings_total", "Findings raised, by rule and severity.");
@@ -204,6 +213,7 @@ impl MetricsSink {
             ("tcp_streams", s.tcp.active),
             ("ip_fragments", s.decode.defrag.in_progress),
             ("media_addresses", s.media.endpoints),
+            ("call_ids", s.calls.remembered_call_ids),
         ] {
             e.sample(&[("table", table)], n as f64);
         }
@@ -293,7 +303,10 @@ impl MetricsSink {
         if let Some(path) = &self.file {
             let tmp = path.with_extension("tmp");
             if let Err(e) = std::fs::write(&tmp, &text).and_then(|()| std::fs::rename(&tmp, path)) {
-                eprintln!("sipscope: --metrics-file {}: {e} (no longer written)", path.display());
+                eprintln!(
+                    "sipscope: --metrics-file {}: {e} (its directory must be writable by the user sipscope runs as; no longer written)",
+                    path.display()
+                );
                 self.file = None;
             }
         }
@@ -318,6 +331,12 @@ impl Sink for MetricsSink {
 
     fn call(&mut self, call: &Call) -> io::Result<()> {
         let c = &mut self.counts;
+        // A Call-ID that comes back after it was handed out (a late BYE or retransmission) is a
+        // later part of the same call: counted apart, so each call is counted once.
+        if call.part > 1 {
+            c.resumed += 1;
+            return Ok(());
+        }
         *c.calls.entry((call.kind.as_str(), call.state.as_str())).or_default() += 1;
         if call.kind == CallKind::Call {
             if let Some(ms) = call.pdd_ms() {

@@ -384,23 +384,20 @@ fn tcp_connection(mut stream: TcpStream, host: IpAddr, gate: &Gate, port: &FeedP
         }
         let mut at = 0;
         let broken = loop {
-            let rest = &buf[at..held];
-            if rest.len() < 6 {
-                break false;
+            match hep::stream_frame(&buf[at..held]) {
+                hep::StreamFrame::Packet(total) => {
+                    if gate.admit(host, &buf[at..at + total]) {
+                        batch.push(&buf[at..at + total]);
+                    }
+                    at += total;
+                }
+                hep::StreamFrame::Partial => break false,
+                hep::StreamFrame::Broken => {
+                    let key = AgentKey { host, capture_id: None };
+                    gate.agents.record(key, &AgentCounters { malformed: 1, ..Default::default() });
+                    break true;
+                }
             }
-            let total = u16::from_be_bytes([rest[4], rest[5]]) as usize;
-            if &rest[..4] != b"HEP3" || total < 6 {
-                let key = AgentKey { host, capture_id: None };
-                gate.agents.record(key, &AgentCounters { malformed: 1, ..Default::default() });
-                break true;
-            }
-            if rest.len() < total {
-                break false;
-            }
-            if gate.admit(host, &rest[..total]) {
-                batch.push(&rest[..total]);
-            }
-            at += total;
         };
         if broken {
             break;

@@ -85,6 +85,8 @@ pub struct CorrelatorStats {
     pub live_calls: u64,
     /// Records that continue a Call-ID seen before (its earlier record already written out).
     pub resumed_calls: u64,
+    /// Call-IDs of ended calls remembered right now (bounded by `max_ended`).
+    pub remembered_call_ids: u64,
     /// Call-IDs forgotten from the table of ended ones (a later message of one of them starts a
     /// new call instead of continuing it).
     pub forgotten_call_ids: u64,
@@ -150,6 +152,7 @@ impl Correlator {
     pub fn stats(&self) -> CorrelatorStats {
         let mut s = self.stats;
         s.live_calls = self.calls.len() as u64;
+        s.remembered_call_ids = self.ended.len() as u64;
         s
     }
 

@@ -83,6 +83,39 @@ pub fn is_hep3(b: &[u8]) -> bool {
     b.len() >= 6 && &b[..4] == b"HEP3"
 }
 
+/// What the start of a HEP3 stream (TCP) holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamFrame {
+    /// A whole packet of this many bytes (from `HEP3` to its announced end).
+    Packet(usize),
+    /// The start of a packet; more bytes are needed.
+    Partial,
+    /// Not the start of a HEP3 packet (or a length under the header's): the stream cannot be
+    /// followed further, since nothing marks where the next packet starts.
+    Broken,
+}
+
+/// Frames the start of a TCP stream of HEP3 packets by the header's total length (the packet
+/// itself is checked by [`parse`] afterwards).
+pub fn stream_frame(b: &[u8]) -> StreamFrame {
+    if b.len() < 6 {
+        // A prefix of "HEP3" may still become one.
+        return if b"HEP3".starts_with(&b[..b.len().min(4)]) {
+            StreamFrame::Partial
+        } else {
+            StreamFrame::Broken
+        };
+    }
+    let total = u16::from_be_bytes([b[4], b[5]]) as usize;
+    if &b[..4] != b"HEP3" || total < 6 {
+        StreamFrame::Broken
+    } else if b.len() < total {
+        StreamFrame::Partial
+    } else {
+        StreamFrame::Packet(total)
+    }
+}
+
 /// Reads one packet from the start of `b`; returns it and the bytes it took (a TCP stream holds
 /// packets back to back).
 pub fn parse(b: &[u8]) -> Result<(Hep<'_>, usize), HepError> {
@@ -206,6 +239,23 @@ pub fn encode(hep: &Hep<'_>, out: &mut Vec<u8>) -> bool {
     let Ok(total) = u16::try_from(out.len()) else { return false };
     out[4..6].copy_from_slice(&total.to_be_bytes());
     true
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::{stream_frame, StreamFrame};
+
+    #[test]
+    fn stream_frames() {
+        assert_eq!(stream_frame(b""), StreamFrame::Partial);
+        assert_eq!(stream_frame(b"HE"), StreamFrame::Partial);
+        assert_eq!(stream_frame(b"HX"), StreamFrame::Broken);
+        assert_eq!(stream_frame(b"HEP3\x00"), StreamFrame::Partial);
+        assert_eq!(stream_frame(b"HEP3\x00\x08ab"), StreamFrame::Packet(8));
+        assert_eq!(stream_frame(b"HEP3\x00\x09ab"), StreamFrame::Partial);
+        assert_eq!(stream_frame(b"HEP3\x00\x05ab"), StreamFrame::Broken);
+        assert_eq!(stream_frame(b"GET / HTTP/1.1"), StreamFrame::Broken);
+    }
 }
 
 #[cfg(test)]
