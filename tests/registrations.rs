@@ -121,6 +121,11 @@ fn timed_states_follow_capture_time() {
         false,
         &reply("nopass", 1, "401 Unauthorized", "WWW-Authenticate: Digest realm=\"x\", nonce=\"n\"\r\n"),
     );
+    // brief: 423 Interval Too Brief, then a retry with a longer expiry that is accepted
+    feed(&mut e, 1.0, true, &register("brief", 1, "Expires: 10\r\n"));
+    feed(&mut e, 1.1, false, &reply("brief", 1, "423 Interval Too Brief", "Min-Expires: 60\r\n"));
+    feed(&mut e, 1.2, true, &register("brief", 2, "Expires: 60\r\n"));
+    feed(&mut e, 1.3, false, &reply("brief", 2, "200 OK", "Expires: 60\r\n"));
     // wrongpass: credentials refused
     feed(&mut e, 1.0, true, &register("wrongpass", 1, "Authorization: Digest username=\"w\"\r\n"));
     feed(
@@ -141,6 +146,7 @@ fn timed_states_follow_capture_time() {
     assert_eq!(s(&early, "nopass"), RegStatus::Challenged);
     assert_eq!(s(&late, "nopass"), RegStatus::Failed);
     assert_eq!(s(&early, "wrongpass"), RegStatus::Failed);
+    assert_eq!(s(&early, "brief"), RegStatus::Registered, "423 then a longer expiry is no failure");
     assert_eq!(t.stats().refused, 1, "only the refused credentials count as a refusal");
 
     // A refresh in flight (challenged, then pending) leaves the binding registered.

@@ -195,7 +195,7 @@ impl MetricsSink {
             e.sample(&[], st.requests as f64);
             e.counter(
                 "sipscope_register_refusals_total",
-                "REGISTER refusals (challenges and fresh-nonce requests excluded).",
+                "REGISTER refusals (challenges, fresh-nonce requests and 423 Interval Too Brief excluded).",
             );
             e.sample(&[], st.refused as f64);
         }

@@ -23,8 +23,9 @@ const MAX_FIELD: usize = 256;
 pub enum RegStatus {
     /// Registered: the registrar's 2xx granted a binding that has not run out.
     Registered,
-    /// Asked for credentials (401/407 to a REGISTER without them): the usual first step (after
-    /// 32 s without a retry it counts as failed).
+    /// Asked to try again: for credentials (401/407 to a REGISTER without them, the usual first
+    /// step, or a fresh nonce) or for a longer expiry (423); after 32 s without a retry it counts
+    /// as failed.
     Challenged,
     /// A REGISTER is waiting for its final response.
     Pending,
@@ -193,13 +194,13 @@ impl Registrations {
         if code < 200 {
             return;
         }
-        // A challenge to a request without credentials, or a request for a fresh nonce, is a step,
-        // not a refusal.
-        let credentials = self.rows.get(call_id).is_some_and(|r| r.pending_credentials)
-            && !(matches!(code, 401 | 407) && msg.asks_for_fresh_nonce());
+        // A step, not a refusal: a challenge to a request without credentials, a request for a
+        // fresh nonce, or 423 Interval Too Brief (the device retries with a longer expiry).
+        let credentials = self.rows.get(call_id).is_some_and(|r| r.pending_credentials);
+        let step = code == 423 || (matches!(code, 401 | 407) && (!credentials || msg.asks_for_fresh_nonce()));
         if (200..300).contains(&code) {
             self.stats.accepted += 1;
-        } else if !matches!(code, 401 | 407) || credentials {
+        } else if !step {
             self.stats.refused += 1;
         }
         let row = self.row(msg, call_id);
@@ -213,7 +214,7 @@ impl Registrations {
             row.removed = row.pending_removal || granted == Some(0) || row.contact.as_ref() == b"*";
             row.expires_at =
                 (!row.removed).then(|| msg.ts.plus_millis(i64::from(granted.unwrap_or(3600)) * 1_000));
-        } else if matches!(code, 401 | 407) && !credentials {
+        } else if step {
             row.challenged = true;
         } else {
             row.failures += 1;
@@ -264,11 +265,11 @@ impl Registrations {
     }
 
     /// The rows as views list them, with their status at `now`: by status (registered first),
-    /// then address of record, then source.
+    /// then address of record, source and Call-ID (a total order: outputs are stable).
     pub fn sorted(&self, now: Timestamp) -> Vec<(RegStatus, &Registration)> {
         let mut rows: Vec<_> = self.rows.values().map(|r| (r.status(now), r)).collect();
         rows.sort_by(|(sa, a), (sb, b)| {
-            sa.cmp(sb).then_with(|| a.aor.cmp(&b.aor)).then(a.source.cmp(&b.source))
+            (sa, &a.aor, a.source, &a.call_id).cmp(&(sb, &b.aor, b.source, &b.call_id))
         });
         rows
     }
