@@ -1,6 +1,6 @@
 //! The registrations view: every registering device, failures and pending ones after the
-//! registered (the table's order), with where it registers from and to, its Contact, last
-//! answer and how long its binding lasts. Enter opens the REGISTER exchange in the call view.
+//! registered (the table's order), with its last answer and how long its binding lasts first
+//! (what a narrow terminal keeps), then where it registers from and to, Contact and User-Agent. Enter opens the REGISTER exchange in the call view.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -43,8 +43,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let mut lines = vec![Line::styled(
         super::fit(
             &format!(
-                "{:<12} {:<32} {:<22} {:<22} {:>4} {:>9} {:<28} {}",
-                "Status", "AoR", "From", "Registrar", "Last", "Left", "Contact", "User agent"
+                "{:<12} {:<32} {:>4} {:>7}  {:<22} {:<22} {:<28} {}",
+                "Status", "AoR", "Last", "Left", "From", "Registrar", "Contact", "User agent"
             ),
             width,
         ),
@@ -60,13 +60,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             _ => "-".to_string(),
         };
         let text = format!(
-            "{:<12} {:<32} {:<22} {:<22} {:>4} {:>9} {:<28} {}",
+            "{:<12} {:<32} {:>4} {:>7}  {:<22} {:<22} {:<28} {}",
             r.status.as_str(),
             super::fit(&r.aor, 32),
-            r.source.to_string(),
-            r.registrar.to_string(),
             r.last_code.map_or_else(|| "-".to_string(), |c| c.to_string()),
             left,
+            r.source.to_string(),
+            r.registrar.to_string(),
             super::fit(&r.contact, 28),
             r.user_agent
         );
