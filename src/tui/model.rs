@@ -237,6 +237,10 @@ pub struct Row {
     pub dropped: u32,
     /// Worst severity among its findings.
     pub worst: Option<Severity>,
+    /// The finding the calls list names: the first of the worst severity (rule, one-line summary).
+    pub top: Option<(&'static str, String)>,
+    /// Findings of this call.
+    pub finding_count: u32,
     /// Sequence number of the last change (for emphasis of fresh rejections).
     pub changed: u64,
 }
@@ -480,6 +484,8 @@ impl Model {
             messages: Vec::new(),
             dropped: 0,
             worst: None,
+            top: None,
+            finding_count: 0,
             changed: self.version,
         });
         self.index.insert(call_id.to_string(), i);
@@ -526,6 +532,10 @@ impl Model {
             if let crate::diagnose::Subject::Call(id) = &f.subject {
                 if let Some(&i) = self.index.get(id) {
                     let row = &mut self.rows[i];
+                    if row.top.is_none() || Some(f.severity) > row.worst {
+                        row.top = Some((f.rule, crate::sanitize::inert_string(f.summary.as_bytes())));
+                    }
+                    row.finding_count += 1;
                     row.worst = row.worst.max(Some(f.severity));
                     row.changed = self.version;
                 }

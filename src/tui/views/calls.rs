@@ -1,4 +1,6 @@
-//! The calls view (home): one line per call, coloured by outcome, findings marked.
+//! The calls view (home): one line per call, coloured by outcome, each naming its worst finding,
+//! and under it a strip of the newest findings as they are raised. Three layouts by width keep
+//! the method, parties, outcome and finding readable from 80 columns up.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -6,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
-use super::{clock, fit};
+use super::{clock, fit, party};
 use crate::sanitize::inert_string;
 use crate::tui::app::App;
 use crate::tui::model::Model;
@@ -43,12 +45,24 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         if app.reverse { " ↓" } else { "" },
         if quick.is_empty() { String::new() } else { format!(" · only {}", quick.join("+")) }
     );
-    // Narrow terminals drop the method and timing columns so From and To keep room.
-    let wide = list_area.width >= 120;
-    let header = if wide {
-        Row::new(["Time", "Method", "From", "To", "State", "Code", "PDD", "Dur", "Msgs", "!"])
+    // Three layouts by width: every one keeps the method and names each call's worst finding;
+    // narrower ones shorten the time, drop timings and message counts, and show parties as
+    // user@host.
+    let (list_area, strip_area) = split_strip(list_area, model);
+    let width = list_area.width.saturating_sub(2);
+    let layout = if width >= 150 {
+        Layout::Wide
+    } else if width >= 110 {
+        Layout::Medium
     } else {
-        Row::new(["Time", "From", "To", "State", "Code", "Msgs", "!"])
+        Layout::Narrow
+    };
+    let header = match layout {
+        Layout::Wide => {
+            Row::new(["Time", "Method", "From", "To", "State", "Code", "PDD", "Dur", "Msgs", "Finding"])
+        }
+        Layout::Medium => Row::new(["Time", "Method", "From", "To", "State", "Code", "Msgs", "Finding"]),
+        Layout::Narrow => Row::new(["Time", "Method", "From", "To", "State", "Code", "Finding"]),
     }
     .style(theme::header());
     let height = list_area.height.saturating_sub(3) as usize;
@@ -61,7 +75,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             let r = &model.rows[i];
             let s = &r.summary;
             let (mark, mark_style) = theme::severity(r.worst);
-            let code = s.final_code.map_or(String::new(), |c| format!("{c} {}", s.final_reason));
+            let code = match (s.final_code, layout) {
+                (None, _) => String::new(),
+                (Some(c), Layout::Narrow) => c.to_string(),
+                (Some(c), _) => format!("{c} {}", s.final_reason),
+            };
             let mut style = theme::state(s.state);
             if r.worst >= Some(crate::diagnose::Severity::Warning) {
                 style = style.add_modifier(ratatui::style::Modifier::BOLD);
@@ -75,46 +93,69 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
                     |v| if v >= 10_000 { format!("{}s", v / 1000) } else { format!("{v}ms") },
                 )
             };
-            let mut cells = vec![Cell::from(clock(s.first_ts))];
-            if wide {
-                cells.push(Cell::from(fit(s.method, 8)));
-            }
-            cells.push(Cell::from(inert_string(s.from.as_bytes())));
-            cells.push(Cell::from(inert_string(s.to.as_bytes())));
-            cells.push(Cell::from(s.state.as_str()));
-            cells.push(Cell::from(inert_string(code.as_bytes())));
-            if wide {
+            let time = clock(s.first_ts);
+            let time =
+                if layout == Layout::Narrow { time.get(..8).unwrap_or(&time).to_string() } else { time };
+            let who = |p: &str| {
+                let full = party(p, layout == Layout::Wide);
+                // Narrow: the user part alone (the host is in the call view), when there is one.
+                let shown = match (layout, full.split_once('@')) {
+                    (Layout::Narrow, Some((user, _))) if !user.is_empty() => user.to_string(),
+                    _ => full,
+                };
+                inert_string(shown.as_bytes())
+            };
+            let mut cells = vec![
+                Cell::from(time),
+                Cell::from(fit(s.method, 8)),
+                Cell::from(who(&s.from)),
+                Cell::from(who(&s.to)),
+                Cell::from(s.state.as_str()),
+                Cell::from(inert_string(code.as_bytes())),
+            ];
+            if layout == Layout::Wide {
                 cells.push(Cell::from(ms(s.pdd_ms)));
                 cells.push(Cell::from(ms(s.duration_ms)));
             }
-            cells.push(Cell::from(s.messages.to_string()));
-            cells.push(Cell::from(Span::styled(mark, mark_style)));
+            if layout != Layout::Narrow {
+                cells.push(Cell::from(s.messages.to_string()));
+            }
+            cells.push(Cell::from(finding_cell(r, mark, mark_style, layout)));
             Row::new(cells).style(style)
         })
         .collect();
-    let widths: Vec<Constraint> = if wide {
-        vec![
+    let widths: Vec<Constraint> = match layout {
+        Layout::Wide => vec![
             Constraint::Length(12),
             Constraint::Length(8),
-            Constraint::Fill(1),
-            Constraint::Fill(1),
+            Constraint::Fill(2),
+            Constraint::Fill(2),
             Constraint::Length(11),
-            Constraint::Length(18),
+            Constraint::Length(16),
             Constraint::Length(6),
             Constraint::Length(6),
             Constraint::Length(5),
-            Constraint::Length(1),
-        ]
-    } else {
-        vec![
+            Constraint::Fill(4),
+        ],
+        Layout::Medium => vec![
             Constraint::Length(12),
+            Constraint::Length(8),
+            Constraint::Fill(2),
+            Constraint::Fill(2),
+            Constraint::Length(10),
+            Constraint::Length(14),
+            Constraint::Length(4),
+            Constraint::Fill(3),
+        ],
+        Layout::Narrow => vec![
+            Constraint::Length(8),
+            Constraint::Length(8),
             Constraint::Fill(1),
             Constraint::Fill(1),
             Constraint::Length(10),
-            Constraint::Length(12),
-            Constraint::Length(4),
-            Constraint::Length(1),
-        ]
+            Constraint::Length(3),
+            Constraint::Fill(3),
+        ],
     };
     let table = Table::new(rows, widths)
         .header(header)
@@ -125,6 +166,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         state.select(Some(app.selected - start));
     }
     f.render_stateful_widget(table, list_area, &mut state);
+    if let Some(a) = strip_area {
+        draw_strip(f, a, model);
+    }
     if let Some(a) = filter_area {
         let line = match &app.typing {
             Some(t) => Line::from(vec![
@@ -140,4 +184,74 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         };
         f.render_widget(Paragraph::new(line), a);
     }
+}
+
+/// Column sets by width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// 150 columns and more: display names, timings, reason phrases, finding summaries.
+    Wide,
+    /// 110 to 149: no timings, no display names.
+    Medium,
+    /// Under 110: short time, users without hosts, bare codes, rule names only, no message counts.
+    Narrow,
+}
+
+/// The finding cell: its mark, the rule, and (when there is room) its one-line summary; `+N` when
+/// the call has more findings.
+fn finding_cell<'a>(
+    r: &'a crate::tui::model::Row,
+    mark: &'a str,
+    mark_style: Style,
+    layout: Layout,
+) -> Line<'a> {
+    let Some((rule, summary)) = &r.top else { return Line::default() };
+    let more = if r.finding_count > 1 { format!(" +{}", r.finding_count - 1) } else { String::new() };
+    // The rule first: a narrow column cuts the summary, never the rule.
+    let _ = layout;
+    let text = format!(" {rule}{more}: {summary}");
+    Line::from(vec![Span::styled(mark, mark_style), Span::raw(text)])
+}
+
+/// Lines of the newest-findings strip (its title line included).
+const STRIP_LINES: u16 = 3;
+
+/// Takes the strip of newest findings off the bottom of the list when there are findings and
+/// the list keeps at least 8 rows.
+fn split_strip(area: Rect, model: &Model) -> (Rect, Option<Rect>) {
+    if model.findings.is_empty() || area.height < 8 + 3 + STRIP_LINES {
+        return (area, None);
+    }
+    let [list, strip] =
+        ratatui::layout::Layout::vertical([Constraint::Min(3), Constraint::Length(STRIP_LINES)]).areas(area);
+    (list, Some(strip))
+}
+
+/// The newest findings, newest first, one line each: time, mark, rule, summary, Call-ID.
+fn draw_strip(f: &mut Frame, area: Rect, model: &Model) {
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(format!(" Newest findings ({} in all; Tab for the list) ", model.findings.len()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let width = inner.width as usize;
+    let lines: Vec<Line> = model
+        .findings
+        .iter()
+        .rev()
+        .take(inner.height as usize)
+        .map(|fi| {
+            let (mark, style) = theme::severity(Some(fi.severity));
+            let call = match &fi.subject {
+                crate::diagnose::Subject::Call(id) => id.clone(),
+                crate::diagnose::Subject::Source(ip) => ip.to_string(),
+            };
+            let text = format!(" {} {}: {} · {}", clock(fi.ts), fi.rule, fi.summary, call);
+            Line::from(vec![
+                Span::styled(mark, style),
+                Span::raw(fit(&inert_string(text.as_bytes()), width.saturating_sub(1))),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
 }

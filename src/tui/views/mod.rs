@@ -48,6 +48,35 @@ pub fn fit(s: &str, n: usize) -> String {
     }
 }
 
+/// A party (From or To as the calls list shows it) made compact: `user@host` of its URI, no
+/// scheme, parameters or port; with `display`, a display name first (`Alice alice@10.0.0.1`).
+/// Tel URIs keep their number. Text that is not a URI is returned as it is.
+pub fn party(s: &str, display: bool) -> String {
+    let (name, uri) = match (s.find('<'), s.rfind('>')) {
+        (Some(a), Some(b)) if a < b => (s[..a].trim().trim_matches('"'), &s[a + 1..b]),
+        _ => ("", s.trim()),
+    };
+    let rest = ["sips:", "sip:", "tel:"]
+        .iter()
+        .find_map(|p| uri.get(..p.len()).filter(|h| h.eq_ignore_ascii_case(p)).map(|_| &uri[p.len()..]))
+        .unwrap_or(uri);
+    let rest = rest.split([';', '?']).next().unwrap_or(rest);
+    // Drop a port after the host (not the colons of an IPv6 address in brackets).
+    let host_start = rest.find('@').map_or(0, |i| i + 1);
+    let host = &rest[host_start..];
+    let cut = if host.starts_with('[') {
+        host.find(']').map_or(host.len(), |i| i + 1)
+    } else {
+        host.find(':').unwrap_or(host.len())
+    };
+    let compact = &rest[..host_start + cut];
+    if display && !name.is_empty() {
+        format!("{name} {compact}")
+    } else {
+        compact.to_string()
+    }
+}
+
 /// The slice of a list to draw so that `selected` stays visible; keeps `offset` between frames.
 pub fn window(selected: usize, offset: &mut usize, height: usize, len: usize) -> (usize, usize) {
     let height = height.max(1);
@@ -58,4 +87,21 @@ pub fn window(selected: usize, offset: &mut usize, height: usize, len: usize) ->
     }
     *offset = (*offset).min(len.saturating_sub(height));
     (*offset, (*offset + height).min(len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::party;
+
+    #[test]
+    fn parties_are_compact() {
+        assert_eq!(party("Alice <sip:alice@10.99.0.1:5060>", false), "alice@10.99.0.1");
+        assert_eq!(party("Alice <sip:alice@10.99.0.1:5060>", true), "Alice alice@10.99.0.1");
+        assert_eq!(party("\"Bob B\" <sips:bob@example.com;transport=tls>", true), "Bob B bob@example.com");
+        assert_eq!(party("sip:100@[2001:db8::1]:5060;user=phone", false), "100@[2001:db8::1]");
+        assert_eq!(party("tel:+15551234567;phone-context=x", false), "+15551234567");
+        assert_eq!(party("sip:example.com", false), "example.com");
+        assert_eq!(party("", false), "");
+        assert_eq!(party("<>", true), "");
+    }
 }

@@ -1,4 +1,5 @@
-//! The status bar on every view: source, counters, rate, drops, errors, evictions, modes.
+//! The status bar on every view: source, counters, rate, drops, errors, evictions, modes, the
+//! latest notice, and the help hint, fitted to any width.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -10,40 +11,55 @@ use crate::sanitize::inert_string;
 use crate::tui::app::App;
 use crate::tui::model::Model;
 
-/// Draws the status bar.
+/// Draws the status bar, fitted to the width: the counters shorten (the ones at zero go first),
+/// the source label and the notice are cut, and `? help` always shows at the end.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     let c = app.counters(model);
     let e = &c.engine;
-    let mut spans = vec![
-        Span::styled(
-            format!(" {} ", inert_string(app.source.as_bytes())),
-            Style::new().fg(Color::Black).bg(Color::Cyan),
-        ),
-        Span::raw(format!(
-            " pkts {} · SIP {} · calls {} · {:.0} msg/s · drops {} · decode errors {} · evicted {}",
-            e.decode.packets,
-            e.sip_messages,
-            e.calls.calls,
-            app.rate,
-            c.kernel_drops,
-            e.decode.errors,
-            e.calls.evicted_calls + model.evicted_rows
-        )),
-    ];
-    if app.paused.is_some() {
-        spans.push(Span::styled(
-            " PAUSED ",
-            Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD),
-        ));
+    let width = area.width as usize;
+    let evicted = e.calls.evicted_calls + model.evicted_rows;
+    let full = format!(
+        " pkts {} · SIP {} · calls {} · {:.0} msg/s · drops {} · decode errors {} · evicted {}",
+        e.decode.packets, e.sip_messages, e.calls.calls, app.rate, c.kernel_drops, e.decode.errors, evicted
+    );
+    // Short: what changes an operator's mind; counters at zero are left out, drops never.
+    let mut short = format!(" calls {} · {:.0} msg/s · drops {}", e.calls.calls, app.rate, c.kernel_drops);
+    if e.decode.errors > 0 {
+        short += &format!(" · errors {}", e.decode.errors);
+    }
+    if evicted > 0 {
+        short += &format!(" · evicted {evicted}");
+    }
+    let mode = if app.paused.is_some() {
+        Some((" PAUSED ", Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)))
     } else if app.follow {
-        spans.push(Span::styled(" FOLLOW ", Style::new().fg(Color::Black).bg(Color::Green)));
+        Some((" FOLLOW ", Style::new().fg(Color::Black).bg(Color::Green)))
+    } else {
+        None
+    };
+    const HELP: &str = " ? help ";
+    let fixed = HELP.len() + mode.map_or(0, |(m, _)| m.len());
+    let source = inert_string(app.source.as_bytes());
+    let label_min = source.chars().count().min(16) + 2;
+    let counters = if label_min + full.chars().count() + fixed <= width { full } else { short };
+    let label_room = width.saturating_sub(counters.chars().count() + fixed).max(label_min);
+    let label = format!(" {} ", super::fit(&source, label_room.saturating_sub(2)));
+    let mut spans = vec![Span::styled(label.clone(), Style::new().fg(Color::Black).bg(Color::Cyan))];
+    let mut used = label.chars().count() + counters.chars().count() + fixed;
+    spans.push(Span::raw(counters));
+    if let Some((m, style)) = mode {
+        spans.push(Span::styled(m, style));
     }
-    if let Some(s) = app.status.as_ref().or(model.notice.as_ref()) {
-        spans.push(Span::styled(
-            format!(" {} ", inert_string(s.as_bytes())),
-            Style::new().add_modifier(Modifier::ITALIC),
-        ));
+    if let Some(n) = app.status.as_ref().or(model.notice.as_ref()) {
+        let room = width.saturating_sub(used + 2);
+        if room >= 8 {
+            let text = format!(" {} ", super::fit(&inert_string(n.as_bytes()), room));
+            used += text.chars().count();
+            spans.push(Span::styled(text, Style::new().add_modifier(Modifier::ITALIC)));
+        }
     }
-    spans.push(Span::styled(" ? help ", Style::new().fg(Color::DarkGray)));
+    // `? help` at the right edge.
+    spans.push(Span::raw(" ".repeat(width.saturating_sub(used))));
+    spans.push(Span::styled(HELP, Style::new().fg(Color::DarkGray)));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
