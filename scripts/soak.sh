@@ -73,7 +73,7 @@ for l in sys.stdin:
 g = lambda k: int(v.get(k, 0))
 t = lambda n: g("sipscope_table_entries{table=\"%s\"}" % n)
 drops = sum(g("sipscope_capture_drops_total{stage=\"%s\"}" % s) for s in ("kernel", "interface", "queue"))
-print("\t".join(map(str, [sys.argv[1], sys.argv[2], g("process_resident_memory_bytes"), t("calls"), t("registrations"),
+print("\t".join(map(str, [sys.argv[1], sys.argv[2], g("sipscope_process_resident_memory_bytes"), t("calls"), t("registrations"),
     t("tcp_streams"), t("ip_fragments"), t("media_addresses"), t("call_ids"), g("sipscope_sip_messages_total"), drops])))
 ' "$1" "$2"
 }

@@ -121,7 +121,7 @@ fn metrics_pass_promtool_and_count_what_sipp_did() {
         f64::from(busy)
     );
     assert_eq!(sample(&page, "sipscope_capture_drops_total{stage=\"kernel\"}"), 0.0);
-    assert!(sample(&page, "process_resident_memory_bytes") > 0.0);
+    assert!(sample(&page, "sipscope_process_resident_memory_bytes") > 0.0);
     // SIGTERM, as systemd stops it: every call is handed out and the file has the final counts.
     // SAFETY: signalling our own child.
     unsafe { libc::kill(pid, libc::SIGTERM) };
@@ -204,6 +204,11 @@ fn findings_stream_and_sighup_reopen() {
     assert!(first
         .iter()
         .all(|f| f["rule"].is_string() && f["severity"].is_string() && f["summary"].is_string()));
+    // SIGHUP with the file still in place: nothing is truncated, writing goes on.
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid, libc::SIGHUP) };
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(lines(&path), first, "a file not moved away is kept as it is");
     let rotated = dir.join("findings.ndjson.1");
     std::fs::rename(&path, &rotated).unwrap();
     // SAFETY: signalling our own child.

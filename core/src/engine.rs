@@ -429,6 +429,12 @@ fn hep_tcp_payload(
             return;
         }
         match scan(body, Framing::Stream) {
+            // Without Content-Length (allowed over WebSocket) a stream cannot say where the body
+            // ends: the rest of the payload is this one message, as a datagram would be read.
+            Scan::Complete { headers, .. } if headers.content_length.is_none() => {
+                datagram(ts, src, dst, Transport::Tcp, body, counters, out);
+                return;
+            }
             Scan::Complete { len, headers } => {
                 push(ts, src, dst, Transport::Tcp, &body[..len], headers, counters, out);
                 read += 1;

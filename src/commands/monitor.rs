@@ -34,6 +34,8 @@ pub fn run(args: &MonitorArgs) -> i32 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // A reload during a slow start must not end the process.
+    crate::signals::install_reopen();
     // Sockets and files are opened before root is dropped (by live::start).
     let metrics_listener = match args.metrics.map(MetricsServer::bind).transpose() {
         Ok(l) => l,
@@ -53,7 +55,6 @@ pub fn run(args: &MonitorArgs) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    crate::signals::install_reopen();
     let mut hep_out = match super::start_hep_out(&args.hep, false) {
         Ok(h) => h,
         Err(code) => return code,
@@ -98,11 +99,11 @@ pub fn run(args: &MonitorArgs) -> i32 {
         }
         drive(&mut source, &mut engine, &mut Fanout(sinks))
     };
-    metrics.publish(&engine);
     if let Some(h) = hep_out.as_mut() {
         h.close();
         eprintln!("sipscope: {}", h.summary());
     }
+    metrics.publish(&engine);
     for line in super::agent_lines(&started.agents) {
         eprintln!("sipscope: {line}");
     }
@@ -122,7 +123,13 @@ pub fn run(args: &MonitorArgs) -> i32 {
             if let Some(e) = outcome.error {
                 eprintln!("sipscope: {e}");
             }
-            exit::OK
+            // Every input gone is a failure a service manager must see (and restart).
+            if source.all_failed() {
+                eprintln!("sipscope: every input failed; stopping");
+                exit::FAILURE
+            } else {
+                exit::OK
+            }
         }
         Err(e) => {
             eprintln!("sipscope: writing output: {e}");

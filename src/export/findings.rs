@@ -8,6 +8,7 @@ use std::io::{self, BufWriter, Write};
 
 use crate::diagnose::Finding;
 use crate::driver::Sink;
+use crate::report::json::InertJson;
 use crate::report::report_json::FindingJson;
 
 /// Where the lines go.
@@ -39,6 +40,9 @@ impl FindingsStream {
     pub fn reopen(&mut self) -> io::Result<()> {
         if let Target::File { path, out } = &mut self.target {
             out.flush()?;
+            if !crate::export::pcap::moved_away(path, out.get_ref()) {
+                return Ok(());
+            }
             let new = append(path)?;
             *out = BufWriter::new(new);
         }
@@ -52,7 +56,14 @@ fn append(path: &str) -> io::Result<File> {
 
 impl Sink for FindingsStream {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        let mut line = serde_json::to_vec(&FindingJson::from_finding(f)).map_err(io::Error::other)?;
+        // Through the same escaping as the JSON report: control characters, C1 codes and
+        // bidirectional overrides from the network reach a terminal as \uXXXX escapes.
+        let mut line = Vec::with_capacity(1024);
+        {
+            let mut inert = InertJson::new(&mut line);
+            serde_json::to_writer(&mut inert, &FindingJson::from_finding(f)).map_err(io::Error::other)?;
+            inert.flush()?;
+        }
         line.push(b'\n');
         match &mut self.target {
             Target::Stdout(s) => {

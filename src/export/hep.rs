@@ -41,6 +41,8 @@ pub struct HepOutCounters {
     pub reconnects: AtomicU64,
     /// Duplicate packets not sent on.
     pub skipped_duplicates: AtomicU64,
+    /// Whether the collector is reachable now (UDP: always; TCP: connected).
+    pub connected: AtomicBool,
 }
 
 impl HepOutCounters {
@@ -89,6 +91,7 @@ impl HepSender {
                     if collector.addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }.parse().expect("address");
                 let socket = UdpSocket::bind(local)?;
                 socket.connect(collector.addr)?;
+                counters.connected.store(true, Ordering::Relaxed);
                 std::thread::Builder::new().name("hep-out".into()).spawn(move || send_udp(socket, rx, &c))?
             }
             HepTransport::Tcp => {
@@ -175,7 +178,20 @@ impl Sink for HepSender {
         }
         let Some(tx) = &self.tx else { return Ok(()) };
         let queued = if self.wait_when_full {
-            tx.send(packet).is_ok()
+            // Reading a file: wait while the collector takes packets; a collector that is
+            // unreachable would make the wait endless, so then packets are dropped and counted.
+            let mut packet = packet;
+            loop {
+                match tx.try_send(packet) {
+                    Ok(()) => break true,
+                    Err(TrySendError::Disconnected(_)) => break false,
+                    Err(TrySendError::Full(p)) if self.counters.connected.load(Ordering::Relaxed) => {
+                        packet = p;
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                    Err(TrySendError::Full(_)) => break false,
+                }
+            }
         } else {
             match tx.try_send(packet) {
                 Ok(()) => true,
@@ -234,6 +250,7 @@ fn send_tcp(addr: SocketAddr, rx: Receiver<Vec<u8>>, c: &HepOutCounters, closing
                     connected_once = true;
                     backoff = Duration::from_millis(500);
                     conn = Some(s);
+                    c.connected.store(true, Ordering::Relaxed);
                 }
                 Err(e) => {
                     HepOutCounters::add(&c.errors, 1);
@@ -270,6 +287,7 @@ fn send_tcp(addr: SocketAddr, rx: Receiver<Vec<u8>>, c: &HepOutCounters, closing
                     reported = true;
                 }
                 conn = None;
+                c.connected.store(false, Ordering::Relaxed);
                 retry_at = Instant::now();
             }
         }

@@ -117,6 +117,15 @@ pub fn write_call<'a>(
     Ok((n, m))
 }
 
+/// Whether `path` no longer names the file `open` (moved, removed, or replaced by another).
+pub fn moved_away(path: &str, open: &std::fs::File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(path), open.metadata()) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) != (b.dev(), b.ino()),
+        _ => true,
+    }
+}
+
 /// Writes captured frames as they arrive (`-w FILE`), starting a new file when one reaches
 /// `rotate_bytes` (`-C MB`): `FILE`, `FILE.1`, `FILE.2`, … as tcpdump names them.
 pub struct PcapWriter {
@@ -159,10 +168,17 @@ impl PcapWriter {
         self.out.flush()
     }
 
-    /// Starts the file again at its first name (after SIGHUP: a log rotator has moved it away).
-    /// When that fails, frames keep going to the file as it was open, and the error is returned.
+    /// Starts the file again at its first name after SIGHUP, when a log rotator has moved the
+    /// current one away (if it is still in place, writing simply goes on). When that fails,
+    /// frames keep going to the file as it was open, and the error is returned.
     pub fn reopen(&mut self) -> io::Result<()> {
         self.out.flush()?;
+        // Not moved (a rotator that handles other files sent the signal): keep writing, never
+        // truncate what is there.
+        let path = if self.index == 0 { self.base.clone() } else { format!("{}.{}", self.base, self.index) };
+        if !moved_away(&path, self.out.get_ref()) {
+            return Ok(());
+        }
         let mut new = io::BufWriter::new(std::fs::File::create(&self.base)?);
         write_header_for(&mut new, self.linktype)?;
         self.out = new;

@@ -84,7 +84,7 @@ impl MetricsSink {
         let s = engine.stats();
         e.gauge("sipscope_build_info", "Version of the running sipscope (always 1).");
         e.sample(&[("version", env!("CARGO_PKG_VERSION"))], 1.0);
-        e.gauge("process_start_time_seconds", "When this monitor started, seconds since the epoch.");
+        e.gauge("sipscope_process_start_time_seconds", "When this monitor started, seconds since the epoch.");
         let started = self.started.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         e.sample(&[], started.as_secs_f64().floor());
 
@@ -284,7 +284,7 @@ impl MetricsSink {
             e.sample(&[], g(&h.reconnects) as f64);
         }
         if let Some(rss) = resident_bytes() {
-            e.gauge("process_resident_memory_bytes", "Resident memory of the process.");
+            e.gauge("sipscope_process_resident_memory_bytes", "Resident memory of the process.");
             e.sample(&[], rss as f64);
         }
         e.finish()

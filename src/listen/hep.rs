@@ -27,6 +27,9 @@ const MAX_PACKET: usize = 65_535;
 pub const MAX_AGENTS: usize = 1024;
 /// TCP connections open at once per listener; more are refused and counted.
 pub const MAX_CONNECTIONS: usize = 256;
+/// A TCP connection with nothing received for this long is closed (agents send keep-alive
+/// traffic or reconnect; a dead peer must not hold one of the [`MAX_CONNECTIONS`] slots).
+pub const IDLE_CLOSE: Duration = Duration::from_secs(300);
 /// How often a listener looks at the stop flag (and hands over a partial batch).
 const POLL: Duration = Duration::from_millis(50);
 /// A batch goes to the engine after this many packets or this long.
@@ -59,9 +62,15 @@ impl FromStr for HepAddr {
             Some(("tcp", rest)) => (HepTransport::Tcp, rest),
             _ => (HepTransport::Udp, s),
         };
-        let addr = rest
-            .parse()
-            .map_err(|_| format!("'{s}' is not [udp:|tcp:]HOST:PORT (e.g. 0.0.0.0:9060, tcp:[::]:9060)"))?;
+        let bad =
+            || format!("'{s}' is not [udp:|tcp:]HOST:PORT (e.g. 0.0.0.0:9060, tcp:homer.example.net:9060)");
+        // A name is resolved once, here (the first address it has).
+        let addr = match rest.parse() {
+            Ok(a) => a,
+            Err(_) => {
+                std::net::ToSocketAddrs::to_socket_addrs(rest).map_err(|_| bad())?.next().ok_or_else(bad)?
+            }
+        };
         Ok(HepAddr { transport, addr })
     }
 }
@@ -144,7 +153,7 @@ impl Agents {
         let t = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let mut v: Vec<_> = t.by_agent.iter().map(|(h, c)| (Some(*h), *c)).collect();
         v.sort_by_key(|(h, _)| *h);
-        if t.others.packets > 0 {
+        if t.others != AgentCounters::default() {
             v.push((None, t.others));
         }
         v
@@ -225,8 +234,11 @@ impl Gate {
         let mut agent = AgentKey { host, capture_id: None };
         let admitted = match hep::parse(packet) {
             Ok((h, _)) => {
-                agent.capture_id = Some(h.capture_id);
                 let ok = self.key.as_deref().is_none_or(|k| h.auth_key == k);
+                // An unauthorised sender's claimed capture id is not trusted (no new agent rows).
+                if ok {
+                    agent.capture_id = Some(h.capture_id);
+                }
                 c.unauthorised = u64::from(!ok);
                 ok
             }
@@ -299,7 +311,7 @@ fn udp_loop(socket: UdpSocket, gate: Gate, port: FeedPort) {
                 return;
             }
         }
-        if drops_at.elapsed() >= Duration::from_millis(500) {
+        if drops_at.elapsed() >= Duration::from_secs(5) {
             drops_at = Instant::now();
             if let Some(d) = socket_drops(&socket) {
                 port.counters().kernel_drops.store(d, Ordering::Relaxed);
@@ -334,27 +346,22 @@ fn tcp_accept_loop(listener: TcpListener, gate: Arc<Gate>, port: FeedPort) {
                     continue;
                 }
                 open.fetch_add(1, Ordering::Relaxed);
-                let (gate, port, open) = (gate.clone(), port.clone_port(), open.clone());
+                let (gate, port, slot) = (gate.clone(), port.clone_port(), open.clone());
                 let spawned = std::thread::Builder::new().name(format!("hep-tcp-{agent}")).spawn(move || {
                     tcp_connection(stream, agent.ip(), &gate, &port);
-                    open.fetch_sub(1, Ordering::Relaxed);
+                    slot.fetch_sub(1, Ordering::Relaxed);
                 });
-                if let Ok(t) = spawned {
-                    threads.push(t);
+                match spawned {
+                    Ok(t) => threads.push(t),
+                    Err(_) => {
+                        open.fetch_sub(1, Ordering::Relaxed);
+                    }
                 }
             }
             Err(e) if is_timeout(&e) => std::thread::sleep(POLL),
-            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
-            Err(e) => {
-                port.failed(
-                    format!(
-                        "HEP listener tcp:{}",
-                        listener.local_addr().map(|a| a.to_string()).unwrap_or_default()
-                    ),
-                    e.to_string(),
-                );
-                break;
-            }
+            // Anything else (a connection that failed before it was accepted, out of file
+            // descriptors for a moment) is retried: a collector must not stop taking agents.
+            Err(_) => std::thread::sleep(POLL),
         }
     }
     for t in threads {
@@ -369,15 +376,25 @@ fn tcp_connection(mut stream: TcpStream, host: IpAddr, gate: &Gate, port: &FeedP
     if stream.set_nonblocking(false).is_err() || stream.set_read_timeout(Some(POLL)).is_err() {
         return;
     }
+    set_keepalive(&stream);
+    let mut heard = Instant::now();
     let mut buf = vec![0u8; 2 * MAX_PACKET];
     let mut held = 0usize;
     let mut batch = Batcher::new(port.index());
     while !port.stopping() {
         match stream.read(&mut buf[held..]) {
             Ok(0) => break,
-            Ok(n) => held += n,
+            Ok(n) => {
+                held += n;
+                heard = Instant::now();
+            }
             Err(e) if is_timeout(&e) => {
                 batch.flush(port, true);
+                // A connection silent this long holds a slot for an agent that is gone (its host
+                // lost power, a NAT forgot the flow): closed, the agent connects again.
+                if heard.elapsed() >= IDLE_CLOSE {
+                    break;
+                }
                 continue;
             }
             Err(_) => break,
@@ -407,6 +424,31 @@ fn tcp_connection(mut stream: TcpStream, host: IpAddr, gate: &Gate, port: &FeedP
         batch.flush(port, false);
     }
     batch.flush(port, true);
+}
+
+/// TCP keep-alive on an agent's connection (probes after 60 s idle), so a peer that vanished is
+/// noticed by the kernel. Best effort.
+fn set_keepalive(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let fd = stream.as_raw_fd();
+    for (level, opt, value) in [
+        (libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, 60),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, 10),
+        (libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3),
+    ] {
+        let v: libc::c_int = value;
+        // SAFETY: setsockopt on a socket we own, with a pointer to a live c_int and its size.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                opt,
+                (&v as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
 }
 
 /// Asks for an 8 MiB receive buffer (as root beyond the system's `rmem_max`): agents send in
@@ -463,6 +505,7 @@ mod tests {
         assert_eq!((t.transport, t.addr.port()), (HepTransport::Tcp, 9061));
         assert_eq!(t.to_string(), "tcp:[::1]:9061");
         assert!("tcp:somewhere".parse::<HepAddr>().is_err());
+        assert_eq!("tcp:localhost:9060".parse::<HepAddr>().unwrap().addr.port(), 9060);
         assert!("sctp:1.2.3.4:9060".parse::<HepAddr>().is_err());
     }
 

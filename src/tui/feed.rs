@@ -262,11 +262,12 @@ impl BatchSink {
                 }
             }
             if let Some(table) = engine.registrations() {
-                // Statuses change with time too (bindings run out): a fresh snapshot when the table
-                // changed, and every second while it holds rows.
+                // Statuses change with time too (bindings run out): a fresh snapshot every second
+                // while the table changes or holds rows.
                 let st = table.stats();
                 let seen = (st.requests, st.accepted + st.refused, st.evicted);
-                if seen != self.regs_seen || (!table.is_empty() && self.last_regs.elapsed() >= REGS_EVERY) {
+                // At most once a second: a snapshot sorts the whole table.
+                if (seen != self.regs_seen || !table.is_empty()) && self.last_regs.elapsed() >= REGS_EVERY {
                     self.regs_seen = seen;
                     self.last_regs = Instant::now();
                     self.pending.registrations = Some(Registrations::of(table, engine.now()));

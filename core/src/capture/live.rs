@@ -532,6 +532,11 @@ impl Source for LiveSource {
 }
 
 impl LiveSource {
+    /// Whether the run ended because every input failed (not a signal or the duration).
+    pub fn all_failed(&self) -> bool {
+        self.interfaces > 0 && self.failed >= self.interfaces
+    }
+
     /// The capture's shared counters (drops), readable from another place while it runs.
     pub fn counters(&self) -> Arc<LiveCounters> {
         self.live.counters.clone()

@@ -262,6 +262,7 @@ impl Correlator {
             return;
         }
         self.last_sweep = now;
+        self.registrations.sweep(now);
         let cfg = &self.config;
         let mut done: Vec<(Timestamp, Box<[u8]>)> = Vec::new();
         for (id, call) in self.calls.iter_mut() {

@@ -15,7 +15,10 @@ use crate::time::Timestamp;
 pub const MAX_REGISTRATIONS: usize = 65_536;
 /// A REGISTER with no final response for this long has failed (RFC 3261 Timer F).
 pub const NO_RESPONSE_MS: i64 = 32_000;
-/// Longest value kept of a header copied into a row (AoR, Contact, User-Agent).
+/// A row that ended (expired, unregistered, failed) with nothing new for this long is dropped: a
+/// phone that rebooted has a new Call-ID, and the old row must not count for ever.
+pub const FORGET_ENDED_MS: i64 = 3_600_000;
+/// Longest value kept of a header copied into a row (AoR, Contact, User-Agent, Call-ID).
 const MAX_FIELD: usize = 256;
 
 /// Where a registration stands.
@@ -93,6 +96,7 @@ pub struct Registration {
     pending_since: Option<Timestamp>,
     pending_credentials: bool,
     pending_removal: bool,
+    challenged_since: Option<Timestamp>,
     removed: bool,
     refused: bool,
     challenged: bool,
@@ -115,8 +119,9 @@ impl Registration {
                 RegStatus::Pending
             }
         } else if self.challenged {
-            // A device that never answers its challenge has no credentials for this registrar.
-            if self.last_response.is_some_and(waited_too_long) {
+            // Challenged again and again for 32 s without a 2xx (wrong password), or a challenge
+            // never answered (no credentials for this registrar): failed.
+            if self.challenged_since.is_some_and(waited_too_long) {
                 RegStatus::Failed
             } else {
                 RegStatus::Challenged
@@ -144,12 +149,54 @@ pub struct RegistrationStats {
     pub evicted: u64,
 }
 
+/// The key of a Call-ID (its hash: a row's memory does not depend on a Call-ID's length).
+fn key_of(call_id: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    call_id.hash(&mut h);
+    h.finish()
+}
+
 /// Every registering device seen.
 #[derive(Debug, Default)]
 pub struct Registrations {
-    rows: HashMap<Box<[u8]>, Registration>,
-    order: VecDeque<Box<[u8]>>,
+    rows: HashMap<u64, Registration>,
+    order: VecDeque<u64>,
+    last_sweep: Option<Timestamp>,
     stats: RegistrationStats,
+}
+
+/// A binding's URI as compared: up to its parameters, case-insensitive.
+fn binding_key(uri: &[u8]) -> &[u8] {
+    let end = uri.iter().position(|&b| b == b';' || b == b'?').unwrap_or(uri.len());
+    &uri[..end]
+}
+
+/// The `expires` of the Contact entry whose URI is `uri` (the first entry when `uri` is
+/// `None`), reading each comma-separated entry on its own; then the Expires header.
+fn contact_expires(msg: &SipMessage, uri: Option<&[u8]>) -> Option<u32> {
+    use crate::sip::fields::{find_param, parse_name_addr, parse_u32, split_first_value};
+    let span = msg.headers.contact;
+    let (mut at, end) = (span.start as usize, span.end as usize);
+    let raw = &msg.raw[..];
+    while !span.is_empty() && at < end && end <= raw.len() {
+        let (_, vend) = split_first_value(raw, at, end);
+        let na = parse_name_addr(raw, at, vend);
+        let this = &raw[na.uri.start as usize..na.uri.end as usize];
+        if uri.is_none_or(|u| binding_key(this).eq_ignore_ascii_case(binding_key(u))) {
+            let gt = raw[at..vend].iter().position(|&b| b == b'>').map_or(at, |p| at + p + 1);
+            if let Some(n) = parse_u32(msg.slice(find_param(raw, gt, vend, b"expires"))) {
+                return Some(n);
+            }
+            break;
+        }
+        if uri.is_none() {
+            break;
+        }
+        at = vend + 1;
+    }
+    let h = crate::sip::scan::find_header(raw, msg.headers.body.start as usize, b"Expires")?;
+    parse_u32(msg.slice(h))
 }
 
 fn field(b: &[u8]) -> Box<[u8]> {
@@ -170,13 +217,18 @@ impl Registrations {
             if msg.method() != Method::Register {
                 return;
             }
+            // A query (no Contact) changes no binding: it makes no row and leaves a device's alone.
+            if msg.headers.contact.is_empty() {
+                return;
+            }
             self.stats.requests += 1;
             let row = self.row(msg, call_id);
             row.requests += 1;
             row.last_request = msg.ts;
             row.pending_since = Some(msg.ts);
             row.pending_credentials = msg.headers.credentials;
-            row.pending_removal = super::call::granted_expires(msg) == Some(0);
+            row.pending_removal =
+                contact_expires(msg, None) == Some(0) || msg.slice(msg.headers.contact) == b"*";
             if msg.headers.via_count <= row.via_count {
                 row.via_count = msg.headers.via_count;
                 row.source = msg.src;
@@ -194,10 +246,10 @@ impl Registrations {
         if code < 200 {
             return;
         }
-        // A step, not a refusal: a challenge to a request without credentials, a request for a
-        // fresh nonce, or 423 Interval Too Brief (the device retries with a longer expiry).
-        let credentials = self.rows.get(call_id).is_some_and(|r| r.pending_credentials);
-        let step = code == 423 || (matches!(code, 401 | 407) && (!credentials || msg.asks_for_fresh_nonce()));
+        // A step, not a refusal: a challenge (401/407: the usual first step, a fresh nonce, an
+        // IMS AKA challenge, a proxy's then a registrar's) or 423 Interval Too Brief. A device
+        // challenged again and again without a 2xx fails after 32 s (see `status`).
+        let step = matches!(code, 401 | 407 | 423);
         if (200..300).contains(&code) {
             self.stats.accepted += 1;
         } else if !step {
@@ -209,16 +261,21 @@ impl Registrations {
         row.last_response = Some(msg.ts);
         row.challenged = false;
         if (200..300).contains(&code) {
-            let granted = super::call::granted_expires(msg);
+            // The 2xx lists every binding of the AoR: this device's is the entry with its Contact.
+            let granted =
+                if row.contact.is_empty() { None } else { contact_expires(msg, Some(&row.contact)) };
             row.refused = false;
+            row.challenged_since = None;
             row.removed = row.pending_removal || granted == Some(0) || row.contact.as_ref() == b"*";
             row.expires_at =
                 (!row.removed).then(|| msg.ts.plus_millis(i64::from(granted.unwrap_or(3600)) * 1_000));
         } else if step {
             row.challenged = true;
+            row.challenged_since.get_or_insert(msg.ts);
         } else {
             row.failures += 1;
             row.refused = true;
+            row.challenged_since = None;
             // A refused refresh does not remove a binding the registrar still holds.
         }
     }
@@ -226,7 +283,8 @@ impl Registrations {
     /// The row of `call_id`, made if new (from a request, or from a response whose request
     /// was not captured).
     fn row(&mut self, msg: &SipMessage, call_id: &[u8]) -> &mut Registration {
-        if !self.rows.contains_key(call_id) {
+        let key = key_of(call_id);
+        if !self.rows.contains_key(&key) {
             if self.rows.len() >= MAX_REGISTRATIONS {
                 if let Some(old) = self.order.pop_front() {
                     self.rows.remove(&old);
@@ -235,11 +293,11 @@ impl Registrations {
             }
             let (source, registrar) = if msg.is_request() { (msg.src, msg.dst) } else { (msg.dst, msg.src) };
             let to = msg.headers.to_addr(&msg.raw);
-            self.order.push_back(call_id.into());
+            self.order.push_back(key);
             self.rows.insert(
-                call_id.into(),
+                key,
                 Registration {
-                    call_id: call_id.into(),
+                    call_id: field(call_id),
                     aor: field(msg.slice(if to.uri.is_empty() { msg.headers.to } else { to.uri })),
                     contact: Box::default(),
                     source,
@@ -255,13 +313,30 @@ impl Registrations {
                     pending_since: None,
                     pending_credentials: false,
                     pending_removal: false,
+                    challenged_since: None,
                     removed: false,
                     refused: false,
                     challenged: false,
                 },
             );
         }
-        self.rows.get_mut(call_id).expect("row just made")
+        self.rows.get_mut(&key).expect("row just made")
+    }
+
+    /// Drops rows that ended an hour ago or more (at most once a minute of capture time).
+    pub fn sweep(&mut self, now: Timestamp) {
+        if self.last_sweep.is_some_and(|t| now.millis_since(t) < 60_000) {
+            return;
+        }
+        self.last_sweep = Some(now);
+        self.rows.retain(|_, r| {
+            let last = r.last_response.map_or(r.last_request, |t| t.max(r.last_request));
+            let ended =
+                matches!(r.status(now), RegStatus::Expired | RegStatus::Unregistered | RegStatus::Failed);
+            !(ended && now.millis_since(last) >= FORGET_ENDED_MS)
+        });
+        let rows = &self.rows;
+        self.order.retain(|k| rows.contains_key(k));
     }
 
     /// The rows as views list them, with their status at `now`: by status (registered first),
