@@ -153,7 +153,7 @@ fn filter_quick_filters_sort_and_follow() {
     assert!(a.visible.iter().all(|&i| model.rows[i].summary.state.is_failure()));
     key(&mut a, &model, KeyCode::Esc);
     // Sort by message count, reversed: the biggest call first.
-    for _ in 0..7 {
+    while a.sort != sipscope::tui::app::SortKey::Messages {
         key(&mut a, &model, KeyCode::Char('o'));
     }
     key(&mut a, &model, KeyCode::Char('r'));
@@ -359,4 +359,51 @@ fn registrations_view_lists_devices_and_opens_their_exchange() {
     assert_eq!(a.view, View::Registrations, "Esc goes back to the registrations");
     key(&mut a, &model, KeyCode::Tab);
     assert_eq!(a.view, View::Stats);
+}
+
+/// `o` walks every column, and each sort orders the rows by what that column shows: time,
+/// method, From and To as shown (user@host, not display names), state, code, PDD, talk time,
+/// messages, and the worst finding first; `r` reverses.
+#[test]
+fn every_column_sorts_by_what_it_shows() {
+    use sipscope::tui::app::SortKey;
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    let party = |s: &str| sipscope::tui::views::party(s, false).to_lowercase();
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        key(&mut a, &model, KeyCode::Char('o'));
+        a.refresh(&model);
+        let rows: Vec<&sipscope::tui::model::Row> = a.visible.iter().map(|&i| &model.rows[i]).collect();
+        assert_eq!(rows.len(), model.rows.len());
+        let sorted = |ok: &dyn Fn(&sipscope::tui::model::Row, &sipscope::tui::model::Row) -> bool| {
+            rows.windows(2).all(|w| ok(w[0], w[1]))
+        };
+        let fine = match a.sort {
+            SortKey::Time => sorted(&|x, y| x.summary.first_ts <= y.summary.first_ts),
+            SortKey::Method => sorted(&|x, y| x.summary.method <= y.summary.method),
+            SortKey::From => sorted(&|x, y| party(&x.summary.from) <= party(&y.summary.from)),
+            SortKey::To => sorted(&|x, y| party(&x.summary.to) <= party(&y.summary.to)),
+            SortKey::State => sorted(&|x, y| x.summary.state.as_str() <= y.summary.state.as_str()),
+            SortKey::Code => sorted(&|x, y| x.summary.final_code <= y.summary.final_code),
+            SortKey::Pdd => sorted(&|x, y| x.summary.pdd_ms <= y.summary.pdd_ms),
+            SortKey::Duration => sorted(&|x, y| x.summary.duration_ms <= y.summary.duration_ms),
+            SortKey::Messages => sorted(&|x, y| x.summary.messages <= y.summary.messages),
+            SortKey::Finding => sorted(&|x, y| x.worst >= y.worst),
+        };
+        assert!(fine, "sort {:?} out of order", a.sort);
+        seen.push(a.sort);
+    }
+    assert_eq!(seen.len(), 10);
+    assert!(seen.contains(&SortKey::Finding) && seen.contains(&SortKey::Method));
+    // Finding: an error first, calls without findings last.
+    while a.sort != SortKey::Finding {
+        key(&mut a, &model, KeyCode::Char('o'));
+    }
+    a.refresh(&model);
+    assert_eq!(model.rows[a.visible[0]].worst, Some(sipscope::diagnose::Severity::Error));
+    assert_eq!(model.rows[*a.visible.last().unwrap()].worst, None);
+    key(&mut a, &model, KeyCode::Char('r'));
+    a.refresh(&model);
+    assert_eq!(model.rows[a.visible[0]].worst, None, "r reverses");
 }

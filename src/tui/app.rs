@@ -29,6 +29,8 @@ pub enum View {
 pub enum SortKey {
     /// First message time.
     Time,
+    /// Method of the first request.
+    Method,
     /// From.
     From,
     /// To.
@@ -43,6 +45,8 @@ pub enum SortKey {
     Duration,
     /// Message count.
     Messages,
+    /// Worst finding first (severity, then rule).
+    Finding,
 }
 
 impl SortKey {
@@ -50,14 +54,16 @@ impl SortKey {
     pub fn next(self) -> SortKey {
         use SortKey::*;
         match self {
-            Time => From,
+            Time => Method,
+            Method => From,
             From => To,
             To => State,
             State => Code,
             Code => Pdd,
             Pdd => Duration,
             Duration => Messages,
-            Messages => Time,
+            Messages => Finding,
+            Finding => Time,
         }
     }
 
@@ -65,6 +71,7 @@ impl SortKey {
     pub fn title(self) -> &'static str {
         match self {
             SortKey::Time => "time",
+            SortKey::Method => "method",
             SortKey::From => "from",
             SortKey::To => "to",
             SortKey::State => "state",
@@ -72,8 +79,14 @@ impl SortKey {
             SortKey::Pdd => "pdd",
             SortKey::Duration => "duration",
             SortKey::Messages => "msgs",
+            SortKey::Finding => "finding",
         }
     }
+}
+
+/// The sort key of a party: its compact `user@host`, case-insensitive.
+fn party_key(p: &str) -> String {
+    crate::tui::views::party(p, false).to_lowercase()
 }
 
 /// What the shell must do after a key.
@@ -280,14 +293,21 @@ impl App {
             let mut v: Vec<usize> = (0..limit).filter(|&i| self.matches(&model.rows[i])).collect();
             let rows = &model.rows;
             match self.sort {
-                SortKey::Time => {}
-                SortKey::From => v.sort_by(|a, b| rows[*a].summary.from.cmp(&rows[*b].summary.from)),
-                SortKey::To => v.sort_by(|a, b| rows[*a].summary.to.cmp(&rows[*b].summary.to)),
+                // Stable sorts: ties keep the order calls appeared in.
+                SortKey::Time => v.sort_by_key(|i| rows[*i].summary.first_ts),
+                SortKey::Method => v.sort_by_key(|i| rows[*i].summary.method),
+                // As the column shows them (user@host), not by display name.
+                SortKey::From => v.sort_by_cached_key(|i| party_key(&rows[*i].summary.from)),
+                SortKey::To => v.sort_by_cached_key(|i| party_key(&rows[*i].summary.to)),
                 SortKey::State => v.sort_by_key(|i| rows[*i].summary.state.as_str()),
                 SortKey::Code => v.sort_by_key(|i| rows[*i].summary.final_code),
                 SortKey::Pdd => v.sort_by_key(|i| rows[*i].summary.pdd_ms),
                 SortKey::Duration => v.sort_by_key(|i| rows[*i].summary.duration_ms),
                 SortKey::Messages => v.sort_by_key(|i| rows[*i].summary.messages),
+                SortKey::Finding => v.sort_by_key(|i| {
+                    let r = &rows[*i];
+                    (std::cmp::Reverse(r.worst), r.top.as_ref().map(|t| t.0))
+                }),
             }
             if self.reverse {
                 v.reverse();
