@@ -407,3 +407,30 @@ fn every_column_sorts_by_what_it_shows() {
     a.refresh(&model);
     assert_eq!(model.rows[a.visible[0]].worst, None, "r reverses");
 }
+
+/// The raw message pane scrolls with J and K when the message is longer than the pane (an
+/// INVITE with SDP at 100x24); another message starts at its top again.
+#[test]
+fn raw_message_pane_scrolls() {
+    let model = model_of("lab-fork-603-nocancel.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Home);
+    key(&mut a, &model, KeyCode::Enter);
+    assert_eq!(a.view, View::Call);
+    let top = screen(&mut a, &model, 100, 24);
+    assert!(top.contains(" lines 1-"), "{top}");
+    assert!(top.contains("INVITE sip:"), "{top}");
+    key(&mut a, &model, KeyCode::Char('J'));
+    let down = screen(&mut a, &model, 100, 24);
+    assert!(down.contains(" lines 4-"), "{down}");
+    for _ in 0..100 {
+        key(&mut a, &model, KeyCode::Char('J'));
+    }
+    let bottom = screen(&mut a, &model, 100, 24);
+    assert!(bottom.contains("a=rtpmap"), "the SDP at the end is reached: {bottom}");
+    key(&mut a, &model, KeyCode::Char('K'));
+    assert!(screen(&mut a, &model, 100, 24) != bottom, "K scrolls back up");
+    key(&mut a, &model, KeyCode::Down);
+    let next = screen(&mut a, &model, 100, 24);
+    assert_eq!(a.raw_scroll, 0, "another message starts at its top: {next}");
+}

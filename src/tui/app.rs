@@ -126,6 +126,10 @@ pub struct App {
     pub stream: usize,
     /// Selected row of the registrations view.
     pub registration: usize,
+    /// Lines the raw message pane is scrolled down (back to 0 when another message is chosen).
+    pub raw_scroll: u16,
+    /// The message the scroll belongs to.
+    pub raw_scroll_of: usize,
     /// Applied filter text.
     pub filter: String,
     /// Filter being typed, if the filter bar is open.
@@ -190,6 +194,8 @@ impl App {
             finding: 0,
             stream: 0,
             registration: 0,
+            raw_scroll: 0,
+            raw_scroll_of: 0,
             filter: String::new(),
             typing: None,
             failures_only: false,
@@ -504,6 +510,9 @@ impl App {
             }
             Action::SortNext => self.sort = self.sort.next(),
             Action::SortReverse => self.reverse = !self.reverse,
+            Action::RawDown if self.view == View::Call => self.raw_scroll = self.raw_scroll.saturating_add(3),
+            Action::RawUp if self.view == View::Call => self.raw_scroll = self.raw_scroll.saturating_sub(3),
+            Action::RawDown | Action::RawUp => {}
             Action::FailuresOnly => self.failures_only = !self.failures_only,
             Action::FindingsOnly => self.findings_only = !self.findings_only,
             Action::CallsOnly => self.calls_only = !self.calls_only,

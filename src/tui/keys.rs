@@ -42,6 +42,10 @@ pub enum Action {
     SortNext,
     /// Reverse the sort order.
     SortReverse,
+    /// Scroll the raw message down.
+    RawDown,
+    /// Scroll the raw message up.
+    RawUp,
     /// Show failures only (toggle).
     FailuresOnly,
     /// Show calls with findings only (toggle).
@@ -202,6 +206,20 @@ pub const BINDINGS: &[Binding] = &[
         help: "pause: freeze the view, capture continues (toggle)",
         action: Action::Pause,
         codes: &[(KeyCode::Char('p'), NONE)],
+    },
+    Binding {
+        keys: "J",
+        scope: "call",
+        help: "scroll the raw message down (long headers, SDP)",
+        action: Action::RawDown,
+        codes: &[(KeyCode::Char('J'), SHIFT), (KeyCode::Char('J'), NONE)],
+    },
+    Binding {
+        keys: "K",
+        scope: "call",
+        help: "scroll the raw message up",
+        action: Action::RawUp,
+        codes: &[(KeyCode::Char('K'), SHIFT), (KeyCode::Char('K'), NONE)],
     },
     Binding {
         keys: "s",

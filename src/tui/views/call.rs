@@ -96,12 +96,26 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             m.msg.transport.as_str()
         )
     });
-    f.render_widget(
-        Paragraph::new(raw_lines)
-            .block(Block::default().borders(Borders::ALL).title(raw_title))
-            .wrap(Wrap { trim: false }),
-        right,
-    );
+    // J/K scroll a long message; choosing another message starts it at the top.
+    if app.raw_scroll_of != app.message {
+        app.raw_scroll_of = app.message;
+        app.raw_scroll = 0;
+    }
+    let raw = Paragraph::new(raw_lines).wrap(Wrap { trim: false });
+    let inner_width = right.width.saturating_sub(2);
+    let total = raw.line_count(inner_width) as u16;
+    let visible = right.height.saturating_sub(2);
+    app.raw_scroll = app.raw_scroll.min(total.saturating_sub(visible));
+    let mut block = Block::default().borders(Borders::ALL).title(raw_title);
+    if total > visible {
+        // Where we are in a long message, on the bottom border (the top one holds the addresses).
+        block = block.title_bottom(format!(
+            " lines {}-{} of {total} · J/K ",
+            app.raw_scroll + 1,
+            (app.raw_scroll + visible).min(total)
+        ));
+    }
+    f.render_widget(raw.scroll((app.raw_scroll, 0)).block(block), right);
 
     // Media: the descriptions and the streams, as sngrep shows them under the ladder.
     if !media_lines.is_empty() {
