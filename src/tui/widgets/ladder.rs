@@ -65,16 +65,70 @@ pub fn column_width(n: usize, width: usize) -> usize {
     ((width.saturating_sub(TIME_WIDTH)) / n).clamp(8, 40)
 }
 
+/// Column names that fit in `room` characters and stay distinct: as they are when they fit;
+/// else without the port when every column has the same one; then without the part of the
+/// address all columns share (`127.0.0.10`, `127.0.0.20` -> `…10`, `…20`); last, each name's
+/// end (where addresses differ), cut from the left.
+pub fn short_names(cols: &[String], room: usize) -> Vec<String> {
+    let fits = |v: &[String]| v.iter().all(|c| c.chars().count() <= room);
+    if fits(cols) {
+        return cols.to_vec();
+    }
+    let split = |c: &str| -> (String, String) {
+        match c.rsplit_once(':') {
+            Some((h, p)) if p.chars().all(|ch| ch.is_ascii_digit()) && !p.is_empty() => {
+                (h.to_string(), format!(":{p}"))
+            }
+            _ => (c.to_string(), String::new()),
+        }
+    };
+    let parts: Vec<(String, String)> = cols.iter().map(|c| split(c)).collect();
+    let same_port = parts.windows(2).all(|w| w[0].1 == w[1].1);
+    let mut names: Vec<String> =
+        parts.iter().map(|(h, p)| if same_port { h.clone() } else { format!("{h}{p}") }).collect();
+    if fits(&names) {
+        return names;
+    }
+    // The shared start of the hosts, up to a separator.
+    if cols.len() > 1 {
+        let first: Vec<char> = parts[0].0.chars().collect();
+        let mut common = first.len();
+        for (h, _) in &parts[1..] {
+            common = common.min(h.chars().zip(&first).take_while(|(a, b)| a == *b).count());
+        }
+        let cut = first[..common].iter().rposition(|c| matches!(c, '.' | ':' | '@')).map_or(0, |i| i + 1);
+        if cut > 0 {
+            names = parts
+                .iter()
+                .map(|(h, p)| {
+                    let rest: String = h.chars().skip(cut).collect();
+                    if same_port {
+                        format!("…{rest}")
+                    } else {
+                        format!("…{rest}{p}")
+                    }
+                })
+                .collect();
+        }
+    }
+    names
+        .into_iter()
+        .map(|n| {
+            let len = n.chars().count();
+            if len <= room {
+                n
+            } else {
+                std::iter::once('…').chain(n.chars().skip(len + 1 - room.max(1))).collect()
+            }
+        })
+        .collect()
+}
+
 /// The header line naming the endpoint columns.
 pub fn header(cols: &[String], width: usize) -> Line<'static> {
     let w = column_width(cols.len(), width);
     let mut s = " ".repeat(TIME_WIDTH);
-    for c in cols {
-        let name: String = if c.chars().count() > w - 1 {
-            c.chars().take(w - 2).chain(std::iter::once('…')).collect()
-        } else {
-            c.clone()
-        };
+    for name in short_names(cols, w - 1) {
         let pad = w.saturating_sub(name.chars().count());
         let left = pad / 2;
         s.push_str(&" ".repeat(left));
@@ -131,4 +185,27 @@ pub fn line(
         st = st.add_modifier(Modifier::REVERSED);
     }
     Line::from(vec![Span::styled(time, Style::new().fg(Color::DarkGray)), Span::styled(body, st)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_names;
+
+    fn v(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn column_names_stay_distinct_when_shortened() {
+        let cols = v(&["127.0.0.10:5060", "127.0.0.20:5060", "127.0.0.31:5060"]);
+        assert_eq!(short_names(&cols, 20), cols);
+        assert_eq!(short_names(&cols, 10), v(&["127.0.0.10", "127.0.0.20", "127.0.0.31"]));
+        assert_eq!(short_names(&cols, 7), v(&["…10", "…20", "…31"]));
+        let ports = v(&["10.0.0.1:5060", "10.0.0.1:5080"]);
+        assert_eq!(short_names(&ports, 8), v(&["…1:5060", "…1:5080"]));
+        let v6 = v(&["[2001:db8::1]:5060", "[2001:db8::2]:5060"]);
+        assert_eq!(short_names(&v6, 6), v(&["…1]", "…2]"]));
+        let apart = v(&["192.168.1.10:5060", "10.20.30.40:5060"]);
+        assert_eq!(short_names(&apart, 8), v(&["…68.1.10", "…0.30.40"]));
+    }
 }
