@@ -42,10 +42,10 @@ fn run(
     for (ts, f) in frames {
         let p = RawPacket { ts: *ts, linktype: linktype::RAW, data: f, orig_len: f.len() as u32 };
         msgs.extend(e.ingest(&p));
-        calls.extend(e.drain_finished_calls());
+        calls.extend(e.drain_finished_calls().map(|c| *c));
     }
     msgs.extend(e.finish());
-    calls.extend(e.drain_finished_calls());
+    calls.extend(e.drain_finished_calls().map(|c| *c));
     (msgs, calls, e.stats())
 }
 

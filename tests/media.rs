@@ -39,11 +39,11 @@ fn analyse_frames(frames: &[Frame]) -> (Vec<Call>, Vec<Finding>) {
     for f in frames {
         let pkt = RawPacket { ts: f.ts, linktype: f.linktype, data: &f.data, orig_len: f.data.len() as u32 };
         engine.ingest(&pkt).for_each(drop);
-        calls.extend(engine.drain_finished_calls());
+        calls.extend(engine.drain_finished_calls().map(|c| *c));
         findings.extend(engine.drain_findings());
     }
     engine.finish().for_each(drop);
-    calls.extend(engine.drain_finished_calls());
+    calls.extend(engine.drain_finished_calls().map(|c| *c));
     findings.extend(engine.drain_findings());
     (calls, findings)
 }

@@ -99,7 +99,9 @@ pub struct Engine {
     correlator: Option<Correlator>,
     media: Option<MediaTable>,
     diagnoser: Diagnoser,
-    finished: Vec<Call>,
+    // Boxed on purpose: calls come out of the live table as boxes and are handed on as they are.
+    #[allow(clippy::vec_box)]
+    finished: Vec<Box<Call>>,
     last_housekeeping: Timestamp,
     last_ts: Timestamp,
     /// Capture time now: the latest packet's or tick's.
@@ -181,7 +183,7 @@ impl Engine {
     }
 
     /// Calls that have ended (or were evicted) since the last call, in the order they ended.
-    pub fn drain_finished_calls(&mut self) -> std::vec::Drain<'_, Call> {
+    pub fn drain_finished_calls(&mut self) -> std::vec::Drain<'_, Box<Call>> {
         self.finished.drain(..)
     }
 

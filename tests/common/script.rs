@@ -113,11 +113,11 @@ pub fn run_full(
         let pkt = RawPacket { ts: t0.plus_millis(*ms), linktype: linktype::RAW, data: &frame, orig_len: 0 };
         engine.ingest(&pkt).for_each(drop);
         findings.extend(engine.drain_findings());
-        calls.extend(engine.drain_finished_calls());
+        calls.extend(engine.drain_finished_calls().map(|c| *c));
     }
     engine.finish().for_each(drop);
     findings.extend(engine.drain_findings());
-    calls.extend(engine.drain_finished_calls());
+    calls.extend(engine.drain_finished_calls().map(|c| *c));
     let metrics = engine.metrics().unwrap().clone();
     (calls, engine.stats(), metrics, findings)
 }

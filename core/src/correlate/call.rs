@@ -390,6 +390,10 @@ impl Call {
                 None => return None,
             }
         }
+        if self.transactions.capacity() == 0 {
+            // A call's INVITE and BYE, a registration's challenge and retry: two is common.
+            self.transactions.reserve_exact(2);
+        }
         self.transactions.push(tx);
         self.transactions.last_mut()
     }

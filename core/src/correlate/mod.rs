@@ -95,8 +95,13 @@ pub struct CorrelatorStats {
 /// The correlator.
 pub struct Correlator {
     config: CorrelatorConfig,
-    calls: HashMap<Box<[u8]>, Call>,
-    finished: Vec<Call>,
+    /// Live calls by the keyed digest of their Call-ID (one hash per message; the Call-ID is
+    /// compared on every hit, so a collision is never two calls merged). Boxed: a call is
+    /// hundreds of bytes and moves from table to table.
+    calls: HashMap<u64, Box<Call>, BuildHasherDefault<PreHashed>>,
+    // Boxed on purpose: calls come out of the live table as boxes and are handed on as they are.
+    #[allow(clippy::vec_box)]
+    finished: Vec<Box<Call>>,
     metrics: Metrics,
     registrations: Registrations,
     stats: CorrelatorStats,
@@ -135,7 +140,7 @@ impl Correlator {
     pub fn new(config: CorrelatorConfig) -> Self {
         Correlator {
             config,
-            calls: HashMap::new(),
+            calls: HashMap::default(),
             finished: Vec::new(),
             metrics: Metrics::default(),
             registrations: Registrations::default(),
@@ -168,23 +173,23 @@ impl Correlator {
 
     /// Calls held right now.
     pub fn live(&self) -> impl Iterator<Item = &Call> {
-        self.calls.values()
+        self.calls.values().map(|c| &**c)
     }
 
     /// The live call with this Call-ID.
     pub fn get(&self, call_id: &[u8]) -> Option<&Call> {
-        self.calls.get(call_id)
+        self.calls.get(&self.id_key(call_id)).filter(|c| *c.call_id == *call_id).map(|c| &**c)
     }
 
-    /// Live calls, mutable (for rules that run on ticks).
     /// The call with this Call-ID, held now, to update (media attaches to it).
     pub fn get_mut(&mut self, call_id: &[u8]) -> Option<&mut Call> {
-        self.calls.get_mut(call_id)
+        let key = self.id_key(call_id);
+        self.calls.get_mut(&key).filter(|c| *c.call_id == *call_id).map(|c| &mut **c)
     }
 
     /// Every call held now, to update.
     pub fn live_mut(&mut self) -> impl Iterator<Item = &mut Call> {
-        self.calls.values_mut()
+        self.calls.values_mut().map(|c| &mut **c)
     }
 
     /// Adds one message; returns what it was to its call, and the call.
@@ -194,11 +199,16 @@ impl Correlator {
             self.stats.without_call_id += 1;
             return None;
         }
+        let key = self.id_key(id);
         // A message arriving after its call's time in memory was up (between two sweeps)
-        // finds it written out first: it continues the Call-ID as its next part.
-        let live = self.calls.get(id).map(|c| msg.ts.millis_since(last_seen(c)) < stay_ms(c, &self.config));
+        // finds it written out first: it continues the Call-ID as its next part. (A different
+        // Call-ID under the same 64-bit keyed digest, which no sender can aim for, does the same.)
+        let live = self
+            .calls
+            .get(&key)
+            .map(|c| *c.call_id == *id && msg.ts.millis_since(last_seen(c)) < stay_ms(c, &self.config));
         if live == Some(false) {
-            if let Some(old) = self.calls.remove(id) {
+            if let Some(old) = self.calls.remove(&key) {
                 self.hand_out(old);
             }
         }
@@ -206,7 +216,7 @@ impl Correlator {
             if self.calls.len() >= self.config.max_calls {
                 self.evict();
             }
-            let call = match self.ended.remove(&self.id_key(id)) {
+            let call = match self.ended.remove(&key) {
                 Some((earlier, _)) => {
                     self.stats.resumed_calls += 1;
                     Call::resume(msg, &earlier)
@@ -217,12 +227,12 @@ impl Correlator {
                 }
             };
             let link = if msg.is_request() { link_target(msg, &self.config.link_headers) } else { None };
-            self.calls.insert(id.into(), call);
+            self.calls.insert(key, Box::new(call));
             if let Some(other) = link {
                 self.link(id, &other);
             }
         }
-        let call = self.calls.get_mut(id)?;
+        let call = &mut **self.calls.get_mut(&key)?;
         let added = call.add(msg);
         let (stats, metrics) = (&mut self.stats, &mut self.metrics);
         if added.retransmission {
@@ -239,14 +249,14 @@ impl Correlator {
     }
 
     fn link(&mut self, id: &[u8], other: &[u8]) {
-        if other == id || !self.calls.contains_key(other) {
-            if let Some(c) = self.calls.get_mut(id) {
+        if other == id || self.get(other).is_none() {
+            if let Some(c) = self.get_mut(id) {
                 c.linked.push(String::from_utf8_lossy(other).into_owned());
             }
             return;
         }
         for (a, b) in [(id, other), (other, id)] {
-            if let Some(c) = self.calls.get_mut(a) {
+            if let Some(c) = self.get_mut(a) {
                 let name = String::from_utf8_lossy(b).into_owned();
                 if !c.linked.contains(&name) {
                     c.linked.push(name);
@@ -264,18 +274,20 @@ impl Correlator {
         self.last_sweep = now;
         self.registrations.sweep(now);
         let cfg = &self.config;
-        let mut done: Vec<(Timestamp, Box<[u8]>)> = Vec::new();
-        for (id, call) in self.calls.iter_mut() {
+        let mut done: Vec<(Timestamp, &[u8], u64)> = Vec::new();
+        for call in self.calls.values_mut() {
             fire_timers(call, now, cfg);
-            let over = now.millis_since(last_seen(call)) >= stay_ms(call, cfg);
-            if over {
-                done.push((call.first_ts, id.clone()));
+        }
+        for (&key, call) in self.calls.iter() {
+            if now.millis_since(last_seen(call)) >= stay_ms(call, cfg) {
+                done.push((call.first_ts, &call.call_id, key));
             }
         }
         // Hand out in a deterministic order (the map's order changes from run to run).
         done.sort_unstable();
-        for (_, id) in done {
-            if let Some(call) = self.calls.remove(&id) {
+        let keys: Vec<u64> = done.into_iter().map(|(_, _, key)| key).collect();
+        for key in keys {
+            if let Some(call) = self.calls.remove(&key) {
                 self.hand_out(call);
             }
         }
@@ -284,7 +296,7 @@ impl Correlator {
     /// End of input: hands out every call still held.
     pub fn finish(&mut self) {
         // Sort small keys rather than the calls themselves (a call is hundreds of bytes).
-        let mut all: Vec<Option<Call>> = self.calls.drain().map(|(_, c)| Some(c)).collect();
+        let mut all: Vec<Option<Box<Call>>> = self.calls.drain().map(|(_, c)| Some(c)).collect();
         let key = |i: usize| all[i].as_ref().map(|c| (c.first_ts, &c.call_id));
         let mut order: Vec<usize> = (0..all.len()).collect();
         order.sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
@@ -297,23 +309,23 @@ impl Correlator {
     }
 
     /// Calls handed out since the last drain, in the order they ended.
-    pub fn drain_finished(&mut self) -> std::vec::Drain<'_, Call> {
+    pub fn drain_finished(&mut self) -> std::vec::Drain<'_, Box<Call>> {
         self.finished.drain(..)
     }
 
-    fn hand_out(&mut self, call: Call) {
+    fn hand_out(&mut self, call: Box<Call>) {
         self.metrics.call_ended(&call, false);
         self.remember(&call);
         self.finished.push(call);
     }
 
     /// Hands out a call at the end of input (nothing can continue it).
-    fn hand_out_last(&mut self, call: Call) {
+    fn hand_out_last(&mut self, call: Box<Call>) {
         self.metrics.call_ended(&call, true);
         self.finished.push(call);
     }
 
-    /// The key of a Call-ID in the table of ended ones (SipHash under a random key).
+    /// The key of a Call-ID in the tables of live and ended calls (SipHash under a random key).
     fn id_key(&self, call_id: &[u8]) -> u64 {
         use std::hash::BuildHasher;
         self.ended_keys.hash_one(call_id)
@@ -352,14 +364,15 @@ impl Correlator {
     /// Makes room: hands out the least useful sixteenth of the calls (finished ones first, then
     /// the longest idle), marking the unfinished ones as evicted.
     fn evict(&mut self) {
-        let mut order: Vec<(bool, Timestamp, Box<[u8]>)> =
-            self.calls.iter().map(|(id, c)| (!c.state.is_final(), c.last_ts, id.clone())).collect();
+        let mut order: Vec<(bool, Timestamp, &[u8], u64)> =
+            self.calls.iter().map(|(&key, c)| (!c.state.is_final(), c.last_ts, &*c.call_id, key)).collect();
         let n = (self.config.max_calls / 16).max(1).min(order.len());
         order.select_nth_unstable_by(n.saturating_sub(1), |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         order.truncate(n);
-        order.sort_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)));
-        for (unfinished, _, id) in order {
-            if let Some(mut call) = self.calls.remove(&id) {
+        order.sort_by(|a, b| (a.1, a.2).cmp(&(b.1, b.2)));
+        let order: Vec<(bool, u64)> = order.into_iter().map(|(u, _, _, key)| (u, key)).collect();
+        for (unfinished, key) in order {
+            if let Some(mut call) = self.calls.remove(&key) {
                 if unfinished {
                     call.evicted = true;
                     self.stats.evicted_calls += 1;

@@ -199,6 +199,9 @@ impl Transaction {
                 Some(hp) => TagBranch::new(tag, &String::from_utf8_lossy(hp), code),
                 None => TagBranch::new(tag, &msg.src.to_string(), code),
             };
+            if self.tags.capacity() == 0 {
+                self.tags.reserve_exact(1); // one answering device, unless forked
+            }
             self.tags.push(branch);
         }
     }

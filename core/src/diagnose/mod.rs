@@ -258,6 +258,7 @@ impl Diagnoser {
         let mut new = Vec::new();
         for rule in rules::CALL_RULES {
             if (timed_only && !rule.timed)
+                || (rule.at_end_only && !at.ended)
                 || call.findings.contains(&rule.id)
                 || call.rolled_up.contains(&rule.id)
             {

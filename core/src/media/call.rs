@@ -135,6 +135,10 @@ impl CallMedia {
             self.sdp.remove(MAX_SDP / 2);
             self.sdp_dropped += 1;
         }
+        if self.sdp.capacity() == 0 {
+            // An offer and its answer: most calls never hold more.
+            self.sdp.reserve_exact(2);
+        }
         self.sdp.push(rec);
     }
 

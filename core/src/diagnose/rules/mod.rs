@@ -57,33 +57,66 @@ pub struct CallRule {
     /// period or a timer), so the rule must also run on ticks; the others only change their
     /// answer when a message arrives or the call ends.
     pub timed: bool,
+    /// Whether the rule judges only a call that has left memory (the media rules: streams are
+    /// complete only then); it is not run on every message.
+    pub at_end_only: bool,
 }
 
 /// Every call rule, in the order they are checked.
 pub const CALL_RULES: &[CallRule] = &[
-    CallRule { id: forbidden_403::ID, check: forbidden_403::check, timed: false },
-    CallRule { id: auth_failed::ID, check: auth_failed::check, timed: false },
-    CallRule { id: from_private_host::ID, check: from_private_host::check, timed: false },
-    CallRule { id: decline_should_be_busy::ID, check: decline_should_be_busy::check, timed: false },
-    CallRule { id: decline_from_server::ID, check: decline_from_server::check, timed: false },
-    CallRule { id: decline_not_honoured::ID, check: decline_not_honoured::check, timed: true },
-    CallRule { id: cancel_not_propagated::ID, check: cancel_not_propagated::check, timed: true },
-    CallRule { id: no_cancel_487::ID, check: no_cancel_487::check, timed: true },
-    CallRule { id: no_final_response::ID, check: no_final_response::check, timed: true },
-    CallRule { id: no_ack_for_2xx::ID, check: no_ack_for_2xx::check, timed: false },
-    CallRule { id: loop_or_hops::ID, check: loop_or_hops::check, timed: false },
-    CallRule { id: media_rejected::ID, check: media_rejected::check, timed: false },
-    CallRule { id: server_failure::ID, check: server_failure::check, timed: false },
-    CallRule { id: subscription_lost::ID, check: subscription_lost::check, timed: false },
-    CallRule { id: transfer_failed::ID, check: transfer_failed::check, timed: false },
-    CallRule { id: one_way_media::ID, check: one_way_media::check, timed: false },
-    CallRule { id: no_media::ID, check: no_media::check, timed: false },
-    CallRule { id: media_nat::ID, check: media_nat::check, timed: false },
-    CallRule { id: media_to_unannounced::ID, check: media_to_unannounced::check, timed: false },
-    CallRule { id: asymmetric_rtp::ID, check: asymmetric_rtp::check, timed: false },
-    CallRule { id: codec_not_negotiated::ID, check: codec_not_negotiated::check, timed: false },
-    CallRule { id: media_quality::ID, check: media_quality::check, timed: false },
-    CallRule { id: media_after_bye::ID, check: media_after_bye::check, timed: false },
+    CallRule { id: forbidden_403::ID, check: forbidden_403::check, timed: false, at_end_only: false },
+    CallRule { id: auth_failed::ID, check: auth_failed::check, timed: false, at_end_only: false },
+    CallRule { id: from_private_host::ID, check: from_private_host::check, timed: false, at_end_only: false },
+    CallRule {
+        id: decline_should_be_busy::ID,
+        check: decline_should_be_busy::check,
+        timed: false,
+        at_end_only: false,
+    },
+    CallRule {
+        id: decline_from_server::ID,
+        check: decline_from_server::check,
+        timed: false,
+        at_end_only: false,
+    },
+    CallRule {
+        id: decline_not_honoured::ID,
+        check: decline_not_honoured::check,
+        timed: true,
+        at_end_only: false,
+    },
+    CallRule {
+        id: cancel_not_propagated::ID,
+        check: cancel_not_propagated::check,
+        timed: true,
+        at_end_only: false,
+    },
+    CallRule { id: no_cancel_487::ID, check: no_cancel_487::check, timed: true, at_end_only: false },
+    CallRule { id: no_final_response::ID, check: no_final_response::check, timed: true, at_end_only: false },
+    CallRule { id: no_ack_for_2xx::ID, check: no_ack_for_2xx::check, timed: false, at_end_only: false },
+    CallRule { id: loop_or_hops::ID, check: loop_or_hops::check, timed: false, at_end_only: false },
+    CallRule { id: media_rejected::ID, check: media_rejected::check, timed: false, at_end_only: false },
+    CallRule { id: server_failure::ID, check: server_failure::check, timed: false, at_end_only: false },
+    CallRule { id: subscription_lost::ID, check: subscription_lost::check, timed: false, at_end_only: false },
+    CallRule { id: transfer_failed::ID, check: transfer_failed::check, timed: false, at_end_only: false },
+    CallRule { id: one_way_media::ID, check: one_way_media::check, timed: false, at_end_only: true },
+    CallRule { id: no_media::ID, check: no_media::check, timed: false, at_end_only: true },
+    CallRule { id: media_nat::ID, check: media_nat::check, timed: false, at_end_only: true },
+    CallRule {
+        id: media_to_unannounced::ID,
+        check: media_to_unannounced::check,
+        timed: false,
+        at_end_only: true,
+    },
+    CallRule { id: asymmetric_rtp::ID, check: asymmetric_rtp::check, timed: false, at_end_only: true },
+    CallRule {
+        id: codec_not_negotiated::ID,
+        check: codec_not_negotiated::check,
+        timed: false,
+        at_end_only: true,
+    },
+    CallRule { id: media_quality::ID, check: media_quality::check, timed: false, at_end_only: true },
+    CallRule { id: media_after_bye::ID, check: media_after_bye::check, timed: false, at_end_only: true },
 ];
 
 /// How long a proxy may take to CANCEL the other branches before we say it did not.
