@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Compares sipscope with sngrep, tshark and the bare libpcap read loop on one large capture, in
+# Compares sipscope with sipnab, sngrep, tshark and the bare libpcap read loop on one large capture, in
 # one run, RUNS times each (default 3): wall time, CPU time (user+sys) and peak RSS from
 # /usr/bin/time -v, then the ratios. Builds the capture if missing (root; see
 # shared/bench/README.md). Installs sngrep and tshark if missing (Debian packages). sngrep and
 # tshark take many minutes per run on the large capture, so they run SLOW_RUNS times (default 1).
 #
 #   scripts/bench.sh [CAPTURE]          # default /work/bench/big-1m.pcap
-#   TOOLS="floor sipscope-report sngrep" scripts/bench.sh   # a subset
+#   TOOLS="floor sipscope-report sipnab" scripts/bench.sh   # a subset
+#
+# sipnab (the closest Rust peer) runs when built from its public source outside the repo by
+# ../shared/peers/build-sipnab.sh (SIPNAB=path to point elsewhere); skipped with a message when
+# absent. At the end the targets of issue 16 are checked: report >= 1,000,000 SIP messages per
+# CPU second and >= 5x sipnab's CPU, report peak memory <= 100 MB, messages within 3x the floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIG=${1:-${BIG:-/work/bench/big-1m.pcap}}
 RUNS=${RUNS:-3}
 SLOW_RUNS=${SLOW_RUNS:-1}
+SIPNAB=${SIPNAB:-/tmp/sipnab-target/release/sipnab}
 SHARED=${SHARED:-../shared}
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 for tool in sngrep tshark; do
@@ -34,12 +40,14 @@ declare -A CMD=(
   [floor]="target/release/examples/pcap_floor $BIG"
   [sipscope-report]="target/release/sipscope report -r $BIG --format json"
   [sipscope-messages]="target/release/sipscope messages -r $BIG --format ndjson"
+  [sipnab]="$SIPNAB -N --report --no-cli-print --no-rtp -I $BIG"
   [sngrep]="sngrep -N -q -l $calls -I $BIG"
   [tshark]="tshark -r $BIG -Y sip -T fields -e sip.Call-ID"
 )
-ORDER=${TOOLS:-floor sipscope-report sipscope-messages sngrep tshark}
+ORDER=${TOOLS:-floor sipscope-report sipscope-messages sipnab sngrep tshark}
 out=$(mktemp)
 for name in $ORDER; do
+  if [ "$name" = sipnab ] && [ ! -x "$SIPNAB" ]; then echo "sipnab: not built ($SIPNAB); skipped (../shared/peers/build-sipnab.sh builds it)"; continue; fi
   case $name in sngrep|tshark) n=$SLOW_RUNS ;; *) n=$RUNS ;; esac
   for i in $(seq 1 "$n"); do
     /usr/bin/time -v -o "$out.time" ${CMD[$name]} > /dev/null 2>"$out.err" || true
@@ -63,9 +71,19 @@ print(f"{'tool':<18} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'msg/s (cpu)':>
 for n, (w, c, r) in med.items():
     print(f"{n:<18} {w:>8.2f} {c:>8.2f} {r:>9.1f} {msgs / c if c else 0:>12,.0f}")
 r, m, s, t, f = (med.get(k) for k in ("sipscope-report", "sipscope-messages", "sngrep", "tshark", "floor"))
+n = med.get("sipnab")
 print()
+if r and n: print(f"sipnab / sipscope report: CPU {n[1] / r[1]:.1f}x, peak memory {n[2] / r[2]:.1f}x")
 if r and s: print(f"sngrep / sipscope report: CPU {s[1] / r[1]:.1f}x, peak memory {s[2] / r[2]:.1f}x")
 if r and t: print(f"tshark / sipscope report: CPU {t[1] / r[1]:.1f}x, peak memory {t[2] / r[2]:.1f}x")
 if r and f: print(f"sipscope report / libpcap floor: CPU {r[1] / f[1]:.1f}x")
 if m and f: print(f"sipscope messages / libpcap floor: CPU {m[1] / f[1]:.1f}x")
+print()
+def target(name, ok, got):
+    print(f"target {name}: {'met' if ok else 'MISSED'} ({got})")
+if r:
+    target("report >= 1,000,000 SIP messages per CPU second", msgs / r[1] >= 1e6, f"{msgs / r[1]:,.0f}")
+    target("report peak memory <= 100 MB", r[2] * 1024 * 1024 <= 100e6, f"{r[2] * 1.048576:.0f} MB")
+if r and n: target("report >= 5x sipnab's CPU", n[1] / r[1] >= 5, f"{n[1] / r[1]:.1f}x")
+if m and f: target("messages within 3x the libpcap floor", m[1] / f[1] <= 3, f"{m[1] / f[1]:.1f}x")
 PY
