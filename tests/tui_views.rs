@@ -434,3 +434,146 @@ fn raw_message_pane_scrolls() {
     let next = screen(&mut a, &model, 100, 24);
     assert_eq!(a.raw_scroll, 0, "another message starts at its top: {next}");
 }
+
+fn type_text(app: &mut App, model: &Model, text: &str) {
+    for ch in text.chars() {
+        key(app, model, KeyCode::Char(ch));
+    }
+}
+
+/// `/` in a call finds text inside its messages: the cursor goes to the first message holding
+/// it, the raw pane shows the match, `n` and `N` walk the others and wrap; text in no message
+/// says so; Esc clears the search first and leaves the call only after.
+#[test]
+fn search_inside_the_messages_of_a_call() {
+    let model = model_of("lab-register-401-403.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Home);
+    key(&mut a, &model, KeyCode::Enter);
+    assert_eq!(a.view, View::Call);
+    key(&mut a, &model, KeyCode::Char('/'));
+    type_text(&mut a, &model, "NONCE");
+    let typing = screen(&mut a, &model, 100, 24);
+    assert!(typing.contains("find in messages: NONCE"), "{typing}");
+    key(&mut a, &model, KeyCode::Enter);
+    // The REGISTER (#1) has no nonce; the 401's challenge (#2) is the first to hold it.
+    assert_eq!(a.message, 1);
+    let found = screen(&mut a, &model, 100, 24);
+    assert!(found.contains("WWW-Authenticate"), "{found}");
+    assert!(found.contains("message 1 of 2 holding it"), "{found}");
+    assert!(found.contains("find: NONCE"), "{found}");
+    key(&mut a, &model, KeyCode::Char('n'));
+    assert_eq!(a.message, 2, "the retried REGISTER's credentials hold it too");
+    assert!(screen(&mut a, &model, 100, 24).contains("Authorization"));
+    key(&mut a, &model, KeyCode::Char('n'));
+    assert_eq!(a.message, 1, "n wraps to the first");
+    assert!(a.status.as_deref().unwrap_or("").contains("wrapped"));
+    key(&mut a, &model, KeyCode::Char('N'));
+    assert_eq!(a.message, 2, "N wraps to the last");
+    // Text in no message leaves the cursor and says so.
+    key(&mut a, &model, KeyCode::Char('/'));
+    for _ in 0..5 {
+        key(&mut a, &model, KeyCode::Backspace);
+    }
+    type_text(&mut a, &model, "no-such-text");
+    key(&mut a, &model, KeyCode::Enter);
+    assert_eq!(a.message, 2);
+    assert!(
+        a.status.as_deref().unwrap_or("").contains("in none of this call's 4 messages"),
+        "{:?}",
+        a.status
+    );
+    key(&mut a, &model, KeyCode::Esc);
+    assert_eq!((a.view, a.search.as_str()), (View::Call, ""), "Esc clears the search first");
+    key(&mut a, &model, KeyCode::Esc);
+    assert_eq!(a.view, View::Calls);
+}
+
+/// The match is highlighted in the raw pane, also across a header name and its value, and a
+/// match far down a long message is scrolled into view.
+#[test]
+fn search_highlights_and_scrolls_to_the_match() {
+    let model = model_of("lab-fork-603-nocancel.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Home);
+    key(&mut a, &model, KeyCode::Enter);
+    key(&mut a, &model, KeyCode::Char('/'));
+    type_text(&mut a, &model, "a=rtpmap");
+    key(&mut a, &model, KeyCode::Enter);
+    let mut t = Terminal::new(TestBackend::new(100, 24)).unwrap();
+    t.draw(|f| views::draw(f, &mut a, &model)).unwrap();
+    assert!(a.raw_scroll > 0, "the SDP at the end of the INVITE is scrolled into view");
+    let buf = t.backend().buffer().clone();
+    let highlighted: String = (0..24u16)
+        .flat_map(|y| (0..100u16).map(move |x| (x, y)))
+        .filter(|&(x, y)| buf[(x, y)].bg == ratatui::style::Color::Yellow)
+        .map(|(x, y)| buf[(x, y)].symbol().to_string())
+        .collect();
+    assert!(highlighted.starts_with("a=rtpmap"), "{highlighted}");
+    // Across a header name and its value.
+    key(&mut a, &model, KeyCode::Char('/'));
+    for _ in 0..8 {
+        key(&mut a, &model, KeyCode::Backspace);
+    }
+    type_text(&mut a, &model, "cseq: 1");
+    key(&mut a, &model, KeyCode::Enter);
+    t.draw(|f| views::draw(f, &mut a, &model)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let highlighted: String = (0..24u16)
+        .flat_map(|y| (0..100u16).map(move |x| (x, y)))
+        .filter(|&(x, y)| buf[(x, y)].bg == ratatui::style::Color::Yellow)
+        .map(|(x, y)| buf[(x, y)].symbol().to_string())
+        .collect();
+    assert!(highlighted.starts_with("CSeq: 1"), "{highlighted}");
+}
+
+/// Space marks a message, Space on another opens both side by side with what differs marked;
+/// Esc goes back to the call.
+#[test]
+fn compare_two_messages() {
+    let model = model_of("lab-register-401-403.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Home);
+    key(&mut a, &model, KeyCode::Enter);
+    key(&mut a, &model, KeyCode::Char(' '));
+    assert_eq!(a.marked, Some(0));
+    assert!(screen(&mut a, &model, 100, 24).contains('●'), "the marked message shows in the ladder");
+    key(&mut a, &model, KeyCode::Down);
+    key(&mut a, &model, KeyCode::Down);
+    key(&mut a, &model, KeyCode::Char(' '));
+    assert_eq!(a.view, View::Compare);
+    let s = screen(&mut a, &model, 120, 30);
+    insta::assert_snapshot!("compare_register_retry_120x30", s);
+    assert!(s.contains("#1 REGISTER") && s.contains("#3 REGISTER"), "{s}");
+    assert!(s.contains("~ CSeq: 1 REGISTER") && s.contains("~ CSeq: 2 REGISTER"), "{s}");
+    assert!(s.contains("+ Authorization: Digest"), "the credentials only the retry has: {s}");
+    // Tab and / do nothing here; Esc returns to the call with the cursor where it was.
+    key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Compare);
+    key(&mut a, &model, KeyCode::Esc);
+    assert_eq!((a.view, a.message), (View::Call, 2));
+    // Space twice on one message unmarks it.
+    key(&mut a, &model, KeyCode::Char(' '));
+    key(&mut a, &model, KeyCode::Char(' '));
+    assert_eq!((a.marked, a.view), (None, View::Call));
+}
+
+/// At 80x24 the help is longer than the screen: it says so on its border and Up/Down scroll it
+/// to the last binding; other keys wait until it is closed.
+#[test]
+fn help_scrolls_on_a_small_terminal() {
+    let model = model_of("lab-basic-udp.pcap");
+    let mut a = app(&model);
+    a.on_key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT), &model);
+    let top = screen(&mut a, &model, 80, 24);
+    assert!(top.contains("Up/Down scroll"), "{top}");
+    assert!(top.contains("quit") && !top.contains("show or hide this help"), "{top}");
+    key(&mut a, &model, KeyCode::End);
+    let bottom = screen(&mut a, &model, 80, 24);
+    assert!(bottom.contains("show or hide this help") && bottom.contains("Esc or ? closes"), "{bottom}");
+    assert_eq!(a.view, View::Calls, "End scrolled the help, not the list");
+    key(&mut a, &model, KeyCode::Home);
+    assert!(screen(&mut a, &model, 80, 24).contains("quit"));
+    key(&mut a, &model, KeyCode::Esc);
+    assert!(!a.help);
+}

@@ -22,6 +22,8 @@ pub enum View {
     Streams,
     /// Every registering device, by status.
     Registrations,
+    /// Two messages of a call side by side, their differences marked.
+    Compare,
 }
 
 /// Columns the calls table can be sorted by.
@@ -96,6 +98,17 @@ pub enum Command {
     Save(usize),
 }
 
+/// Two messages chosen for comparison (Space on one, Space on another).
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The message marked first.
+    pub left: crate::sip::SipMessage,
+    /// The message marked second.
+    pub right: crate::sip::SipMessage,
+    /// Their positions in the call view's message list (`#` numbers as the ladder shows them).
+    pub positions: (usize, usize),
+}
+
 /// A frozen view (pause).
 #[derive(Debug, Clone)]
 pub struct Frozen {
@@ -150,6 +163,8 @@ pub struct App {
     pub paused: Option<Frozen>,
     /// Help overlay shown.
     pub help: bool,
+    /// First line of the help drawn (it scrolls when the terminal is shorter than the list).
+    pub help_offset: usize,
     /// Quit requested.
     pub quit: bool,
     /// A message for the status bar.
@@ -176,6 +191,19 @@ pub struct App {
     pub registrations_offset: usize,
     /// Messages per second of wall time, measured by the shell.
     pub rate: f64,
+    /// Text searched for in the open call's messages (empty: no search).
+    pub search: String,
+    /// Search text being typed in the call view, if the search bar is open.
+    pub search_typing: Option<String>,
+    /// The raw pane must scroll to the first match of the search (set when a search moves the
+    /// cursor; the drawing knows the wrapped line positions).
+    pub search_jump: bool,
+    /// The message marked with Space for comparison (its position in the call view's list).
+    pub marked: Option<usize>,
+    /// The comparison shown in the compare view.
+    pub compare: Option<Comparison>,
+    /// First line drawn in the compare view.
+    pub compare_offset: usize,
     cache_key: Option<ListKey>,
 }
 
@@ -206,6 +234,7 @@ impl App {
             follow: true,
             paused: None,
             help: false,
+            help_offset: 0,
             quit: false,
             status: None,
             source,
@@ -219,6 +248,12 @@ impl App {
             streams_offset: 0,
             registrations_offset: 0,
             rate: 0.0,
+            search: String::new(),
+            search_typing: None,
+            search_jump: false,
+            marked: None,
+            compare: None,
+            compare_offset: 0,
             cache_key: None,
         }
     }
@@ -358,6 +393,22 @@ impl App {
 
     /// Handles a key; returns what the shell must do, if anything.
     pub fn on_key(&mut self, ev: KeyEvent, model: &Model) -> Option<Command> {
+        if let Some(text) = self.search_typing.as_mut() {
+            match ev.code {
+                KeyCode::Enter => {
+                    self.search = self.search_typing.take().unwrap_or_default();
+                    self.find(model, Direction::Here);
+                }
+                KeyCode::Esc => self.search_typing = None,
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char('c') if ev.modifiers == KeyModifiers::CONTROL => self.quit = true,
+                KeyCode::Char(ch) if !ch.is_control() => text.push(ch),
+                _ => {}
+            }
+            return None;
+        }
         if let Some(text) = self.typing.as_mut() {
             match ev.code {
                 KeyCode::Enter => {
@@ -389,6 +440,7 @@ impl App {
             View::Stats => 0,
             View::Streams => model.rows.iter().map(|r| r.summary.streams.len()).sum(),
             View::Registrations => model.registrations.rows.len(),
+            View::Compare => usize::MAX,
         }
     }
 
@@ -399,11 +451,23 @@ impl App {
             View::Findings => &mut self.finding,
             View::Streams => &mut self.stream,
             View::Registrations => &mut self.registration,
+            View::Compare => &mut self.compare_offset,
         }
     }
 
     fn act(&mut self, action: Action, model: &Model) -> Option<Command> {
         if self.help && !matches!(action, Action::Help | Action::Quit | Action::Back) {
+            // The help scrolls on a short terminal; other keys wait until it is closed.
+            let o = &mut self.help_offset;
+            match action {
+                Action::Up => *o = o.saturating_sub(1),
+                Action::Down => *o = o.saturating_add(1),
+                Action::PageUp => *o = o.saturating_sub(self.page.max(1)),
+                Action::PageDown => *o = o.saturating_add(self.page.max(1)),
+                Action::Home => *o = 0,
+                Action::End => *o = usize::MAX / 2,
+                _ => {}
+            }
             return None;
         }
         let len = self.len(model);
@@ -415,7 +479,10 @@ impl App {
         }
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.help = !self.help,
+            Action::Help => {
+                self.help = !self.help;
+                self.help_offset = 0;
+            }
             Action::Up => *self.cursor() = self.cursor().saturating_sub(1),
             Action::Down => {
                 let c = self.cursor();
@@ -465,6 +532,14 @@ impl App {
             Action::Back => {
                 if self.help {
                     self.help = false;
+                } else if self.view == View::Compare {
+                    self.view = View::Call;
+                    self.compare = None;
+                } else if self.view == View::Call && !self.search.is_empty() {
+                    self.search.clear();
+                    self.status = None;
+                } else if self.view == View::Call && self.marked.is_some() {
+                    self.marked = None;
                 } else if self.view == View::Call {
                     self.view = self.back_to;
                 } else if self.view == View::Calls {
@@ -476,17 +551,23 @@ impl App {
                     self.view = View::Calls;
                 }
             }
+            Action::NextView | Action::PrevView if self.view == View::Compare => {}
             Action::NextView | Action::PrevView => {
                 let order = [View::Calls, View::Findings, View::Streams, View::Registrations, View::Stats];
                 let at = order.iter().position(|v| *v == self.view).unwrap_or(0);
                 let step = if action == Action::NextView { 1 } else { order.len() - 1 };
                 self.view = order[(at + step) % order.len()];
             }
-            Action::Filter => {
-                if self.view == View::Calls {
-                    self.typing = Some(self.filter.clone());
-                }
-            }
+            Action::Filter => match self.view {
+                View::Calls => self.typing = Some(self.filter.clone()),
+                View::Call => self.search_typing = Some(self.search.clone()),
+                _ => {}
+            },
+            Action::SearchNext if self.view == View::Call => self.find(model, Direction::Forward),
+            Action::SearchPrev if self.view == View::Call => self.find(model, Direction::Backward),
+            Action::SearchNext | Action::SearchPrev => {}
+            Action::Mark if self.view == View::Call => self.mark(model),
+            Action::Mark => {}
             Action::Follow => {
                 self.follow = !self.follow;
             }
@@ -525,7 +606,89 @@ impl App {
         self.back_to = from;
         self.view = View::Call;
         self.message = 0;
+        self.marked = None;
+        self.search.clear();
     }
+
+    /// Space in the call view: marks the selected message; on a second message, opens the
+    /// comparison of the two; on the marked one again, unmarks it.
+    fn mark(&mut self, model: &Model) {
+        let Some(row) = self.open_row.filter(|r| *r < model.rows.len()) else { return };
+        let msgs = crate::tui::views::call::messages(model, row);
+        let here = self.message.min(msgs.len().saturating_sub(1));
+        match self.marked {
+            None if !msgs.is_empty() => {
+                self.marked = Some(here);
+                self.status = Some(format!("message #{} marked: Space on another compares them", here + 1));
+            }
+            Some(m) if m == here => {
+                self.marked = None;
+                self.status = None;
+            }
+            Some(m) => {
+                let (Some(a), Some(b)) = (msgs.get(m), msgs.get(here)) else { return };
+                // Earlier message on the left, as the ladder reads.
+                let (l, r, positions) = if m < here { (a, b, (m, here)) } else { (b, a, (here, m)) };
+                self.compare = Some(Comparison { left: l.msg.clone(), right: r.msg.clone(), positions });
+                self.compare_offset = 0;
+                self.marked = None;
+                self.status = None;
+                self.view = View::Compare;
+            }
+            None => {}
+        }
+    }
+
+    /// Moves the call view's cursor to a message containing the search text: the selected one
+    /// or the next (`Here`), the next after it, or the one before it, wrapping around. Says on
+    /// the status bar how many messages hold it.
+    fn find(&mut self, model: &Model, dir: Direction) {
+        if self.search.is_empty() {
+            self.status = None;
+            return;
+        }
+        let Some(row) = self.open_row.filter(|r| *r < model.rows.len()) else { return };
+        let msgs = crate::tui::views::call::messages(model, row);
+        let needle = self.search.as_bytes();
+        let hits: Vec<usize> = msgs
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| contains_ignore_case(&m.msg.raw, needle))
+            .map(|(i, _)| i)
+            .collect();
+        let text = crate::sanitize::inert_string(needle);
+        if hits.is_empty() {
+            self.status = Some(format!("\"{text}\" is in none of this call's {} messages", msgs.len()));
+            return;
+        }
+        let at = self.message;
+        let next = match dir {
+            Direction::Here => hits.iter().copied().find(|&i| i >= at),
+            Direction::Forward => hits.iter().copied().find(|&i| i > at),
+            Direction::Backward => hits.iter().rev().copied().find(|&i| i < at),
+        };
+        let wrapped = next.is_none();
+        let to = next.unwrap_or(if dir == Direction::Backward { hits[hits.len() - 1] } else { hits[0] });
+        self.message = to;
+        self.search_jump = true;
+        let nth = hits.iter().position(|&i| i == to).map_or(0, |p| p + 1);
+        self.status = Some(format!(
+            "\"{text}\": message {nth} of {} holding it{} · n next, N previous, Esc clears",
+            hits.len(),
+            if wrapped { " (wrapped)" } else { "" }
+        ));
+    }
+}
+
+/// Which way a search moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// The selected message if it holds the text, else the next one.
+    Here,
+    /// The next one after the selected.
+    Forward,
+    /// The one before the selected.
+    Backward,
 }
 
 /// ASCII case-insensitive substring search, without allocating.

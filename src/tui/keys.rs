@@ -52,6 +52,12 @@ pub enum Action {
     FindingsOnly,
     /// Show INVITE calls only (toggle).
     CallsOnly,
+    /// Next message holding the search text.
+    SearchNext,
+    /// Previous message holding the search text.
+    SearchPrev,
+    /// Mark a message for comparison; on a second one, compare them.
+    Mark,
 }
 
 /// One binding: the keys as shown to people, where it applies, what it does.
@@ -133,7 +139,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "Esc, Backspace",
         scope: "all",
-        help: "back (on the calls view: clear the filter)",
+        help: "back (first clears the calls filter, or the search and mark in a call)",
         action: Action::Back,
         codes: &[(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
     },
@@ -153,10 +159,31 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: "/",
-        scope: "calls",
-        help: "filter: Call-ID, users, addresses, codes, states (Enter applies, Esc clears)",
+        scope: "calls, call",
+        help: "filter the calls (Call-ID, user, address, code, state); in a call: find text in its messages",
         action: Action::Filter,
         codes: &[(KeyCode::Char('/'), NONE)],
+    },
+    Binding {
+        keys: "n",
+        scope: "call",
+        help: "next message holding the text found with /",
+        action: Action::SearchNext,
+        codes: &[(KeyCode::Char('n'), NONE)],
+    },
+    Binding {
+        keys: "N",
+        scope: "call",
+        help: "previous message holding the text found with /",
+        action: Action::SearchPrev,
+        codes: &[(KeyCode::Char('N'), SHIFT), (KeyCode::Char('N'), NONE)],
+    },
+    Binding {
+        keys: "Space",
+        scope: "call",
+        help: "mark a message; Space on a second one compares the two side by side",
+        action: Action::Mark,
+        codes: &[(KeyCode::Char(' '), NONE)],
     },
     Binding {
         keys: "f",

@@ -6,6 +6,7 @@
 //! something changed). A slow terminal costs frames, never packets.
 
 pub mod app;
+pub mod diff;
 pub mod feed;
 pub mod keys;
 pub mod model;

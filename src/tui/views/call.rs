@@ -39,6 +39,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         .iter()
         .filter(|f| matches!(&f.subject, crate::diagnose::Subject::Call(id) if *id == s.call_id))
         .collect();
+    // The search bar under the view while typing or while a search is on.
+    let searching = app.search_typing.is_some() || !app.search.is_empty();
+    let (area, search_area) = if searching {
+        let [a, b] = Layout::vertical([Constraint::Min(6), Constraint::Length(1)]).areas(area);
+        (a, Some(b))
+    } else {
+        (area, None)
+    };
     let findings_height = if findings.is_empty() { 0 } else { (area.height / 3).clamp(6, 14) };
     let media_lines = media_lines(s);
     let media_height =
@@ -81,12 +89,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let (start, end) = super::window(app.message, &mut app.ladder_offset, height, msgs.len());
     let mut lines = vec![ladder::header(&cols, width)];
     for (i, m) in msgs[start..end].iter().enumerate() {
-        lines.push(ladder::line(m, &cols, t0, width, start + i == app.message));
+        let mut line = ladder::line(m, &cols, t0, width, start + i == app.message);
+        if app.marked == Some(start + i) {
+            // The message marked for comparison: a mark in place of the time's sign.
+            if let Some(first) = line.spans.first_mut() {
+                let text: String = std::iter::once('●').chain(first.content.chars().skip(1)).collect();
+                *first = Span::styled(text, Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD));
+            }
+        }
+        lines.push(line);
     }
     f.render_widget(Paragraph::new(lines), inner);
 
     // Raw message.
-    let raw_lines: Vec<Line> = msgs.get(app.message).map(|m| raw(m)).unwrap_or_default();
+    let raw_lines: Vec<Line> = msgs.get(app.message).map(|m| raw(m, &app.search)).unwrap_or_default();
     let raw_title = msgs.get(app.message).map_or(" message ".to_string(), |m| {
         format!(
             " #{} {} → {} {} ",
@@ -101,8 +117,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         app.raw_scroll_of = app.message;
         app.raw_scroll = 0;
     }
-    let raw = Paragraph::new(raw_lines).wrap(Wrap { trim: false });
     let inner_width = right.width.saturating_sub(2);
+    if std::mem::take(&mut app.search_jump) {
+        // Bring the first line holding the search text into view (one line of context above).
+        let first = raw_lines.iter().position(|l| line_matches(l, &app.search));
+        if let Some(i) = first {
+            let above =
+                Paragraph::new(raw_lines[..i].to_vec()).wrap(Wrap { trim: false }).line_count(inner_width);
+            app.raw_scroll = (above as u16).saturating_sub(1);
+        }
+    }
+    let raw = Paragraph::new(raw_lines).wrap(Wrap { trim: false });
     let total = raw.line_count(inner_width) as u16;
     let visible = right.height.saturating_sub(2);
     app.raw_scroll = app.raw_scroll.min(total.saturating_sub(visible));
@@ -124,6 +149,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             Paragraph::new(media_lines).block(Block::default().borders(Borders::ALL).title(title)),
             media,
         );
+    }
+
+    if let Some(a) = search_area {
+        let line = match &app.search_typing {
+            Some(t) => Line::from(vec![
+                Span::styled("find in messages: ", theme::header()),
+                Span::raw(inert_string(t.as_bytes())),
+                Span::styled("█", Style::new()),
+            ]),
+            None => Line::from(vec![
+                Span::styled("find: ", theme::dim()),
+                Span::styled(inert_string(app.search.as_bytes()), highlight()),
+                Span::styled("  n next · N previous · Esc clears", theme::dim()),
+            ]),
+        };
+        f.render_widget(Paragraph::new(line), a);
     }
 
     // Findings.
@@ -189,8 +230,54 @@ fn media_lines(s: &crate::tui::model::CallSummary) -> Vec<Line<'static>> {
     out
 }
 
-/// The raw message as lines: start line bold, header names highlighted, body dimmed.
-pub fn raw(m: &Shown) -> Vec<Line<'static>> {
+/// How text found by a search is shown.
+fn highlight() -> Style {
+    Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)
+}
+
+/// Whether a drawn line holds the search text.
+fn line_matches(line: &Line, needle: &str) -> bool {
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    !needle.is_empty() && crate::tui::app::contains_ignore_case(text.as_bytes(), needle.as_bytes())
+}
+
+/// A line made of styled pieces, with every case-insensitive occurrence of `needle` (which may
+/// span pieces: a header name and its value) highlighted.
+fn marked(pieces: Vec<(String, Style)>, needle: &str) -> Line<'static> {
+    let text: String = pieces.iter().map(|(t, _)| t.as_str()).collect();
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    if !needle.is_empty() {
+        let (lower, want) = (text.to_ascii_lowercase(), needle.to_ascii_lowercase());
+        let mut at = 0;
+        while let Some(p) = lower[at..].find(&want) {
+            found.push((at + p, at + p + want.len()));
+            at += p + want.len();
+        }
+    }
+    let mut spans = Vec::new();
+    let mut offset = 0;
+    for (piece, style) in pieces {
+        let end = offset + piece.len();
+        // Cut the piece where matches start and end inside it.
+        let mut cuts = vec![offset, end];
+        for &(s, e) in &found {
+            cuts.extend([s, e].into_iter().filter(|c| *c > offset && *c < end));
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        for w in cuts.windows(2) {
+            let inside = found.iter().any(|&(s, e)| w[0] >= s && w[1] <= e);
+            let st = if inside { highlight() } else { style };
+            spans.push(Span::styled(text[w[0]..w[1]].to_string(), st));
+        }
+        offset = end;
+    }
+    Line::from(spans)
+}
+
+/// The raw message as lines: start line bold, header names highlighted, body dimmed, and the
+/// text of a search (`needle`, empty for none) marked wherever it occurs.
+pub fn raw(m: &Shown, needle: &str) -> Vec<Line<'static>> {
     let bytes = &m.msg.raw;
     let body_start = m.msg.headers.body.start as usize;
     let mut out = Vec::new();
@@ -207,24 +294,20 @@ pub fn raw(m: &Shown) -> Vec<Line<'static>> {
             }
         }
         if first {
-            out.push(Line::styled(inert_string(line), Style::new().add_modifier(Modifier::BOLD)));
+            out.push(marked(vec![(inert_string(line), Style::new().add_modifier(Modifier::BOLD))], needle));
             first = false;
         } else if pos >= body_start {
-            out.push(Line::styled(inert_string(line), Style::new().fg(Color::DarkGray)));
+            out.push(marked(vec![(inert_string(line), Style::new().fg(Color::DarkGray))], needle));
         } else if let Some(colon) = line
             .iter()
             .position(|&b| b == b':')
             .filter(|_| !line.starts_with(b" ") && !line.starts_with(b"\t"))
         {
-            out.push(Line::from(vec![
-                Span::styled(
-                    inert_string(&line[..colon]),
-                    Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(inert_string(&line[colon..])),
-            ]));
+            let name =
+                (inert_string(&line[..colon]), Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD));
+            out.push(marked(vec![name, (inert_string(&line[colon..]), Style::new())], needle));
         } else {
-            out.push(Line::raw(inert_string(line)));
+            out.push(marked(vec![(inert_string(line), Style::new())], needle));
         }
         pos = end;
     }

@@ -2,32 +2,80 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::tui::keys::BINDINGS;
 use crate::tui::theme;
 
-/// Draws the help overlay centred in `area`.
-pub fn draw(f: &mut Frame, area: Rect) {
-    let w = area.width.min(96);
-    let h = (BINDINGS.len() as u16 + 4).min(area.height);
-    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
-    let scope_width = BINDINGS.iter().map(|b| b.scope.len()).max().unwrap_or(0) + 1;
-    let mut lines: Vec<Line> = BINDINGS
-        .iter()
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(format!("{:<16}", b.keys), theme::header()),
-                Span::raw(format!("{:<scope_width$}", b.scope)),
-                Span::raw(b.help),
-            ])
-        })
-        .collect();
+/// Draws the help overlay centred in `area`; on a terminal too short for every line it shows
+/// from line `offset` (clamped here) and says on its border that Up/Down scroll it.
+pub fn draw(f: &mut Frame, area: Rect, offset: &mut usize) {
+    let w = area.width.min(120);
+    let scope_width = BINDINGS.iter().map(|b| b.scope.len()).max().unwrap_or(0) + 2;
+    // The description wraps under itself, past the keys and scope columns.
+    let indent = 16 + scope_width;
+    let room = (w as usize).saturating_sub(2 + indent).max(20);
+    let mut lines: Vec<Line> = Vec::new();
+    for b in BINDINGS {
+        for (i, part) in word_wrap(b.help, room).into_iter().enumerate() {
+            lines.push(if i == 0 {
+                Line::from(vec![
+                    Span::styled(format!("{:<16}", b.keys), theme::header()),
+                    Span::raw(format!("{:<scope_width$}", b.scope)),
+                    Span::raw(part),
+                ])
+            } else {
+                Line::raw(format!("{}{part}", " ".repeat(indent)))
+            });
+        }
+    }
     lines.push(Line::styled("Mouse wheel scrolls. Esc or ? closes this help.", theme::dim()));
+    // Long lines wrap (narrow terminals); count the lines as drawn.
+    let para = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let total = para.line_count(w.saturating_sub(2));
+    let h = (total as u16 + 2).min(area.height);
+    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    let visible = h.saturating_sub(2) as usize;
+    *offset = (*offset).min(total.saturating_sub(visible));
+    let mut block = Block::default().borders(Borders::ALL).title(" sipscope keys ");
+    if total > visible {
+        block = block.title_bottom(format!(
+            " {}-{} of {} · Up/Down scroll ",
+            *offset + 1,
+            (*offset + visible).min(total),
+            total
+        ));
+    }
     f.render_widget(Clear, r);
-    f.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" sipscope keys ")),
-        r,
-    );
+    f.render_widget(para.scroll((*offset as u16, 0)).block(block), r);
+}
+
+/// `text` cut into lines of at most `width` characters at spaces (a longer word stands alone).
+fn word_wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push(line);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::word_wrap;
+
+    #[test]
+    fn wraps_at_spaces() {
+        assert_eq!(word_wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
+        assert_eq!(word_wrap("abcdefgh ij", 4), vec!["abcdefgh", "ij"]);
+        assert_eq!(word_wrap("", 4), vec![""]);
+    }
 }

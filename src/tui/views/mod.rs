@@ -2,6 +2,7 @@
 
 pub mod call;
 pub mod calls;
+pub mod compare;
 pub mod findings;
 pub mod help;
 pub mod registrations;
@@ -26,10 +27,11 @@ pub fn draw(f: &mut Frame, app: &mut App, model: &Model) {
         View::Stats => stats::draw(f, main, app, model),
         View::Streams => streams::draw(f, main, app, model),
         View::Registrations => registrations::draw(f, main, app, model),
+        View::Compare => compare::draw(f, main, app),
     }
     status::draw(f, bar, app, model);
     if app.help {
-        help::draw(f, f.area());
+        help::draw(f, f.area(), &mut app.help_offset);
     }
 }
 

@@ -41,7 +41,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     let fixed = HELP.len() + mode.map_or(0, |(m, _)| m.len());
     let source = inert_string(app.source.as_bytes());
     let label_min = source.chars().count().min(16) + 2;
-    let counters = if label_min + full.chars().count() + fixed <= width { full } else { short };
+    // A notice (what a key just did, a save, a search) matters more than the long counters.
+    let notice = app.status.as_ref().or(model.notice.as_ref()).map(|n| inert_string(n.as_bytes()));
+    let notice_len = notice.as_ref().map_or(0, |n| n.chars().count() + 2);
+    let counters = if label_min + full.chars().count() + fixed + notice_len <= width { full } else { short };
     let label_room = width.saturating_sub(counters.chars().count() + fixed).max(label_min);
     let label = format!(" {} ", super::fit(&source, label_room.saturating_sub(2)));
     let mut spans = vec![Span::styled(label.clone(), Style::new().fg(Color::Black).bg(Color::Cyan))];
@@ -50,10 +53,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     if let Some((m, style)) = mode {
         spans.push(Span::styled(m, style));
     }
-    if let Some(n) = app.status.as_ref().or(model.notice.as_ref()) {
+    if let Some(n) = notice {
         let room = width.saturating_sub(used + 2);
         if room >= 8 {
-            let text = format!(" {} ", super::fit(&inert_string(n.as_bytes()), room));
+            let text = format!(" {} ", super::fit(&n, room));
             used += text.chars().count();
             spans.push(Span::styled(text, Style::new().add_modifier(Modifier::ITALIC)));
         }
