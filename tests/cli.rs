@@ -7,8 +7,17 @@ use std::process::{Command, Output};
 
 use common::{pcap, pcap_file, temp_file};
 
+/// Runs the binary for a 100-column terminal (text reports fit `COLUMNS`).
 fn sipscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sipscope")).args(args).output().unwrap()
+    sipscope_at(args, 100)
+}
+
+fn sipscope_at(args: &[&str], columns: usize) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .env("COLUMNS", columns.to_string())
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -226,5 +235,57 @@ fn report_is_identical_from_run_to_run_and_matches_the_golden_output() {
             .collect();
         assert!(runs.windows(2).all(|w| w[0] == w[1]), "{format} report differs between runs");
         golden(&format!("report-demo.{format}"), &runs[0]);
+    }
+}
+
+/// The text report fits the width it is given (`COLUMNS`): no line longer, at 60, 80, 100 and
+/// 200 columns, on every bundled capture; each call is one line (as many as the JSON report
+/// has calls), listed by start time as its header says, with its details indented under it.
+#[test]
+fn text_report_fits_the_width_one_call_a_line_by_start_time() {
+    for path in common::captures() {
+        let p = path.to_str().unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&sipscope(&["report", "-r", p, "--format", "json"]).stdout).unwrap();
+        let mut starts: Vec<String> = json["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["start"].as_str().unwrap().to_string())
+            .collect();
+        starts.sort();
+        for columns in [60, 80, 100, 200] {
+            let o = sipscope_at(&["report", "-r", p], columns);
+            assert!(o.status.success(), "{p}: {}", stderr(&o));
+            let text = stdout(&o);
+            for line in text.lines() {
+                assert!(line.chars().count() <= columns, "{p} at {columns}: {line:?}");
+            }
+            let lines: Vec<&str> = text.lines().collect();
+            // Call lines: a time of day after two spaces; the date lines before them.
+            let mut listed = Vec::new();
+            let mut day = String::new();
+            for (i, l) in lines.iter().enumerate() {
+                let b = l.as_bytes();
+                if l.len() == 12 && b[2].is_ascii_digit() && b[6] == b'-' {
+                    day = l.trim().to_string();
+                } else if l.len() > 14
+                    && b[2].is_ascii_digit()
+                    && b[4] == b':'
+                    && b[7] == b':'
+                    && b[10] == b'.'
+                {
+                    listed.push(format!("{day}T{}", &l[2..14]));
+                    // Its details follow, indented further.
+                    assert!(lines[i + 1].starts_with("      "), "{p}: {}", lines[i + 1]);
+                }
+            }
+            assert_eq!(listed.len(), starts.len(), "{p} at {columns}: one line per call");
+            let mut sorted = listed.clone();
+            sorted.sort();
+            assert_eq!(listed, sorted, "{p} at {columns}: listed by start time");
+            let millis: Vec<String> = starts.iter().map(|s| s[..23].to_string()).collect();
+            assert_eq!(listed, millis, "{p} at {columns}: the calls of the JSON report, by start time");
+        }
     }
 }

@@ -182,6 +182,12 @@ impl Engine {
         self.correlator.as_ref().map(|c| c.registrations())
     }
 
+    /// A time no live call started before (see [`Correlator::oldest_live_start`]); `None` when
+    /// no call is held (or correlation is off).
+    pub fn oldest_live_start(&self) -> Option<Timestamp> {
+        self.correlator.as_ref().and_then(|c| c.oldest_live_start())
+    }
+
     /// Calls that have ended (or were evicted) since the last call, in the order they ended.
     pub fn drain_finished_calls(&mut self) -> std::vec::Drain<'_, Box<Call>> {
         self.finished.drain(..)

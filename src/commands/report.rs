@@ -9,6 +9,7 @@ use crate::correlate::CorrelatorConfig;
 use crate::diagnose::{Finding, Severity};
 use crate::driver::Sink;
 use crate::engine::{Engine, EngineConfig};
+use crate::report::fit::{output_width, FitWriter};
 use crate::report::json::InertJson;
 use crate::report::report_json::JsonReport;
 use crate::report::report_text::TextReport;
@@ -37,10 +38,13 @@ pub fn run(args: &ReportArgs) -> i32 {
         ReportFormat::Json => {
             JsonReport::start(InertJson::new(out)).map(|r| Box::new(r) as Box<dyn CallReport>)
         }
-        ReportFormat::Text => TextReport::start(out).map(|r| Box::new(r) as Box<dyn CallReport>),
+        ReportFormat::Text => {
+            let width = output_width();
+            TextReport::start(FitWriter::new(out, width), width).map(|r| Box::new(r) as Box<dyn CallReport>)
+        }
     };
     let result = started.and_then(|report| {
-        let mut sink = ReportSink { report, findings: Vec::new(), unlisted: 0, worst: None };
+        let mut sink = ReportSink { report, findings: Vec::new(), unlisted: 0, worst: None, ended: false };
         let code = run_input(&mut input, &mut engine, &mut sink)?;
         let stats = engine.stats();
         let totals = Totals {
@@ -72,11 +76,22 @@ struct ReportSink {
     findings: Vec<Finding>,
     unlisted: u64,
     worst: Option<Severity>,
+    /// A call was handed out since the last step.
+    ended: bool,
 }
 
 impl Sink for ReportSink {
     fn call(&mut self, call: &crate::correlate::Call) -> io::Result<()> {
+        self.ended = true;
         self.report.call(call)
+    }
+
+    fn step(&mut self, engine: &Engine) -> io::Result<()> {
+        // After calls were handed out (at most once a second of capture time, and at the end).
+        if std::mem::take(&mut self.ended) {
+            self.report.progress(engine.oldest_live_start())?;
+        }
+        Ok(())
     }
 
     fn finding(&mut self, f: &Finding) -> io::Result<()> {

@@ -1,6 +1,8 @@
-//! `sipscope report` as text for people: one line per call as it ends (with its branches when
-//! forked), then the capture summary, response codes and RFC 6076 metrics.
+//! `sipscope report` as text for people: one line per call by start time, fitted to the width
+//! (details indented under it), then findings, registrations, summary, codes and RFC 6076 metrics.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::io::{self, Write};
 
 use super::{CallReport, Totals};
@@ -9,48 +11,139 @@ use crate::correlate::Call;
 use crate::diagnose::reason::{describe_reason, describe_warning};
 use crate::diagnose::{Finding, Subject};
 use crate::sanitize::Inert;
+use crate::time::Timestamp;
 
-/// Streams the text report.
+/// Most calls held back waiting for an earlier-started call to end; beyond, the earliest is
+/// written at once (and counted as possibly out of order).
+pub const MAX_HELD: usize = 50_000;
+
+/// The text report: calls by start time, one a line fitted to the width, details indented
+/// under it; then findings, registrations and totals.
+///
+/// Calls end in another order than they start, so each call's text waits until no call still
+/// in memory started before it (at most [`MAX_HELD`] of them wait).
 pub struct TextReport<W: Write> {
     w: W,
+    width: usize,
     calls: u64,
+    held: BinaryHeap<Reverse<(Timestamp, u64, String)>>,
+    seq: u64,
+    day: String,
+    forced: u64,
 }
 
 fn ms(v: Option<i64>) -> String {
     v.map_or_else(|| "-".to_string(), |v| format!("{v}ms"))
 }
 
-impl<W: Write> TextReport<W> {
-    /// Starts the report.
-    pub fn start(w: W) -> io::Result<Self> {
-        Ok(TextReport { w, calls: 0 })
+/// `text` cut to `n` characters (an ellipsis marks the cut) and padded to `n`.
+fn cell(text: &str, n: usize) -> String {
+    let fitted = super::fit::cut(text, n);
+    let len = fitted.chars().count();
+    format!("{fitted}{}", " ".repeat(n.saturating_sub(len)))
+}
+
+/// Short names of call kinds for widths under 120.
+fn short_kind(kind: crate::correlate::CallKind) -> &'static str {
+    use crate::correlate::CallKind::*;
+    match kind {
+        Call => "call",
+        Registration => "reg",
+        Options => "opts",
+        Subscription => "sub",
+        Message => "msg",
+        Other => "other",
     }
 }
 
-impl<W: Write> CallReport for TextReport<W> {
-    fn call(&mut self, c: &Call) -> io::Result<()> {
+/// The one line of a call, at most `width` characters: start time, kind, state, code and
+/// reason, From and To as `user@host`, and its first finding (`+N` more).
+pub fn call_line(c: &Call, width: usize) -> String {
+    let wide = width >= 120;
+    let time = c.first_ts.rfc3339().to_string();
+    let time = time.get(11..23).unwrap_or("");
+    let (code, reason) = match c.decisive() {
+        Some(r) => (r.code.to_string(), crate::sanitize::inert_string(r.msg.reason_phrase())),
+        None => ("-".into(), String::new()),
+    };
+    // Wide: the kind in full and the reason phrase; else short kinds and the bare code.
+    let (kind, answer) = if wide {
+        (cell(c.kind.as_str(), 12), cell(&format!("{code} {reason}"), 22))
+    } else {
+        (cell(short_kind(c.kind), 5), cell(&code, 3))
+    };
+    let head = format!("  {time} {kind} {} {answer} ", cell(c.state.as_str(), 12));
+    let first = &c.first;
+    let from =
+        crate::report::party(&crate::sanitize::inert_string(first.slice(first.from_addr().uri)), false);
+    let to = crate::report::party(
+        &crate::sanitize::inert_string(first.slice(first.headers.to_addr(&first.raw).uri)),
+        false,
+    );
+    let finding = match c.findings.split_first() {
+        Some((f, [])) => format!("[{f}]"),
+        Some((f, more)) => format!("[{f} +{}]", more.len()),
+        None => String::new(),
+    };
+    // From and To share the room the other columns and a finding leave: the same on every
+    // line, so the columns line up.
+    let reserve = if wide { 30 } else { (width / 4).min(24) };
+    let room = width.saturating_sub(head.chars().count() + 1 + reserve + 4);
+    let side = (room / 2).clamp(8, 40);
+    // A party too long for its room keeps its user part (the host is in the details line).
+    let squeeze = |p: &str| match p.split_once('@') {
+        Some((user, _)) if p.chars().count() > side && !user.is_empty() => cell(user, side),
+        _ => cell(p, side),
+    };
+    let parties = format!("{} -> {}", squeeze(&from), squeeze(&to));
+    let line = format!("{head}{parties} {finding}");
+    super::fit::cut(line.trim_end(), width)
+}
+
+impl<W: Write> TextReport<W> {
+    /// Starts the report for lines of `width` characters (`w` should wrap what is longer:
+    /// [`crate::report::fit::FitWriter`]).
+    pub fn start(w: W, width: usize) -> io::Result<Self> {
+        Ok(TextReport { w, width, calls: 0, held: BinaryHeap::new(), seq: 0, day: String::new(), forced: 0 })
+    }
+
+    /// Writes the calls held that started before `until` (all of them for `None`).
+    fn release(&mut self, until: Option<Timestamp>) -> io::Result<()> {
+        while let Some(Reverse((ts, _, _))) = self.held.peek() {
+            if until.is_some_and(|u| *ts > u) {
+                break;
+            }
+            let Some(Reverse((ts, _, text))) = self.held.pop() else { break };
+            self.write_held(ts, &text)?;
+        }
+        Ok(())
+    }
+
+    fn write_held(&mut self, ts: Timestamp, text: &str) -> io::Result<()> {
         if self.calls == 0 {
-            writeln!(self.w, "Calls (in the order they ended)")?;
+            writeln!(self.w, "Calls by start time (UTC), one a line, details under each")?;
         }
         self.calls += 1;
-        let first = &c.first;
-        let (code, reason) = match c.decisive() {
-            Some(r) => (r.code.to_string(), r.msg.reason_phrase()),
-            None => ("-".into(), &[][..]),
-        };
+        let day = ts.rfc3339().to_string().get(..10).unwrap_or("").to_string();
+        if day != self.day {
+            writeln!(self.w, "  {day}")?;
+            self.day = day;
+        }
+        self.w.write_all(text.as_bytes())
+    }
+
+    /// The line and details of a call.
+    fn render(&self, c: &Call) -> io::Result<String> {
+        let mut out: Vec<u8> = Vec::with_capacity(512);
+        let w = &mut out;
+        writeln!(w, "{}", call_line(c, self.width))?;
         writeln!(
-            self.w,
-            "  {} {:<12} {:<11} {} {} | {} -> {} | {} -> {} {} | pdd {} setup {} talk {} | {} msgs{}{}{} | {}",
-            c.first_ts.rfc3339(),
-            c.kind.as_str(),
-            c.state.as_str(),
-            code,
-            Inert(reason),
-            Inert(first.slice(first.from_addr().uri)),
-            Inert(first.slice(first.headers.to_addr(&first.raw).uri)),
+            w,
+            "      {} | {} -> {} {} | pdd {} setup {} talk {} | {} msgs{}{}{}",
+            Inert(&c.call_id),
             c.src(),
             c.dst(),
-            first.transport.as_str(),
+            c.first.transport.as_str(),
             ms(c.pdd_ms()),
             ms(c.setup_ms()),
             ms(c.duration_ms()),
@@ -62,17 +155,21 @@ impl<W: Write> CallReport for TextReport<W> {
             },
             if c.evicted { " [evicted]" } else { "" },
             if c.part > 1 {
-                format!(" [part {}: messages #{}-#{} of this Call-ID]", c.part, c.first_index, c.total_messages() - 1)
+                format!(
+                    " [part {}: messages #{}-#{} of this Call-ID]",
+                    c.part,
+                    c.first_index,
+                    c.total_messages() - 1
+                )
             } else {
                 String::new()
             },
-            Inert(&c.call_id),
         )?;
         let branches = c.branches();
         if branches.len() > 1 {
             for b in branches {
                 writeln!(
-                    self.w,
+                    w,
                     "      branch {} tag {} final {}",
                     Inert(b.peer.as_bytes()),
                     Inert(b.to_tag.as_bytes()),
@@ -82,7 +179,7 @@ impl<W: Write> CallReport for TextReport<W> {
         }
         if let Some(n) = crate::diagnose::nat::evidence(c) {
             writeln!(
-                self.w,
+                w,
                 "      NAT: {} announced in {}, seen from {}",
                 Inert(n.announced.as_bytes()),
                 n.header,
@@ -90,43 +187,63 @@ impl<W: Write> CallReport for TextReport<W> {
             )?;
         }
         for l in &c.linked {
-            writeln!(self.w, "      linked to {}", Inert(l.as_bytes()))?;
+            writeln!(w, "      linked to {}", Inert(l.as_bytes()))?;
         }
-        super::media_text::write_call_media(&mut self.w, c)?;
+        super::media_text::write_call_media(w, c)?;
         if let Some(r) = c.decisive().filter(|r| r.code >= 300) {
             let h = &r.msg.headers;
             if !h.reason.is_empty() {
-                writeln!(
-                    self.w,
-                    "      Reason: {}",
-                    Inert(describe_reason(r.msg.slice(h.reason)).as_bytes())
-                )?;
+                writeln!(w, "      Reason: {}", Inert(describe_reason(r.msg.slice(h.reason)).as_bytes()))?;
             }
             if !h.warning.is_empty() {
-                writeln!(
-                    self.w,
-                    "      Warning: {}",
-                    Inert(describe_warning(r.msg.slice(h.warning)).as_bytes())
-                )?;
+                writeln!(w, "      Warning: {}", Inert(describe_warning(r.msg.slice(h.warning)).as_bytes()))?;
             }
         }
         if !c.findings.is_empty() {
-            writeln!(self.w, "      findings: {}", c.findings.join(", "))?;
+            writeln!(w, "      findings: {}", c.findings.join(", "))?;
+        }
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+impl<W: Write> CallReport for TextReport<W> {
+    fn call(&mut self, c: &Call) -> io::Result<()> {
+        let text = self.render(c)?;
+        self.seq += 1;
+        self.held.push(Reverse((c.first_ts, self.seq, text)));
+        if self.held.len() > MAX_HELD {
+            if let Some(Reverse((ts, _, text))) = self.held.pop() {
+                self.forced += 1;
+                self.write_held(ts, &text)?;
+            }
         }
         Ok(())
+    }
+
+    fn progress(&mut self, oldest_live: Option<Timestamp>) -> io::Result<()> {
+        self.release(oldest_live)
     }
 
     /// Writes the findings and the summary, and hands the writer back.
     fn finish(mut self: Box<Self>, totals: &Totals<'_>) -> io::Result<()> {
         let Totals { stats, metrics, findings, unlisted, drops, .. } = *totals;
+        self.release(None)?;
+        let width = self.width;
         let w = &mut self.w;
+        if self.forced > 0 {
+            writeln!(
+                w,
+                "  ({} calls were written before every call that started earlier had ended: more than {MAX_HELD} waited at once)",
+                self.forced
+            )?;
+        }
         if self.calls > 0 {
             writeln!(w)?;
         }
         if !findings.is_empty() {
             writeln!(w, "Findings ({})", findings.len() as u64 + unlisted)?;
             for f in findings {
-                write_finding(w, f)?;
+                write_finding(w, f, width)?;
             }
             if unlisted > 0 {
                 writeln!(w, "  … and {unlisted} more not listed")?;
@@ -258,20 +375,21 @@ impl<W: Write> CallReport for TextReport<W> {
     }
 }
 
-/// Writes one finding: severity, rule and subject, summary, explanation, next steps, evidence.
-pub fn write_finding(w: &mut impl Write, f: &Finding) -> io::Result<()> {
+/// Writes one finding for lines of `width` characters: severity, rule and subject, summary,
+/// explanation, next steps, evidence.
+pub fn write_finding(w: &mut impl Write, f: &Finding, width: usize) -> io::Result<()> {
     let subject = match &f.subject {
         Subject::Call(id) => format!("call {}", crate::sanitize::inert_string(id.as_bytes())),
         Subject::Source(ip) => format!("source {ip}"),
     };
     writeln!(w, "  [{}] {}  {}  at {}", f.severity.as_str(), f.rule, subject, f.ts.rfc3339())?;
     writeln!(w, "    {}", Inert(f.summary.as_bytes()))?;
-    for line in wrap(&f.explanation, 96) {
+    for line in wrap(&f.explanation, width.saturating_sub(4)) {
         writeln!(w, "    {}", Inert(line.as_bytes()))?;
     }
     writeln!(w, "    Next steps:")?;
     for s in &f.next_steps {
-        for (i, line) in wrap(s, 92).into_iter().enumerate() {
+        for (i, line) in wrap(s, width.saturating_sub(8)).into_iter().enumerate() {
             writeln!(w, "    {} {}", if i == 0 { "-" } else { " " }, Inert(line.as_bytes()))?;
         }
     }

@@ -106,6 +106,9 @@ pub struct Correlator {
     registrations: Registrations,
     stats: CorrelatorStats,
     last_sweep: Timestamp,
+    /// Earliest start among the calls held, as of the last sweep (calls created since start
+    /// later, calls handed out since only raise the true value: it is a lower bound).
+    oldest_live: Option<Timestamp>,
     ended: HashMap<u64, (Resumed, u64), BuildHasherDefault<PreHashed>>,
     ended_order: VecDeque<(u64, u64)>,
     ended_seq: u64,
@@ -146,6 +149,7 @@ impl Correlator {
             registrations: Registrations::default(),
             stats: CorrelatorStats::default(),
             last_sweep: Timestamp(i64::MIN),
+            oldest_live: None,
             ended: HashMap::default(),
             ended_order: VecDeque::new(),
             ended_seq: 0,
@@ -169,6 +173,20 @@ impl Correlator {
     /// The registrations table (every registering device seen).
     pub fn registrations(&self) -> &Registrations {
         &self.registrations
+    }
+
+    /// No call held now started before this (as of the last once-a-second sweep): every call
+    /// that started earlier has been handed out. `None` when none is held.
+    pub fn oldest_live_start(&self) -> Option<Timestamp> {
+        if self.calls.is_empty() {
+            None
+        } else {
+            // Calls made since the sweep started after it, give or take packets a little out of
+            // order (two interfaces, HEP agents): a margin of two seconds. Before any sweep,
+            // nothing is known.
+            let after_sweep = Timestamp(self.last_sweep.0.saturating_sub(2_000_000_000));
+            Some(self.oldest_live.map_or(after_sweep, |o| o.min(after_sweep)))
+        }
     }
 
     /// Calls held right now.
@@ -278,11 +296,15 @@ impl Correlator {
         for call in self.calls.values_mut() {
             fire_timers(call, now, cfg);
         }
+        let mut oldest: Option<Timestamp> = None;
         for (&key, call) in self.calls.iter() {
             if now.millis_since(last_seen(call)) >= stay_ms(call, cfg) {
                 done.push((call.first_ts, &call.call_id, key));
+            } else {
+                oldest = Some(oldest.map_or(call.first_ts, |o| o.min(call.first_ts)));
             }
         }
+        self.oldest_live = oldest;
         // Hand out in a deterministic order (the map's order changes from run to run).
         done.sort_unstable();
         let keys: Vec<u64> = done.into_iter().map(|(_, _, key)| key).collect();

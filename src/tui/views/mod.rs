@@ -41,43 +41,8 @@ pub fn clock(ts: crate::time::Timestamp) -> String {
     s.get(11..23).unwrap_or("").to_string()
 }
 
-/// Shortens text to `n` characters with an ellipsis.
-pub fn fit(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n.saturating_sub(1)).chain(std::iter::once('…')).collect()
-    }
-}
-
-/// A party (From or To as the calls list shows it) made compact: `user@host` of its URI, no
-/// scheme, parameters or port; with `display`, a display name first (`Alice alice@10.0.0.1`).
-/// Tel URIs keep their number. Text that is not a URI is returned as it is.
-pub fn party(s: &str, display: bool) -> String {
-    let (name, uri) = match (s.find('<'), s.rfind('>')) {
-        (Some(a), Some(b)) if a < b => (s[..a].trim().trim_matches('"'), &s[a + 1..b]),
-        _ => ("", s.trim()),
-    };
-    let rest = ["sips:", "sip:", "tel:"]
-        .iter()
-        .find_map(|p| uri.get(..p.len()).filter(|h| h.eq_ignore_ascii_case(p)).map(|_| &uri[p.len()..]))
-        .unwrap_or(uri);
-    let rest = rest.split([';', '?']).next().unwrap_or(rest);
-    // Drop a port after the host (not the colons of an IPv6 address in brackets).
-    let host_start = rest.find('@').map_or(0, |i| i + 1);
-    let host = &rest[host_start..];
-    let cut = if host.starts_with('[') {
-        host.find(']').map_or(host.len(), |i| i + 1)
-    } else {
-        host.find(':').unwrap_or(host.len())
-    };
-    let compact = &rest[..host_start + cut];
-    if display && !name.is_empty() {
-        format!("{name} {compact}")
-    } else {
-        compact.to_string()
-    }
-}
+pub use crate::report::fit::cut as fit;
+pub use crate::report::party;
 
 /// The slice of a list to draw so that `selected` stays visible; keeps `offset` between frames.
 pub fn window(selected: usize, offset: &mut usize, height: usize, len: usize) -> (usize, usize) {
