@@ -76,14 +76,25 @@ pub fn write_u64(w: &mut impl Write, n: u64) -> io::Result<()> {
 pub fn write_addr(w: &mut impl Write, addr: std::net::SocketAddr) -> io::Result<()> {
     match addr {
         std::net::SocketAddr::V4(a) => {
+            // Into one stack buffer, written at once (addresses are in every message and call).
+            let mut buf = [0u8; 21];
+            let mut n = 0;
+            let mut digits = [0u8; 20];
             for (i, octet) in a.ip().octets().into_iter().enumerate() {
                 if i > 0 {
-                    w.write_all(b".")?;
+                    buf[n] = b'.';
+                    n += 1;
                 }
-                write_u64(w, octet.into())?;
+                let d = decimal(octet.into(), &mut digits);
+                buf[n..n + d.len()].copy_from_slice(d);
+                n += d.len();
             }
-            w.write_all(b":")?;
-            write_u64(w, a.port().into())
+            buf[n] = b':';
+            n += 1;
+            let d = decimal(a.port().into(), &mut digits);
+            buf[n..n + d.len()].copy_from_slice(d);
+            n += d.len();
+            w.write_all(&buf[..n])
         }
         std::net::SocketAddr::V6(_) => write!(w, "{addr}"),
     }

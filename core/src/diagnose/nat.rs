@@ -55,13 +55,11 @@ fn received(msg: &SipMessage) -> Option<String> {
 /// shared and link-local ranges (and `[f` for IPv6 unique-local and link-local) before parsing.
 fn may_hold_lan_ip(bytes: &[u8]) -> bool {
     const PREFIXES: &[&[u8]] = &[b"10.", b"192.168.", b"172.", b"100.", b"169.254.", b"[f", b"[F"];
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(i, b)| {
-            matches!(b, b'1' | b'[') && (*i == 0 || matches!(bytes[i - 1], b':' | b'@' | b' ' | b'<'))
-        })
-        .any(|(i, _)| PREFIXES.iter().any(|p| bytes[i..].starts_with(p)))
+    // Jump from one candidate first byte to the next (this runs on every call's first request).
+    memchr::memchr2_iter(b'1', b'[', bytes).any(|i| {
+        (i == 0 || matches!(bytes[i - 1], b':' | b'@' | b' ' | b'<'))
+            && PREFIXES.iter().any(|p| bytes[i..].starts_with(p))
+    })
 }
 
 /// A LAN address (private, shared, link-local, unique-local) other than `seen`. Loopback and

@@ -48,8 +48,11 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     let from_ip = host_ip(uri_hostport(from_uri)?)?;
     // The request crossed into another network: the server is on a public address, or the
     // messages themselves show NAT (whatever the addresses of this capture).
+    if !is_internal(from_ip) {
+        return None;
+    }
     let nat = crate::diagnose::nat::evidence(call);
-    if !is_internal(from_ip) || (is_internal(tx.dst.ip()) && nat.is_none()) {
+    if is_internal(tx.dst.ip()) && nat.is_none() {
         return None;
     }
     let summary = format!(
