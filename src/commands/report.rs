@@ -44,7 +44,14 @@ pub fn run(args: &ReportArgs) -> i32 {
         }
     };
     let result = started.and_then(|report| {
-        let mut sink = ReportSink { report, findings: Vec::new(), unlisted: 0, worst: None, ended: false };
+        let mut sink = ReportSink {
+            report,
+            findings: Vec::new(),
+            unlisted: 0,
+            worst: None,
+            ended: false,
+            texts: Default::default(),
+        };
         let code = run_input(&mut input, &mut engine, &mut sink)?;
         let stats = engine.stats();
         let totals = Totals {
@@ -78,6 +85,8 @@ struct ReportSink {
     worst: Option<Severity>,
     /// A call was handed out since the last step.
     ended: bool,
+    /// One copy of the texts the findings kept have in common.
+    texts: crate::diagnose::SharedTexts,
 }
 
 impl Sink for ReportSink {
@@ -97,7 +106,9 @@ impl Sink for ReportSink {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         self.worst = self.worst.max(Some(f.severity));
         if self.findings.len() < MAX_LISTED_FINDINGS {
-            self.findings.push(f.clone());
+            let mut kept = f.clone();
+            self.texts.share(&mut kept);
+            self.findings.push(kept);
         } else {
             self.unlisted += 1;
         }

@@ -131,7 +131,7 @@ pub struct FindingJson<'a> {
     /// What it means.
     pub explanation: &'a str,
     /// What to do.
-    pub next_steps: &'a [String],
+    pub next_steps: Vec<&'a str>,
     /// Proof.
     pub evidence: Vec<EvidenceJson<'a>>,
 }
@@ -151,7 +151,7 @@ impl<'a> FindingJson<'a> {
             ts: f.ts.rfc3339().to_string(),
             summary: &f.summary,
             explanation: &f.explanation,
-            next_steps: &f.next_steps,
+            next_steps: f.next_steps.iter().map(|s| &**s).collect(),
             evidence: f
                 .evidence
                 .iter()

@@ -77,10 +77,11 @@ pub struct Finding {
     pub ts: Timestamp,
     /// One line.
     pub summary: String,
-    /// What it means.
-    pub explanation: String,
+    /// What it means (shared: a report keeping thousands of findings of one rule keeps one copy
+    /// of each text they have in common).
+    pub explanation: std::sync::Arc<str>,
     /// What to check or change.
-    pub next_steps: Vec<String>,
+    pub next_steps: Vec<std::sync::Arc<str>>,
     /// The messages that prove it.
     pub evidence: Vec<Evidence>,
 }
@@ -88,6 +89,35 @@ pub struct Finding {
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}] {}: {}", self.severity.as_str(), self.rule, self.summary)
+    }
+}
+
+/// Keeps one copy of the explanation and next-step texts that findings have in common: a
+/// report holding 18,000 findings of one rule holds its explanation once (bounded: past
+/// [`SharedTexts::MAX`] distinct texts, new ones stay unshared).
+#[derive(Debug, Default)]
+pub struct SharedTexts(std::collections::HashSet<std::sync::Arc<str>>);
+
+impl SharedTexts {
+    /// Most distinct texts remembered.
+    pub const MAX: usize = 4_096;
+
+    /// Points the finding's texts at the copies already held (or holds its own).
+    pub fn share(&mut self, f: &mut Finding) {
+        f.explanation = self.one(&f.explanation);
+        for step in &mut f.next_steps {
+            *step = self.one(step);
+        }
+    }
+
+    fn one(&mut self, text: &std::sync::Arc<str>) -> std::sync::Arc<str> {
+        if let Some(held) = self.0.get(text) {
+            return held.clone();
+        }
+        if self.0.len() < Self::MAX {
+            self.0.insert(text.clone());
+        }
+        text.clone()
     }
 }
 

@@ -359,9 +359,9 @@ impl SourceRules {
                 summary: format!("{ip} is running a SIP scanner ({field} \"{agent}\")"),
                 explanation: format!(
                     "The request from {ip} carries {agent} in its {field}, the signature of a SIP scanning tool ({tool}). Such tools sweep address ranges for SIP servers, then try extension numbers and passwords to place fraudulent calls. The address is the packet's source; the From header of such traffic is made up. {ROLL_UP}"
-                ),
+                ).into(),
                 next_steps: vec![
-                    format!("Block {ip} at the firewall, or let fail2ban (or the SBC's ACL) ban it."),
+                    format!("Block {ip} at the firewall, or let fail2ban (or the SBC's ACL) ban it.").into(),
                     "Do not expose the SIP port to the whole internet: allow only your providers' and users' addresses.".into(),
                     "Make sure every extension has a long, random password, and watch for auth-bruteforce findings.".into(),
                 ],
@@ -478,9 +478,9 @@ fn judge(ip: IpAddr, s: &mut Source, now: Timestamp, out: &mut Vec<Finding>) {
                 subject: Subject::Source(ip),
                 ts: now,
                 summary,
-                explanation,
+                explanation: explanation.into(),
                 next_steps: vec![
-                    format!("Block {ip} at the firewall, or let fail2ban (or the SBC's ACL) ban it; use a long findtime for slow scans."),
+                    format!("Block {ip} at the firewall, or let fail2ban (or the SBC's ACL) ban it; use a long findtime for slow scans.").into(),
                     "Answer unknown users the same way as known ones (some servers leak which extensions exist).".into(),
                     "Restrict the SIP port to known addresses where possible.".into(),
                 ],
@@ -500,9 +500,9 @@ fn judge(ip: IpAddr, s: &mut Source, now: Timestamp, out: &mut Vec<Finding>) {
                 summary: format!("{ip} had {n} sets of credentials refused within a minute: password guessing"),
                 explanation: format!(
                     "{ip} answered authentication challenges with credentials {n} times within one minute and was refused every time, with no success for those users afterwards. A phone with a wrong password fails a few times per registration interval, and a fresh-nonce request (stale=true) is no refusal at all; this rate means someone is guessing passwords. {ROLL_UP}"
-                ),
+                ).into(),
                 next_steps: vec![
-                    format!("Block {ip} now (firewall, fail2ban, SBC ACL)."),
+                    format!("Block {ip} now (firewall, fail2ban, SBC ACL).").into(),
                     "Check which accounts were targeted and whether any attempt succeeded.".into(),
                     "Use long random SIP passwords and limit registrations to expected networks.".into(),
                 ],
@@ -527,9 +527,9 @@ fn judge(ip: IpAddr, s: &mut Source, now: Timestamp, out: &mut Vec<Finding>) {
             summary: format!("{ip} dialled {n} international numbers, all failed: a toll-fraud attempt"),
             explanation: format!(
                 "Within the last hour {ip} placed {calls} new call(s) to {servers} server address(es); {n} different international-looking dial strings, for {behind}, were refused or failed. Someone is looking for a server that will route premium or international calls on their behalf (toll fraud), varying numbers and carrier or international prefixes until one gets through. {ROLL_UP}"
-            ),
+            ).into(),
             next_steps: vec![
-                format!("Block {ip} now (firewall, fail2ban, SBC ACL)."),
+                format!("Block {ip} now (firewall, fail2ban, SBC ACL).").into(),
                 "Check that international and premium destinations need authentication and are limited per account.".into(),
                 "Check the call records for any of these numbers that were answered.".into(),
             ],

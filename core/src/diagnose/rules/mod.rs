@@ -208,8 +208,8 @@ pub(crate) fn call_finding(
         subject: Subject::Call(call_id(call)),
         ts: ctx.at.now,
         summary,
-        explanation,
-        next_steps: next_steps.iter().map(|s| s.to_string()).collect(),
+        explanation: explanation.into(),
+        next_steps: next_steps.iter().map(|s| (*s).into()).collect(),
         evidence,
     }
 }
