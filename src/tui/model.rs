@@ -414,6 +414,8 @@ pub struct Model {
     index: HashMap<String, usize>,
     /// Findings in the order raised.
     pub findings: Vec<Finding>,
+    /// One copy of the texts those findings have in common.
+    texts: crate::diagnose::SharedTexts,
     /// Counters.
     pub counters: Counters,
     /// Last notice from the source.
@@ -541,6 +543,8 @@ impl Model {
                 }
             }
             if self.findings.len() < MAX_FINDINGS {
+                let mut f = f;
+                self.texts.share(&mut f);
                 self.findings.push(f);
             }
         }
