@@ -44,20 +44,12 @@ pub fn run(args: &ReportArgs) -> i32 {
         }
     };
     let result = started.and_then(|report| {
-        let mut sink = ReportSink {
-            report,
-            findings: Vec::new(),
-            unlisted: 0,
-            worst: None,
-            ended: false,
-            texts: Default::default(),
-        };
+        let mut sink = ReportSink { report, listed: 0, unlisted: 0, worst: None, ended: false };
         let code = run_input(&mut input, &mut engine, &mut sink)?;
         let stats = engine.stats();
         let totals = Totals {
             stats: &stats,
             metrics: engine.metrics(),
-            findings: &sink.findings,
             unlisted: sink.unlisted,
             drops: input.drops(),
             registrations: engine.registrations(),
@@ -77,16 +69,15 @@ pub fn run(args: &ReportArgs) -> i32 {
     }
 }
 
-/// The report as a sink: calls written as they end, findings kept for the end.
+/// The report as a sink: calls written as they end, findings rendered as they are raised and
+/// written after the calls.
 struct ReportSink {
     report: Box<dyn CallReport>,
-    findings: Vec<Finding>,
+    listed: usize,
     unlisted: u64,
     worst: Option<Severity>,
     /// A call was handed out since the last step.
     ended: bool,
-    /// One copy of the texts the findings kept have in common.
-    texts: crate::diagnose::SharedTexts,
 }
 
 impl Sink for ReportSink {
@@ -105,10 +96,9 @@ impl Sink for ReportSink {
 
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         self.worst = self.worst.max(Some(f.severity));
-        if self.findings.len() < MAX_LISTED_FINDINGS {
-            let mut kept = f.clone();
-            self.texts.share(&mut kept);
-            self.findings.push(kept);
+        if self.listed < MAX_LISTED_FINDINGS {
+            self.listed += 1;
+            self.report.finding(f)?;
         } else {
             self.unlisted += 1;
         }

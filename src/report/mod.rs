@@ -10,6 +10,7 @@ pub mod messages;
 pub mod registrations;
 pub mod report_json;
 pub mod report_text;
+pub mod spool;
 pub mod summary;
 
 use std::io;
@@ -26,8 +27,6 @@ pub struct Totals<'a> {
     pub stats: &'a EngineStats,
     /// Response codes and RFC 6076 metrics (none when calls were not correlated).
     pub metrics: Option<&'a Metrics>,
-    /// The findings to list.
-    pub findings: &'a [Finding],
     /// Findings beyond the listing limit, counted only.
     pub unlisted: u64,
     /// Live capture drops (zero for files).
@@ -43,6 +42,8 @@ pub struct Totals<'a> {
 pub trait CallReport {
     /// Writes one finished call.
     fn call(&mut self, c: &Call) -> io::Result<()>;
+    /// Takes one finding to list after the calls (rendered now, kept in a [`spool::Spool`]).
+    fn finding(&mut self, f: &Finding) -> io::Result<()>;
     /// No call still held started before `oldest_live` (`None`: none is held): a report that
     /// lists calls by start time may write those that started earlier.
     fn progress(&mut self, _oldest_live: Option<crate::time::Timestamp>) -> io::Result<()> {

@@ -224,17 +224,26 @@ pub struct JsonReport<W: Write> {
     calls: u64,
     /// Reused buffer one call is built in before it is written.
     buf: Vec<u8>,
+    /// The findings, rendered as they come, written after the calls.
+    findings: super::spool::Spool,
 }
 
 impl<W: Write> JsonReport<W> {
     /// Starts the object and its `calls` array.
     pub fn start(mut w: W) -> io::Result<Self> {
         w.write_all(b"{\"calls\":[")?;
-        Ok(JsonReport { w, calls: 0, buf: Vec::with_capacity(2048) })
+        Ok(JsonReport { w, calls: 0, buf: Vec::with_capacity(2048), findings: Default::default() })
     }
 }
 
 impl<W: Write> CallReport for JsonReport<W> {
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let mut item = Vec::with_capacity(1536);
+        item.extend_from_slice(if self.findings.items() == 0 { b"\n" } else { b",\n" });
+        serde_json::to_writer(&mut item, &FindingJson::from_finding(f))?;
+        self.findings.push(&item)
+    }
+
     fn call(&mut self, c: &Call) -> io::Result<()> {
         self.buf.clear();
         self.buf.extend_from_slice(if self.calls == 0 { b"\n" } else { b",\n" });
@@ -246,7 +255,7 @@ impl<W: Write> CallReport for JsonReport<W> {
 
     /// Closes the calls array and writes everything else.
     fn finish(mut self: Box<Self>, totals: &Totals<'_>) -> io::Result<()> {
-        let Totals { stats, metrics, findings, unlisted, drops, registrations, now } = *totals;
+        let Totals { stats, metrics, unlisted, drops, registrations, now } = *totals;
         self.w.write_all(b"\n],\n\"capture\":")?;
         let capture = CaptureJson {
             packets: stats.decode.packets,
@@ -308,10 +317,7 @@ impl<W: Write> CallReport for JsonReport<W> {
         };
         serde_json::to_writer(&mut self.w, &mj)?;
         self.w.write_all(b",\n\"findings\":[")?;
-        for (i, f) in findings.iter().enumerate() {
-            self.w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-            serde_json::to_writer(&mut self.w, &FindingJson::from_finding(f))?;
-        }
+        self.findings.copy_to(&mut self.w)?;
         self.w.write_all(b"\n],\n\"registrations\":")?;
         let mut regs = Vec::new();
         match registrations {

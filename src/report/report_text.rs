@@ -30,6 +30,7 @@ pub struct TextReport<W: Write> {
     seq: u64,
     day: String,
     forced: u64,
+    findings: super::spool::Spool,
 }
 
 fn ms(v: Option<i64>) -> String {
@@ -104,7 +105,16 @@ impl<W: Write> TextReport<W> {
     /// Starts the report for lines of `width` characters (`w` should wrap what is longer:
     /// [`crate::report::fit::FitWriter`]).
     pub fn start(w: W, width: usize) -> io::Result<Self> {
-        Ok(TextReport { w, width, calls: 0, held: BinaryHeap::new(), seq: 0, day: String::new(), forced: 0 })
+        Ok(TextReport {
+            w,
+            width,
+            calls: 0,
+            held: BinaryHeap::new(),
+            seq: 0,
+            day: String::new(),
+            forced: 0,
+            findings: Default::default(),
+        })
     }
 
     /// Writes the calls held that started before `until` (all of them for `None`).
@@ -220,15 +230,20 @@ impl<W: Write> CallReport for TextReport<W> {
         Ok(())
     }
 
+    fn finding(&mut self, f: &Finding) -> io::Result<()> {
+        let mut text = Vec::with_capacity(1024);
+        write_finding(&mut text, f, self.width)?;
+        self.findings.push(&text)
+    }
+
     fn progress(&mut self, oldest_live: Option<Timestamp>) -> io::Result<()> {
         self.release(oldest_live)
     }
 
     /// Writes the findings and the summary, and hands the writer back.
     fn finish(mut self: Box<Self>, totals: &Totals<'_>) -> io::Result<()> {
-        let Totals { stats, metrics, findings, unlisted, drops, .. } = *totals;
+        let Totals { stats, metrics, unlisted, drops, .. } = *totals;
         self.release(None)?;
-        let width = self.width;
         let w = &mut self.w;
         if self.forced > 0 {
             writeln!(
@@ -240,11 +255,9 @@ impl<W: Write> CallReport for TextReport<W> {
         if self.calls > 0 {
             writeln!(w)?;
         }
-        if !findings.is_empty() {
-            writeln!(w, "Findings ({})", findings.len() as u64 + unlisted)?;
-            for f in findings {
-                write_finding(w, f, width)?;
-            }
+        if self.findings.items() > 0 {
+            writeln!(w, "Findings ({})", self.findings.items() + unlisted)?;
+            self.findings.copy_to(w)?;
             if unlisted > 0 {
                 writeln!(w, "  … and {unlisted} more not listed")?;
             }

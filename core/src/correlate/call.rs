@@ -411,6 +411,9 @@ impl Call {
                 if self.find_tx(branch, Method::Invite, h.cseq).is_none() {
                     self.ack_for_2xx = true;
                     if self.acks_for_2xx.len() < 16 {
+                        if self.acks_for_2xx.capacity() == 0 {
+                            self.acks_for_2xx.reserve_exact(1); // one ACK, unless on several hops
+                        }
                         self.acks_for_2xx.push((msg.dst.ip(), msg.ts));
                     }
                 }

@@ -109,9 +109,11 @@ pub struct Correlator {
     /// Earliest start among the calls held, as of the last sweep (calls created since start
     /// later, calls handed out since only raise the true value: it is a lower bound).
     oldest_live: Option<Timestamp>,
-    ended: HashMap<u64, (Resumed, u64), BuildHasherDefault<PreHashed>>,
-    ended_order: VecDeque<(u64, u64)>,
-    ended_seq: u64,
+    // Sequence numbers wrap at 2^32: an entry of the order queue is compared with the entry it
+    // was made for, never more than a few hundred thousand records apart.
+    ended: HashMap<u64, (Resumed, u32), BuildHasherDefault<PreHashed>>,
+    ended_order: VecDeque<(u64, u32)>,
+    ended_seq: u32,
     /// Random key of the Call-ID digests in `ended`: a crafted Call-ID cannot be made to match
     /// another call's digest, nor to crowd one bucket.
     ended_keys: std::collections::hash_map::RandomState,
@@ -360,7 +362,7 @@ impl Correlator {
         }
         let key = self.id_key(&call.call_id);
         let seq = self.ended_seq;
-        self.ended_seq += 1;
+        self.ended_seq = self.ended_seq.wrapping_add(1);
         let resumed = Resumed {
             messages: call.total_messages(),
             parts: call.part,
