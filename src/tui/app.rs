@@ -105,8 +105,8 @@ pub struct Comparison {
     pub left: crate::sip::SipMessage,
     /// The message marked second.
     pub right: crate::sip::SipMessage,
-    /// Their positions in the call view's message list (`#` numbers as the ladder shows them).
-    pub positions: (usize, usize),
+    /// Their numbers in the call (`#` as the ladder and the raw pane show them).
+    pub numbers: (u32, u32),
 }
 
 /// A frozen view (pause).
@@ -560,7 +560,8 @@ impl App {
             }
             Action::Filter => match self.view {
                 View::Calls => self.typing = Some(self.filter.clone()),
-                View::Call => self.search_typing = Some(self.search.clone()),
+                // A new search each time (Esc had cleared the last; n and N repeat it).
+                View::Call => self.search_typing = Some(String::new()),
                 _ => {}
             },
             Action::SearchNext if self.view == View::Call => self.find(model, Direction::Forward),
@@ -619,7 +620,8 @@ impl App {
         match self.marked {
             None if !msgs.is_empty() => {
                 self.marked = Some(here);
-                self.status = Some(format!("message #{} marked: Space on another compares them", here + 1));
+                let n = msgs[here].added.map_or(here as u32, |a| a.index);
+                self.status = Some(format!("#{n} marked: Space on another compares them"));
             }
             Some(m) if m == here => {
                 self.marked = None;
@@ -628,8 +630,10 @@ impl App {
             Some(m) => {
                 let (Some(a), Some(b)) = (msgs.get(m), msgs.get(here)) else { return };
                 // Earlier message on the left, as the ladder reads.
-                let (l, r, positions) = if m < here { (a, b, (m, here)) } else { (b, a, (here, m)) };
-                self.compare = Some(Comparison { left: l.msg.clone(), right: r.msg.clone(), positions });
+                let (l, r) = if m < here { (a, b) } else { (b, a) };
+                let number = |s: &crate::tui::model::Shown, at: usize| s.added.map_or(at as u32, |a| a.index);
+                let numbers = (number(l, m.min(here)), number(r, m.max(here)));
+                self.compare = Some(Comparison { left: l.msg.clone(), right: r.msg.clone(), numbers });
                 self.compare_offset = 0;
                 self.marked = None;
                 self.status = None;
@@ -672,8 +676,9 @@ impl App {
         self.message = to;
         self.search_jump = true;
         let nth = hits.iter().position(|&i| i == to).map_or(0, |p| p + 1);
+        // Short: it must fit an 80-column status bar (the search bar names the keys).
         self.status = Some(format!(
-            "\"{text}\": message {nth} of {} holding it{} · n next, N previous, Esc clears",
+            "\"{text}\": {nth} of {} messages{}",
             hits.len(),
             if wrapped { " (wrapped)" } else { "" }
         ));

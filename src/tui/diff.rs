@@ -36,13 +36,27 @@ pub fn side_by_side<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<Row<'a>> {
     }
     let mut rows = Vec::with_capacity(na.max(nb));
     let (mut removed, mut added): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    // A run of removed and added lines: a header changed when both sides have one of its name
+    // (the first unpaired one); other lines (start lines, SDP) pair in order when neither side
+    // has a header name; the rest stand alone, the left's in place, the right's after them.
     let flush = |rows: &mut Vec<Row<'a>>, removed: &mut Vec<&'a str>, added: &mut Vec<&'a str>| {
-        let pairs = removed.len().min(added.len());
-        for k in 0..pairs {
-            rows.push(Row::Changed(removed[k], added[k]));
+        let mut taken = vec![false; added.len()];
+        for l in removed.iter() {
+            let partner = match header_name(l) {
+                Some(name) => added.iter().enumerate().find(|(k, r)| {
+                    !taken[*k] && header_name(r).is_some_and(|n| n.eq_ignore_ascii_case(name))
+                }),
+                None => added.iter().enumerate().find(|(k, r)| !taken[*k] && header_name(r).is_none()),
+            };
+            match partner {
+                Some((k, r)) => {
+                    taken[k] = true;
+                    rows.push(Row::Changed(l, r));
+                }
+                None => rows.push(Row::Left(l)),
+            }
         }
-        rows.extend(removed[pairs..].iter().map(|l| Row::Left(l)));
-        rows.extend(added[pairs..].iter().map(|l| Row::Right(l)));
+        rows.extend(added.iter().zip(&taken).filter(|(_, t)| !**t).map(|(r, _)| Row::Right(r)));
         removed.clear();
         added.clear();
     };
@@ -74,6 +88,13 @@ pub fn side_by_side<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<Row<'a>> {
         });
     }
     rows
+}
+
+/// The header name of a line (`Via` in `Via: SIP/2.0/UDP …`), if it is a header line.
+fn header_name(line: &str) -> Option<&str> {
+    let (name, _) = line.split_once(':')?;
+    let name = name.trim_end();
+    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')).then_some(name)
 }
 
 /// How many rows differ: (changed, only left, only right).
@@ -120,6 +141,25 @@ mod tests {
             ]
         );
         assert_eq!(counts(&rows), (2, 0, 1));
+    }
+
+    /// Different messages of one call: headers pair by name, not by position.
+    #[test]
+    fn headers_pair_by_name() {
+        let invite =
+            ["INVITE sip:b@x SIP/2.0", "Contact: <sip:a@1>", "Max-Forwards: 70", "Content-Length:   192", ""];
+        let trying = ["SIP/2.0 100 Trying", "Server: x", "Content-Length: 0", ""];
+        assert_eq!(
+            side_by_side(&invite, &trying),
+            vec![
+                Row::Changed("INVITE sip:b@x SIP/2.0", "SIP/2.0 100 Trying"),
+                Row::Left("Contact: <sip:a@1>"),
+                Row::Left("Max-Forwards: 70"),
+                Row::Changed("Content-Length:   192", "Content-Length: 0"),
+                Row::Right("Server: x"),
+                Row::Same(""),
+            ]
+        );
     }
 
     #[test]

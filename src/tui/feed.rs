@@ -225,6 +225,11 @@ impl BatchSink {
     /// The last notice, then the batches still pending until the UI took them (or left).
     fn finish(&mut self, notice: String, engine: &Engine) {
         self.pending.notice = Some(notice);
+        // The last word on the registrations too (a file read in under a second got none yet).
+        if let Some(table) = engine.registrations() {
+            self.pending.registrations = Some(Registrations::of(table, engine.now()));
+            self.last_regs = Instant::now();
+        }
         self.flush(Some(engine));
         while !self.pending.is_empty() && !self.stop_requested() {
             std::thread::sleep(Duration::from_millis(20));

@@ -27,13 +27,13 @@ pub fn lines_of(m: &SipMessage) -> Vec<String> {
 }
 
 /// `#3 INVITE 10.0.0.1:5060 → 10.0.0.2:5060`: a message as the titles name it.
-fn title(position: usize, m: &SipMessage) -> String {
+fn title(number: u32, m: &SipMessage) -> String {
     let first = lines_of(m).into_iter().next().unwrap_or_default();
     let head = match m.headers.start {
         crate::sip::StartLine::Request { .. } => first.split(' ').next().unwrap_or("").to_string(),
         crate::sip::StartLine::Response { .. } => first.get(8..).unwrap_or("").to_string(),
     };
-    format!(" #{} {} {} → {} ", position + 1, head, m.src, m.dst)
+    format!(" #{number} {head} {} → {} ", m.src, m.dst)
 }
 
 /// Splits `text` into pieces of at most `width` characters (one empty piece for empty text).
@@ -100,7 +100,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App) {
     } else {
         String::new()
     };
-    let (pl, pr) = cmp.positions;
+    let (pl, pr) = cmp.numbers;
     let block = |t: String| Block::default().borders(Borders::ALL).title(t).title_bottom(bottom.clone());
     f.render_widget(Paragraph::new(lhs).scroll((at as u16, 0)).block(block(title(pl, &cmp.left))), left);
     f.render_widget(Paragraph::new(rhs).scroll((at as u16, 0)).block(block(title(pr, &cmp.right))), right);

@@ -44,8 +44,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     // A notice (what a key just did, a save, a search) matters more than the long counters.
     let notice = app.status.as_ref().or(model.notice.as_ref()).map(|n| inert_string(n.as_bytes()));
     let notice_len = notice.as_ref().map_or(0, |n| n.chars().count() + 2);
-    let counters = if label_min + full.chars().count() + fixed + notice_len <= width { full } else { short };
-    let label_room = width.saturating_sub(counters.chars().count() + fixed).max(label_min);
+    // With a notice on a narrow bar, the counters come down to the drops (and errors): the
+    // notice says what a key just did, and must be readable.
+    let minimal = match e.decode.errors {
+        0 => format!(" drops {}", c.kernel_drops),
+        n => format!(" drops {} · errors {n}", c.kernel_drops),
+    };
+    let fits = |counters: &str, notice: usize| label_min + counters.chars().count() + fixed + notice <= width;
+    let counters = if fits(&full, notice_len) {
+        full
+    } else if notice.is_none() || fits(&short, notice_len.min(40)) {
+        short
+    } else {
+        minimal
+    };
+    let label_room = if notice.is_some() {
+        label_min
+    } else {
+        width.saturating_sub(counters.chars().count() + fixed).max(label_min)
+    };
     let label = format!(" {} ", super::fit(&source, label_room.saturating_sub(2)));
     let mut spans = vec![Span::styled(label.clone(), Style::new().fg(Color::Black).bg(Color::Cyan))];
     let mut used = label.chars().count() + counters.chars().count() + fixed;
