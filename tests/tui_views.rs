@@ -365,14 +365,20 @@ fn registrations_view_lists_devices_and_opens_their_exchange() {
 }
 
 /// `o` walks every column, and each sort orders the rows by what that column shows: time,
-/// method, From and To as shown (user@host, not display names), state, code, PDD, talk time,
-/// messages, and the worst finding first; `r` reverses.
+/// method, From and To as shown (user@host, not display names; numbers by value), state, code,
+/// PDD, talk time (calls without a value last), messages, and the worst finding first; `r`
+/// reverses.
 #[test]
 fn every_column_sorts_by_what_it_shows() {
     use sipscope::tui::app::SortKey;
     let model = model_of("demo.pcap");
     let mut a = app(&model);
-    let party = |s: &str| sipscope::tui::views::party(s, false).to_lowercase();
+    // As shown, numbers in names by value (load2 before load10).
+    let party =
+        |s: &str| sipscope::tui::app::natural_key(&sipscope::tui::views::party(s, false).to_lowercase());
+    fn last<T: Ord>(v: Option<T>) -> (bool, Option<T>) {
+        (v.is_none(), v)
+    }
     let mut seen = Vec::new();
     for _ in 0..10 {
         key(&mut a, &model, KeyCode::Char('o'));
@@ -388,9 +394,10 @@ fn every_column_sorts_by_what_it_shows() {
             SortKey::From => sorted(&|x, y| party(&x.summary.from) <= party(&y.summary.from)),
             SortKey::To => sorted(&|x, y| party(&x.summary.to) <= party(&y.summary.to)),
             SortKey::State => sorted(&|x, y| x.summary.state.as_str() <= y.summary.state.as_str()),
-            SortKey::Code => sorted(&|x, y| x.summary.final_code <= y.summary.final_code),
-            SortKey::Pdd => sorted(&|x, y| x.summary.pdd_ms <= y.summary.pdd_ms),
-            SortKey::Duration => sorted(&|x, y| x.summary.duration_ms <= y.summary.duration_ms),
+            // Values first, calls without one (ringing, unanswered) last.
+            SortKey::Code => sorted(&|x, y| last(x.summary.final_code) <= last(y.summary.final_code)),
+            SortKey::Pdd => sorted(&|x, y| last(x.summary.pdd_ms) <= last(y.summary.pdd_ms)),
+            SortKey::Duration => sorted(&|x, y| last(x.summary.duration_ms) <= last(y.summary.duration_ms)),
             SortKey::Messages => sorted(&|x, y| x.summary.messages <= y.summary.messages),
             SortKey::Finding => sorted(&|x, y| x.worst >= y.worst),
         };
@@ -581,4 +588,36 @@ fn help_scrolls_on_a_small_terminal() {
     assert!(screen(&mut a, &model, 80, 24).contains("quit"));
     key(&mut a, &model, KeyCode::Esc);
     assert!(!a.help);
+}
+
+/// At 80x24: `o` walks only the columns on screen, the title keeps the sort, its direction and
+/// the quick filters, and the findings view's explanation scrolls with J/K.
+#[test]
+fn small_terminal_keeps_sort_filters_and_explanations_reachable() {
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    screen(&mut a, &model, 80, 24);
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        key(&mut a, &model, KeyCode::Char('o'));
+        seen.push(a.sort.title());
+    }
+    assert_eq!(seen, ["method", "from", "to", "state", "code", "finding", "time", "method"]);
+    key(&mut a, &model, KeyCode::Char('r'));
+    for k in ['F', '!', 'c'] {
+        key(&mut a, &model, KeyCode::Char(k));
+    }
+    let s = screen(&mut a, &model, 80, 24);
+    assert!(s.contains("sort method ↓ · only failures+findings+calls"), "{s}");
+    // The findings view: a long explanation scrolls.
+    for k in ['F', '!', 'c'] {
+        key(&mut a, &model, KeyCode::Char(k));
+    }
+    key(&mut a, &model, KeyCode::Tab);
+    let top = screen(&mut a, &model, 80, 24);
+    assert!(top.contains("· J/K"), "{top}");
+    key(&mut a, &model, KeyCode::Char('J'));
+    let down = screen(&mut a, &model, 80, 24);
+    assert!(a.finding_scroll > 0 && down != top, "{down}");
+    assert!(down.contains(" lines 4-"), "{down}");
 }

@@ -52,6 +52,53 @@ pub enum SortKey {
 }
 
 impl SortKey {
+    /// Every column, in the order `o` walks them.
+    pub const ALL: &'static [SortKey] = &[
+        SortKey::Time,
+        SortKey::Method,
+        SortKey::From,
+        SortKey::To,
+        SortKey::State,
+        SortKey::Code,
+        SortKey::Pdd,
+        SortKey::Duration,
+        SortKey::Messages,
+        SortKey::Finding,
+    ];
+    /// The columns of the medium layout (no timings).
+    pub const MEDIUM: &'static [SortKey] = &[
+        SortKey::Time,
+        SortKey::Method,
+        SortKey::From,
+        SortKey::To,
+        SortKey::State,
+        SortKey::Code,
+        SortKey::Messages,
+        SortKey::Finding,
+    ];
+    /// The columns of the narrow layout (no timings, no message count).
+    pub const NARROW: &'static [SortKey] = &[
+        SortKey::Time,
+        SortKey::Method,
+        SortKey::From,
+        SortKey::To,
+        SortKey::State,
+        SortKey::Code,
+        SortKey::Finding,
+    ];
+
+    /// The next column among `shown` (the columns on screen).
+    pub fn next_of(self, shown: &[SortKey]) -> SortKey {
+        let mut k = self.next();
+        for _ in 0..SortKey::ALL.len() {
+            if shown.contains(&k) {
+                return k;
+            }
+            k = k.next();
+        }
+        self.next()
+    }
+
     /// The next column.
     pub fn next(self) -> SortKey {
         use SortKey::*;
@@ -86,9 +133,29 @@ impl SortKey {
     }
 }
 
-/// The sort key of a party: its compact `user@host`, case-insensitive.
-fn party_key(p: &str) -> String {
-    crate::tui::views::party(p, false).to_lowercase()
+/// The sort key of a party: its compact `user@host`, case-insensitive, with runs of digits
+/// compared as numbers (`load2` before `load10`, extension 99 before 100).
+fn party_key(p: &str) -> Vec<(u8, u64, String)> {
+    natural_key(&crate::tui::views::party(p, false).to_lowercase())
+}
+
+/// Text cut into digit runs (compared by value, then by their text so `007` and `7` differ)
+/// and other runs (compared as text).
+pub fn natural_key(s: &str) -> Vec<(u8, u64, String)> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        let digit = c.is_ascii_digit();
+        let end = rest.find(|ch: char| ch.is_ascii_digit() != digit).unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(end);
+        out.push(if digit {
+            (0, run.parse::<u64>().unwrap_or(u64::MAX), run.to_string())
+        } else {
+            (1, 0, run.to_string())
+        });
+        rest = tail;
+    }
+    out
 }
 
 /// What the shell must do after a key.
@@ -191,6 +258,12 @@ pub struct App {
     pub registrations_offset: usize,
     /// Messages per second of wall time, measured by the shell.
     pub rate: f64,
+    /// The columns the calls list shows at its width (set when drawn): `o` walks these.
+    pub sort_columns: &'static [SortKey],
+    /// Lines the findings view's explanation is scrolled down (J/K).
+    pub finding_scroll: u16,
+    /// The finding the scroll belongs to.
+    pub finding_scroll_of: usize,
     /// Text searched for in the open call's messages (empty: no search).
     pub search: String,
     /// Search text being typed in the call view, if the search bar is open.
@@ -248,6 +321,9 @@ impl App {
             streams_offset: 0,
             registrations_offset: 0,
             rate: 0.0,
+            sort_columns: SortKey::ALL,
+            finding_scroll: 0,
+            finding_scroll_of: 0,
             search: String::new(),
             search_typing: None,
             search_jump: false,
@@ -341,9 +417,10 @@ impl App {
                 SortKey::From => v.sort_by_cached_key(|i| party_key(&rows[*i].summary.from)),
                 SortKey::To => v.sort_by_cached_key(|i| party_key(&rows[*i].summary.to)),
                 SortKey::State => v.sort_by_key(|i| rows[*i].summary.state.as_str()),
-                SortKey::Code => v.sort_by_key(|i| rows[*i].summary.final_code),
-                SortKey::Pdd => v.sort_by_key(|i| rows[*i].summary.pdd_ms),
-                SortKey::Duration => v.sort_by_key(|i| rows[*i].summary.duration_ms),
+                // Calls without a value (still ringing, never answered) after those with one.
+                SortKey::Code => v.sort_by_key(|i| last_if_none(rows[*i].summary.final_code)),
+                SortKey::Pdd => v.sort_by_key(|i| last_if_none(rows[*i].summary.pdd_ms)),
+                SortKey::Duration => v.sort_by_key(|i| last_if_none(rows[*i].summary.duration_ms)),
                 SortKey::Messages => v.sort_by_key(|i| rows[*i].summary.messages),
                 SortKey::Finding => v.sort_by_key(|i| {
                     let r = &rows[*i];
@@ -590,10 +667,16 @@ impl App {
                 };
                 return row.map(Command::Save);
             }
-            Action::SortNext => self.sort = self.sort.next(),
+            Action::SortNext => self.sort = self.sort.next_of(self.sort_columns),
             Action::SortReverse => self.reverse = !self.reverse,
             Action::RawDown if self.view == View::Call => self.raw_scroll = self.raw_scroll.saturating_add(3),
             Action::RawUp if self.view == View::Call => self.raw_scroll = self.raw_scroll.saturating_sub(3),
+            Action::RawDown if self.view == View::Findings => {
+                self.finding_scroll = self.finding_scroll.saturating_add(3)
+            }
+            Action::RawUp if self.view == View::Findings => {
+                self.finding_scroll = self.finding_scroll.saturating_sub(3)
+            }
             Action::RawDown | Action::RawUp => {}
             Action::FailuresOnly => self.failures_only = !self.failures_only,
             Action::FindingsOnly => self.findings_only = !self.findings_only,
@@ -696,6 +779,11 @@ enum Direction {
     Backward,
 }
 
+/// A sort key that puts `None` after every value.
+fn last_if_none<T: Ord>(v: Option<T>) -> (bool, Option<T>) {
+    (v.is_none(), v)
+}
+
 /// ASCII case-insensitive substring search, without allocating.
 pub fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
     if needle.is_empty() {
@@ -723,6 +811,15 @@ pub fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::contains_ignore_case;
+
+    #[test]
+    fn natural_order_compares_numbers_by_value() {
+        use super::natural_key as k;
+        let mut v = vec!["load10@x", "load2@x", "load1@x", "alice@x", "load1@y", "100@h", "99@h"];
+        v.sort_by_key(|s| k(s));
+        assert_eq!(v, ["99@h", "100@h", "alice@x", "load1@x", "load1@y", "load2@x", "load10@x"]);
+        assert!(k("7") < k("007") || k("7") > k("007"), "equal values of different text still order");
+    }
 
     #[test]
     fn case_insensitive_search() {

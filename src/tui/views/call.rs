@@ -202,13 +202,12 @@ fn media_lines(s: &crate::tui::model::CallSummary) -> Vec<Line<'static>> {
         // The verdict first (MOS, loss, jitter), the addresses last: a narrow terminal cuts
         // the end of the line.
         let mut text = format!(
-            "{:<6} {:<10} MOS {mos}  lost {:>4} ({:>4.1}%)  jitter {:.1}/{:.1} ms  {:>6} pkts  {} → {}",
+            "{:<6} {:<10} MOS {mos}  lost {:>4} ({:>4.1}%)  jitter {:>11}  {:>6} pkts  {} → {}",
             st.from,
             crate::tui::views::fit(&st.codec, 10),
             st.lost,
             st.loss_pct,
-            st.mean_jitter_ms,
-            st.max_jitter_ms,
+            format!("{:.1}/{:.1} ms", st.mean_jitter_ms, st.max_jitter_ms),
             st.packets,
             st.src,
             st.dst,

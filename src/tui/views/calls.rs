@@ -10,7 +10,7 @@ use ratatui::Frame;
 
 use super::{clock, fit, party};
 use crate::sanitize::inert_string;
-use crate::tui::app::App;
+use crate::tui::app::{App, SortKey};
 use crate::tui::model::Model;
 use crate::tui::theme;
 
@@ -35,16 +35,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     if app.calls_only {
         quick.push("calls");
     }
-    let title = format!(
-        " Calls {} shown of {} · {} failed · {} with findings · sort {}{}{} ",
-        app.visible.len(),
-        total,
-        failures,
-        with_findings,
+    // The sort and the quick filters are what the keys just changed: they stay in the title
+    // whatever the width; the counts shorten first.
+    let sort = format!(
+        "sort {}{}{}",
         app.sort.title(),
         if app.reverse { " ↓" } else { "" },
         if quick.is_empty() { String::new() } else { format!(" · only {}", quick.join("+")) }
     );
+    let (shown, room) = (app.visible.len(), list_area.width.saturating_sub(4) as usize);
+    let title = [
+        format!(
+            " Calls {shown} shown of {total} · {failures} failed · {with_findings} with findings · {sort} "
+        ),
+        format!(" Calls {shown}/{total} · {failures} failed · {with_findings} findings · {sort} "),
+        format!(" {shown}/{total} · {sort} "),
+    ]
+    .into_iter()
+    .find(|t| t.chars().count() <= room)
+    .unwrap_or_else(|| format!(" {sort} "));
     // Three layouts by width: every one keeps the method and names each call's worst finding;
     // narrower ones shorten the time, drop timings and message counts, and show parties as
     // user@host.
@@ -56,6 +65,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         Layout::Medium
     } else {
         Layout::Narrow
+    };
+    // `o` walks the columns on screen only.
+    app.sort_columns = match layout {
+        Layout::Wide => SortKey::ALL,
+        Layout::Medium => SortKey::MEDIUM,
+        Layout::Narrow => SortKey::NARROW,
     };
     let header = match layout {
         Layout::Wide => {
@@ -130,8 +145,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             Constraint::Length(8),
             Constraint::Fill(2),
             Constraint::Fill(2),
-            Constraint::Length(11),
-            Constraint::Length(16),
+            Constraint::Length(12),
+            Constraint::Length(22),
             Constraint::Length(6),
             Constraint::Length(6),
             Constraint::Length(5),
@@ -153,7 +168,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             Constraint::Fill(1),
             Constraint::Fill(1),
             Constraint::Length(10),
-            Constraint::Length(3),
+            Constraint::Length(4),
             Constraint::Fill(3),
         ],
     };

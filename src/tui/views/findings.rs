@@ -37,6 +37,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     app.page = height.max(1);
     app.finding = app.finding.min(n.saturating_sub(1));
     let (start, end) = super::window(app.finding, &mut app.findings_offset, height, n);
+    // The call or source column keeps one width, so the summaries line up.
+    let who_width = (inner.width as usize / 4).clamp(16, 44);
     let mut lines = Vec::new();
     for k in start..end {
         let fd = &shown[n - 1 - k];
@@ -48,7 +50,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         let mut line = Line::from(vec![
             Span::raw(format!("{} ", clock(fd.ts))),
             Span::styled(format!("{mark} {:<23}", fd.rule), st),
-            Span::raw(format!("{}  ", super::fit(&who, 28))),
+            Span::raw(format!("{:<who_width$}  ", super::fit(&who, who_width))),
             Span::raw(inert_string(fd.summary.as_bytes())),
         ]);
         if k == app.finding {
@@ -77,10 +79,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             theme::dim(),
         )],
     };
-    f.render_widget(
-        Paragraph::new(detail)
-            .wrap(Wrap { trim: true })
-            .block(Block::default().borders(Borders::ALL).title(" explanation (Enter opens the call) ")),
-        detail_area,
-    );
+    // J/K scroll a long explanation; another finding starts at its top.
+    if app.finding_scroll_of != app.finding {
+        app.finding_scroll_of = app.finding;
+        app.finding_scroll = 0;
+    }
+    let para = Paragraph::new(detail).wrap(Wrap { trim: true });
+    let total = para.line_count(detail_area.width.saturating_sub(2)) as u16;
+    let visible = detail_area.height.saturating_sub(2);
+    app.finding_scroll = app.finding_scroll.min(total.saturating_sub(visible));
+    let mut block = Block::default().borders(Borders::ALL).title(" explanation (Enter opens the call) ");
+    if total > visible {
+        block = block.title_bottom(format!(
+            " lines {}-{} of {total} · J/K ",
+            app.finding_scroll + 1,
+            (app.finding_scroll + visible).min(total)
+        ));
+    }
+    f.render_widget(para.scroll((app.finding_scroll, 0)).block(block), detail_area);
 }

@@ -31,11 +31,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             Bar::default().label(Line::from(code.to_string())).value(*n).style(Style::new().fg(color))
         })
         .collect();
+    // Wide enough for the largest count, so the numbers never run into the bars next to them.
+    let digits = counters.responses.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(3);
+    let bar_width = (digits + 2).clamp(5, 10) as u16;
     f.render_widget(
         BarChart::default()
             .block(Block::default().borders(Borders::ALL).title(" Responses (retransmissions excluded) "))
             .data(BarGroup::default().bars(&bars))
-            .bar_width(5)
+            .bar_width(bar_width)
             .bar_gap(1),
         top,
     );
@@ -90,6 +93,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     }
     f.render_widget(
         Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: true })
             .block(Block::default().borders(Borders::ALL).title(" RFC 6076 metrics and counters ")),
         metrics,
     );
