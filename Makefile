@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE ?= pcaps/lab-fork-603-nocancel.pcap
 
-.PHONY: soak demo test deps test-deps lint bench-messages bench-dashboard load-check fuzz-short fuzz-long bench bench-rtp bench-pipeline
+.PHONY: soak demo test deps test-deps lint bench-messages bench-dashboard load-check line-rate fuzz-short fuzz-long bench bench-rtp bench-pipeline
 
 PACKAGES := libpcap-dev pkg-config
 TEST_PACKAGES := $(PACKAGES) tmux sip-tester tcpdump tshark kamailio prometheus
@@ -35,6 +35,18 @@ test: test-deps lint
 load-check: deps
 	cargo build --release --quiet
 	scripts/load-check.sh $(or $(RATE),2000) $(or $(SECONDS),10)
+
+# Live capture at line rate (root): the bench capture (built by `make bench` if missing) replayed
+# onto lo by tcpreplay at fixed rates and at top speed while `sipscope report -i lo` captures
+# (the dashboard with DASHBOARD=1); every rate must lose nothing (docs/performance.md).
+BIG ?= /work/bench/big-1m.pcap
+PPS ?= 100000,250000,topspeed
+LIMIT ?= 1111590
+line-rate: deps
+	@command -v tcpreplay >/dev/null || { $(SUDO) apt-get update -qq; $(SUDO) apt-get install -y -qq tcpreplay; }
+	@test -f $(BIG) || TOOLS=floor scripts/bench.sh $(BIG)
+	cargo build --release --quiet
+	scripts/line-rate.sh $(if $(DASHBOARD),--dashboard) --pps $(PPS) --limit $(LIMIT) $(BIG)
 
 # A monitor under steady SIPp load (root): tables and memory must stay flat. The suite runs
 # 90 s at 100 calls/s; this is the long run (docs/monitor.md).

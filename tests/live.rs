@@ -202,3 +202,51 @@ fn live_default_filter_captures_rtp_and_counts_it_like_tcpdump() {
     assert_eq!(rules, ["one-way-media"]);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A quiet link: three SIP datagrams and then nothing. Each must come out at once, not wait in
+/// the capture thread (or the kernel) for a packet that may never come. (libpcap's immediate
+/// mode never returned from its read timeout, so a partial batch waited for the next packet.)
+#[test]
+fn messages_on_a_quiet_link_come_out_at_once() {
+    if !is_root() {
+        eprintln!("live capture test needs root (CI runs as root); not run here");
+        return;
+    }
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .args(["messages", "-i", "lo", "-f", "host 127.0.0.121 and udp port 5060", "--duration", "30s"])
+        .args(["--format", "ndjson"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let _stopped_on_drop = Proc(child);
+    let mut err = BufReader::new(stderr);
+    let mut line = String::new();
+    while err.read_line(&mut line).unwrap() > 0 && !line.contains("capturing on") {
+        line.clear();
+    }
+    assert!(line.contains("capturing on lo"), "{line}");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    let sock = std::net::UdpSocket::bind("127.0.0.121:0").unwrap();
+    for i in 0..3 {
+        let msg = format!(
+            "OPTIONS sip:x@127.0.0.122 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.121;branch=z9hG4bKq{i}\r\nFrom: <sip:a@127.0.0.121>;tag=1\r\nTo: <sip:x@127.0.0.122>\r\nCall-ID: quiet-{i}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+        );
+        sock.send_to(msg.as_bytes(), "127.0.0.122:5060").unwrap();
+    }
+    let sent = Instant::now();
+    for i in 0..3 {
+        let l = rx.recv_timeout(Duration::from_secs(2)).unwrap_or_else(|_| panic!("message {i} still held"));
+        assert!(l.contains(&format!("quiet-{i}")), "{l}");
+    }
+    assert!(sent.elapsed() < Duration::from_secs(1), "took {:?}", sent.elapsed());
+}

@@ -150,6 +150,12 @@ fn run(source: Source, mut engine: Engine, mut sink: BatchSink) {
         }
     };
     sink.finish(notice, &engine);
+    if sink.stop_requested() {
+        // The dashboard is closing and the process exits next: freeing every call the engine
+        // holds only delays the prompt (a second after a large capture). The sink (and a `-w`
+        // file's buffer) is dropped, and so flushed, as usual.
+        std::mem::forget(engine);
+    }
 }
 
 /// Replays a capture file (paced at `speed` if given); returns the notice to show at the end.

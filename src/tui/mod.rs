@@ -149,6 +149,9 @@ fn event_loop(
                 }
             }
             if app.quit {
+                // Leave at once: the process exits next, and freeing a model of a million
+                // messages took over a second before the terminal came back.
+                std::mem::forget(model);
                 break;
             }
         }
