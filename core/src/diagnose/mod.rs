@@ -286,12 +286,22 @@ impl Diagnoser {
             media_pairs: &self.media_pairs,
         };
         let mut new = Vec::new();
+        let facts = rules::facts_of(call);
         for rule in rules::CALL_RULES {
             if (timed_only && !rule.timed)
                 || (rule.at_end_only && !at.ended)
                 || call.findings.contains(&rule.id)
                 || call.rolled_up.contains(&rule.id)
             {
+                continue;
+            }
+            if rule.needs != rules::facts::ANY && facts & rule.needs == 0 {
+                // The rule's own first test would fail: it cannot find anything.
+                debug_assert!(
+                    (rule.check)(call, &ctx).is_none(),
+                    "rule {} found something without the facts it needs",
+                    rule.id
+                );
                 continue;
             }
             if let Some(f) = (rule.check)(call, &ctx) {

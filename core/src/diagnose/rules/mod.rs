@@ -60,63 +60,247 @@ pub struct CallRule {
     /// Whether the rule judges only a call that has left memory (the media rules: streams are
     /// complete only then); it is not run on every message.
     pub at_end_only: bool,
+    /// The [`facts`] of which the call must have one before the rule can find anything: the
+    /// first test the rule makes, done once for all rules (debug builds run a skipped rule
+    /// anyway and check that it finds nothing).
+    pub needs: u32,
+}
+
+/// Facts about a call that rules start from, as bits (see [`facts_of`]).
+pub mod facts {
+    /// A transaction's first final response was 401 or 407.
+    pub const F401_407: u32 = 1 << 0;
+    /// … was 403.
+    pub const F403: u32 = 1 << 1;
+    /// … was 404.
+    pub const F404: u32 = 1 << 2;
+    /// … was 408.
+    pub const F408: u32 = 1 << 3;
+    /// … was 481.
+    pub const F481: u32 = 1 << 4;
+    /// … was 482 or 483.
+    pub const F482_483: u32 = 1 << 5;
+    /// … was 487.
+    pub const F487: u32 = 1 << 6;
+    /// … was 488 or 606.
+    pub const F488_606: u32 = 1 << 7;
+    /// … was a 5xx.
+    pub const F5XX: u32 = 1 << 8;
+    /// … was 603.
+    pub const F603: u32 = 1 << 9;
+    /// … was a 6xx.
+    pub const F6XX: u32 = 1 << 10;
+    /// A transaction was cancelled.
+    pub const CANCEL: u32 = 1 << 11;
+    /// The call timed out.
+    pub const TIMED_OUT: u32 = 1 << 12;
+    /// A 2xx was resent at least twice.
+    pub const RESENT_2XX: u32 = 1 << 13;
+    /// A REFER or NOTIFY was seen.
+    pub const REFER_NOTIFY: u32 = 1 << 14;
+    /// A request arrived with Max-Forwards 0.
+    pub const MAX_FORWARDS_0: u32 = 1 << 15;
+    /// Always run.
+    pub const ANY: u32 = u32::MAX;
+}
+
+/// The [`facts`] of a call: one pass over its transactions.
+pub fn facts_of(call: &Call) -> u32 {
+    let mut f = 0;
+    for t in &call.transactions {
+        if let Some(code) = t.final_code {
+            f |= match code {
+                401 | 407 => facts::F401_407,
+                403 => facts::F403,
+                404 => facts::F404,
+                408 => facts::F408,
+                481 => facts::F481,
+                482 | 483 => facts::F482_483,
+                487 => facts::F487,
+                488 | 606 => facts::F488_606,
+                500..=599 => facts::F5XX,
+                _ => 0,
+            };
+            if code >= 600 {
+                f |= facts::F6XX | if code == 603 { facts::F603 } else { 0 };
+            }
+        }
+        if t.cancel_ts.is_some() {
+            f |= facts::CANCEL;
+        }
+        if t.success_retransmissions >= 2 {
+            f |= facts::RESENT_2XX;
+        }
+    }
+    if call.timed_out {
+        f |= facts::TIMED_OUT;
+    }
+    if call.has_refer_or_notify {
+        f |= facts::REFER_NOTIFY;
+    }
+    if call.max_forwards_zero.is_some() {
+        f |= facts::MAX_FORWARDS_0;
+    }
+    f
 }
 
 /// Every call rule, in the order they are checked.
 pub const CALL_RULES: &[CallRule] = &[
-    CallRule { id: forbidden_403::ID, check: forbidden_403::check, timed: false, at_end_only: false },
-    CallRule { id: auth_failed::ID, check: auth_failed::check, timed: false, at_end_only: false },
-    CallRule { id: from_private_host::ID, check: from_private_host::check, timed: false, at_end_only: false },
+    CallRule {
+        id: forbidden_403::ID,
+        check: forbidden_403::check,
+        timed: false,
+        at_end_only: false,
+        needs: facts::F403,
+    },
+    CallRule {
+        id: auth_failed::ID,
+        check: auth_failed::check,
+        timed: false,
+        at_end_only: false,
+        needs: facts::F401_407 | facts::F403,
+    },
+    CallRule {
+        id: from_private_host::ID,
+        check: from_private_host::check,
+        timed: false,
+        at_end_only: false,
+        needs: facts::F401_407 | facts::F403 | facts::F404,
+    },
     CallRule {
         id: decline_should_be_busy::ID,
         check: decline_should_be_busy::check,
         timed: false,
         at_end_only: false,
+        needs: facts::F603,
     },
     CallRule {
         id: decline_from_server::ID,
         check: decline_from_server::check,
         timed: false,
         at_end_only: false,
+        needs: facts::F603,
     },
     CallRule {
         id: decline_not_honoured::ID,
         check: decline_not_honoured::check,
         timed: true,
         at_end_only: false,
+        needs: facts::F6XX,
     },
     CallRule {
         id: cancel_not_propagated::ID,
         check: cancel_not_propagated::check,
         timed: true,
         at_end_only: false,
+        needs: facts::CANCEL,
     },
-    CallRule { id: no_cancel_487::ID, check: no_cancel_487::check, timed: true, at_end_only: false },
-    CallRule { id: no_final_response::ID, check: no_final_response::check, timed: true, at_end_only: false },
-    CallRule { id: no_ack_for_2xx::ID, check: no_ack_for_2xx::check, timed: false, at_end_only: false },
-    CallRule { id: loop_or_hops::ID, check: loop_or_hops::check, timed: false, at_end_only: false },
-    CallRule { id: media_rejected::ID, check: media_rejected::check, timed: false, at_end_only: false },
-    CallRule { id: server_failure::ID, check: server_failure::check, timed: false, at_end_only: false },
-    CallRule { id: subscription_lost::ID, check: subscription_lost::check, timed: false, at_end_only: false },
-    CallRule { id: transfer_failed::ID, check: transfer_failed::check, timed: false, at_end_only: false },
-    CallRule { id: one_way_media::ID, check: one_way_media::check, timed: false, at_end_only: true },
-    CallRule { id: no_media::ID, check: no_media::check, timed: false, at_end_only: true },
-    CallRule { id: media_nat::ID, check: media_nat::check, timed: false, at_end_only: true },
+    CallRule {
+        id: no_cancel_487::ID,
+        check: no_cancel_487::check,
+        timed: true,
+        at_end_only: false,
+        needs: facts::F487,
+    },
+    CallRule {
+        id: no_final_response::ID,
+        check: no_final_response::check,
+        timed: true,
+        at_end_only: false,
+        needs: facts::TIMED_OUT | facts::F408,
+    },
+    CallRule {
+        id: no_ack_for_2xx::ID,
+        check: no_ack_for_2xx::check,
+        timed: false,
+        at_end_only: false,
+        needs: facts::RESENT_2XX,
+    },
+    CallRule {
+        id: loop_or_hops::ID,
+        check: loop_or_hops::check,
+        timed: false,
+        at_end_only: false,
+        needs: facts::F482_483 | facts::MAX_FORWARDS_0,
+    },
+    CallRule {
+        id: media_rejected::ID,
+        check: media_rejected::check,
+        timed: false,
+        at_end_only: false,
+        needs: facts::F488_606,
+    },
+    CallRule {
+        id: server_failure::ID,
+        check: server_failure::check,
+        timed: false,
+        at_end_only: false,
+        needs: facts::F5XX,
+    },
+    CallRule {
+        id: subscription_lost::ID,
+        check: subscription_lost::check,
+        timed: false,
+        at_end_only: false,
+        needs: facts::F481,
+    },
+    CallRule {
+        id: transfer_failed::ID,
+        check: transfer_failed::check,
+        timed: false,
+        at_end_only: false,
+        needs: facts::REFER_NOTIFY,
+    },
+    CallRule {
+        id: one_way_media::ID,
+        check: one_way_media::check,
+        timed: false,
+        at_end_only: true,
+        needs: facts::ANY,
+    },
+    CallRule { id: no_media::ID, check: no_media::check, timed: false, at_end_only: true, needs: facts::ANY },
+    CallRule {
+        id: media_nat::ID,
+        check: media_nat::check,
+        timed: false,
+        at_end_only: true,
+        needs: facts::ANY,
+    },
     CallRule {
         id: media_to_unannounced::ID,
         check: media_to_unannounced::check,
         timed: false,
         at_end_only: true,
+        needs: facts::ANY,
     },
-    CallRule { id: asymmetric_rtp::ID, check: asymmetric_rtp::check, timed: false, at_end_only: true },
+    CallRule {
+        id: asymmetric_rtp::ID,
+        check: asymmetric_rtp::check,
+        timed: false,
+        at_end_only: true,
+        needs: facts::ANY,
+    },
     CallRule {
         id: codec_not_negotiated::ID,
         check: codec_not_negotiated::check,
         timed: false,
         at_end_only: true,
+        needs: facts::ANY,
     },
-    CallRule { id: media_quality::ID, check: media_quality::check, timed: false, at_end_only: true },
-    CallRule { id: media_after_bye::ID, check: media_after_bye::check, timed: false, at_end_only: true },
+    CallRule {
+        id: media_quality::ID,
+        check: media_quality::check,
+        timed: false,
+        at_end_only: true,
+        needs: facts::ANY,
+    },
+    CallRule {
+        id: media_after_bye::ID,
+        check: media_after_bye::check,
+        timed: false,
+        at_end_only: true,
+        needs: facts::ANY,
+    },
 ];
 
 /// How long a proxy may take to CANCEL the other branches before we say it did not.
