@@ -18,7 +18,8 @@
 # figure), packets sent, packets and SIP messages sipscope counted, its drops, calls in the live
 # report and in the offline one, "busy": cores busy on the whole machine during the replay (out
 # of nproc; what is not sipscope or tcpreplay is someone else's load), "us/pkt": sipscope's CPU
-# (user + system, from the replay's start to its stop) per packet seen.
+# (user + system, from the replay's start to its stop; with --dashboard, until the status bar
+# is read, drawing included) per packet seen.
 #
 # --dashboard runs `sipscope -i lo` in a 160x45 tmux pane on a private socket instead, and reads
 # packets, SIP, calls and drops from its status bar once it stops changing (the status bar's drops
@@ -100,9 +101,12 @@ BIN=${SIPSCOPE:-target/release/sipscope}
 [ -x "$BIN" ] || cargo build --release --quiet
 BUFFER=${LINERATE_BUFFER:-128}
 SETTLE=${LINERATE_SETTLE:-2}
+# One run at a time: two runs replay the same packets onto lo and each counts the other's.
+exec 9> "${TMPDIR:-/tmp}/sipscope-line-rate.lock"
+flock -n 9 || { echo "another scripts/line-rate.sh is running (both would capture each other's replay); try later"; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/line-rate.XXXXXX")
 SOCK=line-rate-$$
-tm() { tmux -u -L "$SOCK" -f /dev/null "$@"; }
+tm() { tmux -u -L "$SOCK" -f /dev/null "$@" 9>&-; }  # the server must not hold the lock
 PIDS=""
 cleanup() {
   for p in ${PIDS:-}; do kill "$p" 2>/dev/null || true; done
@@ -420,9 +424,10 @@ for rate in $RATES; do
     tm new-session -d -s "$s" -x 160 -y 45 \
       "exec timeout --foreground --signal=TERM ${dur}s $(printf '%q' "$BIN") -i lo -B $BUFFER -f $(printf '%q' "$FILTER") 2>$d/sipscope.err"
     PANE_PID=$(tm display-message -p -t "=$s:" '#{pane_pid}'); PIDS="$PANE_PID"
-    DASH_PID=$(cat "/proc/$PANE_PID/task/$PANE_PID/children" 2>/dev/null | awk '{print $1}')  # sipscope, under timeout
     wait_for_file "$d/sipscope.err" "capturing on" "$PANE_PID" && wait_for_pane "$s" "pkts 0 " ||
       { tm capture-pane -p -t "=$s:" || true; cat "$d/sipscope.err"; echo "the dashboard did not start"; exit 1; }
+    # sipscope, under timeout (read once it runs: right after new-session timeout may not have forked yet)
+    DASH_PID=$(awk '{print $1}' "/proc/$PANE_PID/task/$PANE_PID/children" 2>/dev/null || true)
     sleep 0.5
     replay "$rate" "$dur" "$d" "${DASH_PID:-0}"
     sleep "$SETTLE"
@@ -440,7 +445,7 @@ for rate in $RATES; do
     done
     echo " $(proc_ticks "${DASH_PID:-0}")" >> "$d/cpu"
     tm send-keys -t "=$s:" q
-    for _ in $(seq 30); do kill -0 "$PANE_PID" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 100); do kill -0 "$PANE_PID" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$PANE_PID" 2>/dev/null && { echo "the dashboard is still running after q; SIGTERM" >&2; kill "$PANE_PID" || true; }
     PIDS=""
     row "$rate" "$d" dashboard
