@@ -46,24 +46,38 @@ impl Rfc3339 {
     /// the year always has four digits.
     pub fn to_bytes(&self) -> [u8; 27] {
         let secs = self.0.secs();
-        let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-        let sod = secs.rem_euclid(86_400) as u32;
         let mut out = *b"0000-00-00T00:00:00.000000Z";
-        let mut put = |at: usize, width: usize, mut v: u32| {
+        let put = |out: &mut [u8; 27], at: usize, width: usize, mut v: u32| {
             for i in (at..at + width).rev() {
                 out[i] = b'0' + (v % 10) as u8;
                 v /= 10;
             }
         };
-        put(0, 4, y.clamp(0, 9999) as u32);
-        put(5, 2, m);
-        put(8, 2, d);
-        put(11, 2, sod / 3600);
-        put(14, 2, (sod / 60) % 60);
-        put(17, 2, sod % 60);
-        put(20, 6, self.0.subsec_nanos() / 1000);
+        // Messages come many to a second: the date and time of day are worked out once a second.
+        let (cached, prefix) = LAST_SECOND.get();
+        if cached == secs {
+            out[..20].copy_from_slice(&prefix);
+        } else {
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            let sod = secs.rem_euclid(86_400) as u32;
+            put(&mut out, 0, 4, y.clamp(0, 9999) as u32);
+            put(&mut out, 5, 2, m);
+            put(&mut out, 8, 2, d);
+            put(&mut out, 11, 2, sod / 3600);
+            put(&mut out, 14, 2, (sod / 60) % 60);
+            put(&mut out, 17, 2, sod % 60);
+            let mut prefix = [0u8; 20];
+            prefix.copy_from_slice(&out[..20]);
+            LAST_SECOND.set((secs, prefix));
+        }
+        put(&mut out, 20, 6, self.0.subsec_nanos() / 1000);
         out
     }
+}
+
+thread_local! {
+    /// The second last rendered and its first 20 bytes (`YYYY-MM-DDTHH:MM:SS.`).
+    static LAST_SECOND: std::cell::Cell<(i64, [u8; 20])> = const { std::cell::Cell::new((i64::MIN, [0; 20])) };
 }
 
 impl fmt::Display for Rfc3339 {
