@@ -6,9 +6,9 @@
 #
 #   sudo scripts/load-check.sh 2000 10      # 20,000 calls at 2,000 calls/s
 #
-# The kernel buffer is -B 128 (LOADCHECK_BUFFER=MiB to change it). On Debian 12's libpcap 1.10.3
-# with a 6.x kernel, -B 256 on lo lost ~5 % of the first second's packets without any drop counter
-# showing it (tcpdump alongside saw them all); 16 to 200 MiB lost none (2026-12-02).
+# The kernel buffer is -B 128 (LOADCHECK_BUFFER=MiB to change it). SIPp starts only once sipscope
+# says it is capturing: with a fixed one-second wait, -B 256 on lo lost ~5 % of the first second's
+# packets without any drop counter showing it (opening the interface took longer than the wait).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-1000}
@@ -25,7 +25,10 @@ PIDS=""
 "$BIN" report -i lo -f "host 127.0.0.60 and host 127.0.0.61" -B ${LOADCHECK_BUFFER:-128} --duration $((SECONDS_RUN + 120))s --format json \
   > "$work/report.json" 2> "$work/sipscope.err" &
 SIPSCOPE_PID=$!; PIDS="$SIPSCOPE_PID"
-sleep 1
+# Wait until it captures (opening lo with a large -B can take over a second; a blind sleep lost
+# the first packets without any counter showing it).
+for _ in $(seq 100); do grep -q "capturing on" "$work/sipscope.err" 2>/dev/null && break; sleep 0.1; done
+grep -q "capturing on" "$work/sipscope.err" || { echo "sipscope did not start capturing:"; cat "$work/sipscope.err"; exit 1; }
 sipp -sf tests/sipp/uas_load.xml -i 127.0.0.61 -p 5060 -m "$CALLS" -nostdin -timeout $((SECONDS_RUN + 60)) -buff_size 8388608 \
   > "$work/uas.log" 2>&1 &
 UAS_PID=$!; PIDS="$PIDS $UAS_PID"
