@@ -65,6 +65,7 @@ fn calls_view_wide_and_narrow() {
     let mut a = app(&model);
     insta::assert_snapshot!("calls_demo_160x45", screen(&mut a, &model, 160, 45));
     insta::assert_snapshot!("calls_demo_80x24", screen(&mut a, &model, 80, 24));
+    insta::assert_snapshot!("calls_demo_200x50", screen(&mut a, &model, 200, 50));
 }
 
 #[test]

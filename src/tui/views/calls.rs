@@ -146,7 +146,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             Constraint::Fill(2),
             Constraint::Fill(2),
             Constraint::Length(12),
-            Constraint::Length(22),
+            // Whole reason phrases ("487 Request Terminated") once the parties have room.
+            Constraint::Length(if width >= 190 { 22 } else { 16 }),
             Constraint::Length(6),
             Constraint::Length(6),
             Constraint::Length(5),
