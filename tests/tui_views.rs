@@ -622,3 +622,24 @@ fn small_terminal_keeps_sort_filters_and_explanations_reachable() {
     assert!(a.finding_scroll > 0 && down != top, "{down}");
     assert!(down.contains(" lines 4-"), "{down}");
 }
+
+/// At 80x24 a forked call's five columns leave a few cells between neighbours: arrows there are
+/// labelled by their code or method (`603`, `CANCEL`, `INVITE+` with SDP), never `603 …`.
+#[test]
+fn narrow_ladder_labels_stay_readable() {
+    let model = model_of("lab-fork-603-nocancel.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Home);
+    key(&mut a, &model, KeyCode::Enter);
+    let s = screen(&mut a, &model, 80, 24);
+    assert!(!s.contains(" …─") && !s.contains("…▶"), "no label cut to an ellipsis: {s}");
+    assert!(
+        s.contains("INV+") && s.contains("INVITE (SDP)"),
+        "short where the gap is narrow, whole where it is not: {s}"
+    );
+    for _ in 0..14 {
+        key(&mut a, &model, KeyCode::Down);
+    }
+    let s = screen(&mut a, &model, 80, 24);
+    assert!(s.contains("603"), "{s}");
+}

@@ -22,6 +22,34 @@ pub fn endpoints(messages: &[&Shown]) -> Vec<String> {
     v
 }
 
+/// A short label of a message's arrow, for a narrow gap between two columns: the status code,
+/// or the method (`tiny`: cut to four letters, `INV`, `CAN`, `REG`…), with `+` when it carries
+/// SDP and `*` when retransmitted or duplicated.
+pub fn short_label(s: &Shown, tiny: bool) -> String {
+    let m = &s.msg;
+    let mut base = match m.headers.start {
+        StartLine::Request { method_span, .. } if tiny => {
+            let name = inert_string(m.slice(method_span));
+            match name.as_str() {
+                "INVITE" | "CANCEL" | "REGISTER" | "OPTIONS" | "SUBSCRIBE" | "PUBLISH" | "UPDATE"
+                | "PRACK" | "REFER" => name[..3].to_string(),
+                "MESSAGE" => "MSG".to_string(),
+                "NOTIFY" => "NTFY".to_string(),
+                _ => name.chars().take(4).collect(),
+            }
+        }
+        StartLine::Request { method_span, .. } => inert_string(m.slice(method_span)),
+        StartLine::Response { code, .. } => code.to_string(),
+    };
+    if crate::media::sdp::body_of(m).is_some() {
+        base.push('+');
+    }
+    if s.added.is_some_and(|a| a.duplicate || a.retransmission) {
+        base.push('*');
+    }
+    base
+}
+
 /// The label of a message's arrow.
 pub fn label(s: &Shown) -> String {
     let m = &s.msg;
@@ -165,8 +193,13 @@ pub fn line(
         } else {
             cells[lo + 1] = '◀';
         }
-        let text: Vec<char> = label(s).chars().collect();
         let room = hi - lo - 3;
+        // The full label when it fits, else the short one (a code says more than `603 …`).
+        let full: Vec<char> = label(s).chars().collect();
+        let text = [short_label(s, false), short_label(s, true)]
+            .into_iter()
+            .map(|t| t.chars().collect::<Vec<char>>())
+            .fold(full, |best, next| if best.len() <= room { best } else { next });
         let text: Vec<char> = if text.len() > room {
             text[..room.saturating_sub(1)].iter().copied().chain(std::iter::once('…')).collect()
         } else {
