@@ -642,4 +642,11 @@ fn narrow_ladder_labels_stay_readable() {
     }
     let s = screen(&mut a, &model, 80, 24);
     assert!(s.contains("603"), "{s}");
+    // The findings pane is cut at this size: it says where the whole text is, and Tab goes there
+    // with this call's finding selected.
+    assert!(s.contains("more: Tab to the findings view"), "{s}");
+    key(&mut a, &model, KeyCode::Tab);
+    let f = screen(&mut a, &model, 80, 24);
+    assert_eq!(a.view, View::Findings);
+    assert!(f.contains("proxy 127.0.0.20:5060 kept forking"), "{f}");
 }

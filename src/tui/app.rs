@@ -629,6 +629,17 @@ impl App {
                 }
             }
             Action::NextView | Action::PrevView if self.view == View::Compare => {}
+            Action::NextView if self.view == View::Call => {
+                // From a call, the findings view opens at this call's newest finding.
+                if let Some(id) = self.open_row.and_then(|r| model.rows.get(r)).map(|r| &r.summary.call_id) {
+                    let n = model.findings.len();
+                    let mine = |f: &crate::diagnose::Finding| matches!(&f.subject, crate::diagnose::Subject::Call(c) if c == id);
+                    if let Some(pos) = model.findings.iter().rposition(mine) {
+                        self.finding = n - 1 - pos;
+                    }
+                }
+                self.view = View::Findings;
+            }
             Action::NextView | Action::PrevView => {
                 let order = [View::Calls, View::Findings, View::Streams, View::Registrations, View::Stats];
                 let at = order.iter().position(|v| *v == self.view).unwrap_or(0);

@@ -181,12 +181,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
                 lines.push(Line::raw(format!("  → {}", inert_string(step.as_bytes()))));
             }
         }
-        f.render_widget(
-            Paragraph::new(lines).wrap(Wrap { trim: true }).block(
-                Block::default().borders(Borders::ALL).title(format!(" findings ({}) ", findings.len())),
-            ),
-            bottom,
-        );
+        let para = Paragraph::new(lines).wrap(Wrap { trim: true });
+        let mut block =
+            Block::default().borders(Borders::ALL).title(format!(" findings ({}) ", findings.len()));
+        if para.line_count(bottom.width.saturating_sub(2)) > bottom.height.saturating_sub(2) as usize {
+            // Cut here: the findings view (Tab) shows the whole text and scrolls it.
+            block = block.title_bottom(" more: Tab to the findings view ");
+        }
+        f.render_widget(para.block(block), bottom);
     }
 }
 
