@@ -650,3 +650,23 @@ fn narrow_ladder_labels_stay_readable() {
     assert_eq!(a.view, View::Findings);
     assert!(f.contains("proxy 127.0.0.20:5060 kept forking"), "{f}");
 }
+
+/// Branches a proxy relays over one hop share the ladder's columns: each To-tag gets a letter
+/// (`180 Ringing ·A`, `603 Decline ·C`) so they can be told apart; a call with one dialog has none.
+#[test]
+fn branches_on_one_hop_are_lettered() {
+    let model = model_of("lab-fork-603-then-200.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Home);
+    key(&mut a, &model, KeyCode::Enter);
+    let s = screen(&mut a, &model, 160, 45);
+    for b in ["·A", "·B", "·C"] {
+        assert!(s.contains(&format!("180 Ringing {b}")), "{b}: {s}");
+    }
+    assert!(s.contains("603 Decline ·C") && s.contains("200 OK (SDP) ·B"), "{s}");
+    let model = model_of("lab-basic-udp.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Home);
+    key(&mut a, &model, KeyCode::Enter);
+    assert!(!screen(&mut a, &model, 160, 45).contains(" ·A"));
+}

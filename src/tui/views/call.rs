@@ -88,8 +88,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let t0 = msgs.first().map(|m| m.msg.ts).unwrap_or_default();
     let (start, end) = super::window(app.message, &mut app.ladder_offset, height, msgs.len());
     let mut lines = vec![ladder::header(&cols, width)];
+    let letters = ladder::branch_letters(&msgs);
     for (i, m) in msgs[start..end].iter().enumerate() {
-        let mut line = ladder::line(m, &cols, t0, width, start + i == app.message);
+        let branch = ladder::branch_of(m, &letters);
+        let mut line = ladder::line(m, &cols, t0, width, start + i == app.message, branch);
         if app.marked == Some(start + i) {
             // The message marked for comparison: a mark in place of the time's sign.
             if let Some(first) = line.spans.first_mut() {

@@ -166,13 +166,37 @@ pub fn header(cols: &[String], width: usize) -> Line<'static> {
     Line::styled(s, Style::new().add_modifier(Modifier::BOLD))
 }
 
-/// One ladder line for a message.
+/// Letters for the To-tags of a call's messages when there are several (the branches of a
+/// forked call, each answering device's dialog): `A` for the first tag seen, `B` for the next…
+/// Empty when the call has one tag or none, so a plain call's labels stay as they are.
+pub fn branch_letters(messages: &[&Shown]) -> Vec<(Vec<u8>, char)> {
+    let mut tags: Vec<(Vec<u8>, char)> = Vec::new();
+    for s in messages {
+        let tag = s.msg.slice(s.msg.headers.to_tag);
+        if !tag.is_empty() && !tags.iter().any(|(t, _)| t == tag) && tags.len() < 26 {
+            tags.push((tag.to_vec(), char::from(b'A' + tags.len() as u8)));
+        }
+    }
+    if tags.len() < 2 {
+        tags.clear();
+    }
+    tags
+}
+
+/// The branch letter of a message (see [`branch_letters`]).
+pub fn branch_of(s: &Shown, letters: &[(Vec<u8>, char)]) -> Option<char> {
+    let tag = s.msg.slice(s.msg.headers.to_tag);
+    letters.iter().find(|(t, _)| t == tag).map(|(_, c)| *c)
+}
+
+/// One ladder line for a message; `branch` is its To-tag's letter when the call has several.
 pub fn line(
     s: &Shown,
     cols: &[String],
     t0: crate::time::Timestamp,
     width: usize,
     selected: bool,
+    branch: Option<char>,
 ) -> Line<'static> {
     let w = column_width(cols.len(), width);
     let total = w * cols.len();
@@ -195,10 +219,15 @@ pub fn line(
         }
         let room = hi - lo - 3;
         // The full label when it fits, else the short one (a code says more than `603 …`).
-        let full: Vec<char> = label(s).chars().collect();
+        // The branch letter goes with every form of the label: `180 Ringing ·B`, `180B`.
+        let (long_mark, short_mark) = match branch {
+            Some(b) => (format!(" ·{b}"), b.to_string()),
+            None => (String::new(), String::new()),
+        };
+        let full: Vec<char> = format!("{}{long_mark}", label(s)).chars().collect();
         let text = [short_label(s, false), short_label(s, true)]
             .into_iter()
-            .map(|t| t.chars().collect::<Vec<char>>())
+            .map(|t| format!("{t}{short_mark}").chars().collect::<Vec<char>>())
             .fold(full, |best, next| if best.len() <= room { best } else { next });
         let text: Vec<char> = if text.len() > room {
             text[..room.saturating_sub(1)].iter().copied().chain(std::iter::once('…')).collect()
