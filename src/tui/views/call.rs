@@ -206,22 +206,22 @@ fn media_lines(s: &crate::tui::model::CallSummary) -> Vec<Line<'static>> {
         // The verdict first (MOS, loss, jitter), the addresses last: a narrow terminal cuts
         // the end of the line.
         let mut text = format!(
-            "{:<6} {:<10} MOS {mos}  lost {:>4} ({:>4.1}%)  jitter {:>11}  {:>6} pkts  {} → {}",
+            "{:<6} {:<10} MOS {mos}  lost {:>4} ({:>4.1}%)  jitter {:>11}  {:>6} pkts",
             st.from,
             crate::tui::views::fit(&st.codec, 10),
             st.lost,
             st.loss_pct,
             format!("{:.1}/{:.1} ms", st.mean_jitter_ms, st.max_jitter_ms),
             st.packets,
-            st.src,
-            st.dst,
         );
+        // DTMF and the round trip before the addresses: a narrow terminal cuts the end.
         if !st.dtmf.is_empty() {
             text.push_str(&format!("  DTMF {}", st.dtmf));
         }
         if let Some(rtt) = st.rtt_ms {
             text.push_str(&format!("  rtt {rtt:.0} ms"));
         }
+        text.push_str(&format!("  {} → {}", st.src, st.dst));
         out.push(Line::styled(inert_string(text.as_bytes()), style));
     }
     for l in &s.sdp {
