@@ -670,3 +670,17 @@ fn branches_on_one_hop_are_lettered() {
     key(&mut a, &model, KeyCode::Enter);
     assert!(!screen(&mut a, &model, 160, 45).contains(" ·A"));
 }
+
+/// At 80 columns the streams view keeps both addresses (the lost count and largest jitter give
+/// way), so an operator sees where the audio went.
+#[test]
+fn streams_view_keeps_addresses_at_80_columns() {
+    let model = model_of("media-crafted-dtmf.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Tab);
+    key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Streams);
+    let s = screen(&mut a, &model, 80, 24);
+    assert!(s.contains("192.0.2.10:4000       198.51.100.20:20000"), "{s}");
+    assert!(s.contains("198.51.100.20:20000   192.0.2.10:4000"), "{s}");
+}

@@ -24,16 +24,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     app.stream = app.stream.min(all.len().saturating_sub(1));
     let (start, end) = super::window(app.stream, &mut app.streams_offset, height, all.len());
     let width = inner.width as usize;
-    let mut lines = vec![Line::styled(
-        super::fit(
-            &format!(
-                "{:>4} {:>6} {:>9} {:>8} {:>8}  {:<6} {:<10} {:<22} {:<22} {}",
-                "MOS", "lost%", "lost", "jit ms", "max ms", "from", "codec", "source", "destination", "call"
-            ),
-            width,
-        ),
-        theme::header(),
-    )];
+    // Under 120 columns the lost count and the largest jitter give way to the addresses.
+    let wide = width >= 120;
+    let header = if wide {
+        format!(
+            "{:>4} {:>6} {:>9} {:>8} {:>8}  {:<6} {:<10} {:<22} {:<22} {}",
+            "MOS", "lost%", "lost", "jit ms", "max ms", "from", "codec", "source", "destination", "call"
+        )
+    } else {
+        format!(
+            "{:>4} {:>6} {:>8}  {:<6} {:<6} {:<21} {:<21} {}",
+            "MOS", "lost%", "jit ms", "from", "codec", "source", "destination", "call"
+        )
+    };
+    let mut lines = vec![Line::styled(super::fit(&header, width), theme::header())];
     if all.is_empty() {
         lines.push(Line::styled(
             "No RTP yet. Streams appear once a call's SDP announced where media goes and packets flow there.",
@@ -43,19 +47,33 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     for (k, (row, s)) in all[start..end].iter().enumerate() {
         let call = &model.rows[*row].summary;
         let mos = s.mos.map_or_else(|| "-".to_string(), |m| format!("{m:.1}"));
-        let text = format!(
-            "{:>4} {:>6.1} {:>9} {:>8.1} {:>8.1}  {:<6} {:<10} {:<22} {:<22} {}",
-            mos,
-            s.loss_pct,
-            s.lost,
-            s.mean_jitter_ms,
-            s.max_jitter_ms,
-            s.from,
-            super::fit(&s.codec, 10),
-            s.src,
-            s.dst,
-            call.call_id
-        );
+        let text = if wide {
+            format!(
+                "{:>4} {:>6.1} {:>9} {:>8.1} {:>8.1}  {:<6} {:<10} {:<22} {:<22} {}",
+                mos,
+                s.loss_pct,
+                s.lost,
+                s.mean_jitter_ms,
+                s.max_jitter_ms,
+                s.from,
+                super::fit(&s.codec, 10),
+                s.src,
+                s.dst,
+                call.call_id
+            )
+        } else {
+            format!(
+                "{:>4} {:>6.1} {:>8.1}  {:<6} {:<6} {:<21} {:<21} {}",
+                mos,
+                s.loss_pct,
+                s.mean_jitter_ms,
+                s.from,
+                super::fit(&s.codec, 6),
+                s.src.to_string(),
+                s.dst.to_string(),
+                call.call_id
+            )
+        };
         let bad = s.mos.is_some_and(|m| m < 3.6) || s.loss_pct >= 3.0;
         let mut line = Line::raw(super::fit(&inert_string(text.as_bytes()), width));
         if bad {
@@ -66,5 +84,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         }
         lines.push(line);
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    // Long lines are cut to the width already; the empty-state sentence wraps.
+    f.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }), inner);
 }
