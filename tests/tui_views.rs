@@ -684,3 +684,14 @@ fn streams_view_keeps_addresses_at_80_columns() {
     assert!(s.contains("192.0.2.10:4000       198.51.100.20:20000"), "{s}");
     assert!(s.contains("198.51.100.20:20000   192.0.2.10:4000"), "{s}");
 }
+
+/// At 80 columns the call's media pane uses a compact line so the DTMF digits still show.
+#[test]
+fn media_pane_shows_dtmf_at_80_columns() {
+    let model = model_of("media-crafted-dtmf.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Home);
+    key(&mut a, &model, KeyCode::Enter);
+    let s = screen(&mut a, &model, 80, 24);
+    assert!(s.contains("DTMF 123"), "{s}");
+}

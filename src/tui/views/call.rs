@@ -48,7 +48,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         (area, None)
     };
     let findings_height = if findings.is_empty() { 0 } else { (area.height / 3).clamp(6, 14) };
-    let media_lines = media_lines(s);
+    let media_lines = media_lines(s, area.width < 100);
     let media_height =
         if media_lines.is_empty() { 0 } else { (media_lines.len() as u16 + 2).min(area.height / 4).max(3) };
     let [top, media, bottom] = Layout::vertical([
@@ -196,7 +196,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
 
 /// The media pane: one line per RTP stream (worst first is for the streams view; here in the
 /// order they started), then the session descriptions.
-fn media_lines(s: &crate::tui::model::CallSummary) -> Vec<Line<'static>> {
+/// `narrow`: a compact line (loss as a percentage only, mean jitter only) so that DTMF digits
+/// still show at 80 columns.
+fn media_lines(s: &crate::tui::model::CallSummary, narrow: bool) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for st in &s.streams {
         let mos = st.mos.map_or_else(|| "  - ".to_string(), |m| format!("{m:.1}"));
@@ -205,15 +207,26 @@ fn media_lines(s: &crate::tui::model::CallSummary) -> Vec<Line<'static>> {
             if bad { Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD) } else { Style::new() };
         // The verdict first (MOS, loss, jitter), the addresses last: a narrow terminal cuts
         // the end of the line.
-        let mut text = format!(
-            "{:<6} {:<10} MOS {mos}  lost {:>4} ({:>4.1}%)  jitter {:>11}  {:>6} pkts",
-            st.from,
-            crate::tui::views::fit(&st.codec, 10),
-            st.lost,
-            st.loss_pct,
-            format!("{:.1}/{:.1} ms", st.mean_jitter_ms, st.max_jitter_ms),
-            st.packets,
-        );
+        let mut text = if narrow {
+            format!(
+                "{:<6} {:<6} MOS {mos} lost {:>4.1}% jit {:>4.1} ms {:>6} pkts",
+                st.from,
+                crate::tui::views::fit(&st.codec, 6),
+                st.loss_pct,
+                st.mean_jitter_ms,
+                st.packets,
+            )
+        } else {
+            format!(
+                "{:<6} {:<10} MOS {mos}  lost {:>4} ({:>4.1}%)  jitter {:>11}  {:>6} pkts",
+                st.from,
+                crate::tui::views::fit(&st.codec, 10),
+                st.lost,
+                st.loss_pct,
+                format!("{:.1}/{:.1} ms", st.mean_jitter_ms, st.max_jitter_ms),
+                st.packets,
+            )
+        };
         // DTMF and the round trip before the addresses: a narrow terminal cuts the end.
         if !st.dtmf.is_empty() {
             text.push_str(&format!("  DTMF {}", st.dtmf));
