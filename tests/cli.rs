@@ -289,3 +289,28 @@ fn text_report_fits_the_width_one_call_a_line_by_start_time() {
         }
     }
 }
+
+/// On standard input (a pipe from tcpdump, or live) someone is watching: calls are written as
+/// they end, and the header says so; the same calls as the file's start-ordered report.
+#[test]
+fn text_report_on_standard_input_lists_calls_as_they_end() {
+    let path = pcap("demo.pcap");
+    let from_file = stdout(&sipscope(&["report", "-r", path.to_str().unwrap()]));
+    let o = Command::new(env!("CARGO_BIN_EXE_sipscope"))
+        .env("COLUMNS", "100")
+        .args(["report", "-r", "-"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let piped = stdout(&o);
+    assert!(piped.starts_with("Calls in the order they ended (UTC)"), "{piped}");
+    assert!(from_file.starts_with("Calls by start time (UTC)"), "{from_file}");
+    let calls = |t: &str| {
+        let mut v: Vec<String> =
+            t.lines().filter(|l| l.starts_with("      ") && l.contains(" | ")).map(String::from).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(calls(&piped), calls(&from_file), "the same calls either way");
+}

@@ -12,7 +12,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::report::fit::{output_width, FitWriter};
 use crate::report::json::InertJson;
 use crate::report::report_json::JsonReport;
-use crate::report::report_text::TextReport;
+use crate::report::report_text::{Order, TextReport};
 use crate::report::{CallReport, Totals};
 
 /// Most findings listed in one report; beyond, they are counted.
@@ -40,7 +40,13 @@ pub fn run(args: &ReportArgs) -> i32 {
         }
         ReportFormat::Text => {
             let width = output_width();
-            TextReport::start(FitWriter::new(out, width), width).map(|r| Box::new(r) as Box<dyn CallReport>)
+            // A file is listed by start time; what arrives live (or on standard input) as calls end.
+            let order = match args.input.read.as_deref() {
+                Some(path) if path != "-" => Order::Start,
+                _ => Order::End,
+            };
+            TextReport::start(FitWriter::new(out, width), width, order)
+                .map(|r| Box::new(r) as Box<dyn CallReport>)
         }
     };
     let result = started.and_then(|report| {

@@ -17,14 +17,25 @@ use crate::time::Timestamp;
 /// written at once (and counted as possibly out of order).
 pub const MAX_HELD: usize = 50_000;
 
-/// The text report: calls by start time, one a line fitted to the width, details indented
-/// under it; then findings, registrations and totals.
+/// In which order the text report lists calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// By start time: a call waits until no call in memory started before it (a file).
+    Start,
+    /// As they end, at once (live capture and standard input: someone is watching, and a
+    /// registration in memory for an hour would hold every call back).
+    End,
+}
+
+/// The text report: calls one a line fitted to the width, details indented under it, by start
+/// time or as they end ([`Order`]); then findings, registrations and totals.
 ///
-/// Calls end in another order than they start, so each call's text waits until no call still
-/// in memory started before it (at most [`MAX_HELD`] of them wait).
+/// By start time, each call's text waits until no call still in memory started before it (at
+/// most [`MAX_HELD`] of them wait).
 pub struct TextReport<W: Write> {
     w: W,
     width: usize,
+    order: Order,
     calls: u64,
     held: BinaryHeap<Reverse<(Timestamp, u64, String)>>,
     seq: u64,
@@ -104,10 +115,11 @@ pub fn call_line(c: &Call, width: usize) -> String {
 impl<W: Write> TextReport<W> {
     /// Starts the report for lines of `width` characters (`w` should wrap what is longer:
     /// [`crate::report::fit::FitWriter`]).
-    pub fn start(w: W, width: usize) -> io::Result<Self> {
+    pub fn start(w: W, width: usize, order: Order) -> io::Result<Self> {
         Ok(TextReport {
             w,
             width,
+            order,
             calls: 0,
             held: BinaryHeap::new(),
             seq: 0,
@@ -131,7 +143,11 @@ impl<W: Write> TextReport<W> {
 
     fn write_held(&mut self, ts: Timestamp, text: &str) -> io::Result<()> {
         if self.calls == 0 {
-            writeln!(self.w, "Calls by start time (UTC), one a line, details under each")?;
+            let order = match self.order {
+                Order::Start => "by start time",
+                Order::End => "in the order they ended",
+            };
+            writeln!(self.w, "Calls {order} (UTC), one a line, details under each")?;
         }
         self.calls += 1;
         let day = ts.rfc3339().to_string().get(..10).unwrap_or("").to_string();
@@ -219,6 +235,9 @@ impl<W: Write> TextReport<W> {
 impl<W: Write> CallReport for TextReport<W> {
     fn call(&mut self, c: &Call) -> io::Result<()> {
         let text = self.render(c)?;
+        if self.order == Order::End {
+            return self.write_held(c.first_ts, &text);
+        }
         self.seq += 1;
         self.held.push(Reverse((c.first_ts, self.seq, text)));
         if self.held.len() > MAX_HELD {
