@@ -54,7 +54,8 @@
 #   TPACKET_V2 with fixed slots of MTU + 18 bytes (64 KiB on lo and on `any`): -B 128 held 2,046
 #   slots, 1,023 packets on lo (measured with sipscope stopped by SIGSTOP), 10 ms of slack at
 #   100,000 packets/s. It now opens them buffered (TPACKET_V3, packets packed by size in blocks
-#   handed over when full or after 20 ms), which holds some 200,000 SIP packets in -B 128.
+#   handed over when full or after 20 ms), which by arithmetic holds
+#   some 200,000 SIP packets in -B 128 (measured: 250,000 packets/s for 1.1 M packets, no drop).
 # - tcpreplay warns "Unsupported physical layer type 0x0304 on lo. Maybe it works": it does, for
 #   Ethernet captures (lo's link type is Ethernet); other link types are refused above.
 # - sipscope must be capturing before the replay starts: the script waits for its "capturing on"

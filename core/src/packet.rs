@@ -137,3 +137,34 @@ impl Drops {
         self.kernel + self.interface + self.queue
     }
 }
+
+/// Writes `a` as `a.b.c.d:port` into `out` and returns its length, without the formatting
+/// machinery: every message's and call's addresses are written this way (JSON, branch names).
+pub fn v4_text(a: std::net::SocketAddrV4, out: &mut [u8; 21]) -> usize {
+    fn put(out: &mut [u8], v: u32) -> usize {
+        let len = match v {
+            0..=9 => 1,
+            10..=99 => 2,
+            100..=999 => 3,
+            1000..=9999 => 4,
+            _ => 5,
+        };
+        let mut v = v;
+        for i in (0..len).rev() {
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        len
+    }
+    let mut n = 0;
+    for (i, octet) in a.ip().octets().into_iter().enumerate() {
+        if i > 0 {
+            out[n] = b'.';
+            n += 1;
+        }
+        n += put(&mut out[n..], octet.into());
+    }
+    out[n] = b':';
+    n += 1;
+    n + put(&mut out[n..], a.port().into())
+}

@@ -33,6 +33,26 @@ pub fn cut(s: &str, n: usize) -> String {
     }
 }
 
+/// Greedy word wrap of `text` into lines of at most `width` characters (a longer word stands
+/// alone); none for blank text.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Cuts `line` into pieces of at most `width` characters at spaces; the pieces after the first
 /// are indented four more than the line itself. A word longer than the room is cut.
 pub fn wrap_line(line: &str, width: usize) -> Vec<String> {
@@ -149,6 +169,13 @@ mod tests {
                 assert!(p.chars().count() <= width, "{p:?} at {width}");
             }
         }
+    }
+
+    #[test]
+    fn words_wrap_at_spaces() {
+        assert_eq!(wrap_words("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap_words("abcdefgh ij", 4), vec!["abcdefgh", "ij"]);
+        assert!(wrap_words("", 4).is_empty());
     }
 
     #[test]

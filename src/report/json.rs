@@ -66,23 +66,6 @@ fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     &digits[i..]
 }
 
-/// Puts the decimal digits of `v` (at most five) at the start of `out`; returns how many.
-fn put_small(out: &mut [u8], v: u32) -> usize {
-    let len = match v {
-        0..=9 => 1,
-        10..=99 => 2,
-        100..=999 => 3,
-        1000..=9999 => 4,
-        _ => 5,
-    };
-    let mut v = v;
-    for i in (0..len).rev() {
-        out[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    len
-}
-
 /// Writes the decimal digits of `n`.
 pub fn write_u64(w: &mut impl Write, n: u64) -> io::Result<()> {
     let mut digits = [0u8; 20];
@@ -95,17 +78,7 @@ pub fn write_addr(w: &mut impl Write, addr: std::net::SocketAddr) -> io::Result<
         std::net::SocketAddr::V4(a) => {
             // Into one stack buffer, written at once (addresses are in every message and call).
             let mut buf = [0u8; 21];
-            let mut n = 0;
-            for (i, octet) in a.ip().octets().into_iter().enumerate() {
-                if i > 0 {
-                    buf[n] = b'.';
-                    n += 1;
-                }
-                n += put_small(&mut buf[n..], octet.into());
-            }
-            buf[n] = b':';
-            n += 1;
-            n += put_small(&mut buf[n..], a.port().into());
+            let n = crate::packet::v4_text(a, &mut buf);
             w.write_all(&buf[..n])
         }
         std::net::SocketAddr::V6(_) => write!(w, "{addr}"),

@@ -416,12 +416,12 @@ pub fn write_finding(w: &mut impl Write, f: &Finding, width: usize) -> io::Resul
     };
     writeln!(w, "  [{}] {}  {}  at {}", f.severity.as_str(), f.rule, subject, f.ts.rfc3339())?;
     writeln!(w, "    {}", Inert(f.summary.as_bytes()))?;
-    for line in wrap(&f.explanation, width.saturating_sub(4)) {
+    for line in super::fit::wrap_words(&f.explanation, width.saturating_sub(4)) {
         writeln!(w, "    {}", Inert(line.as_bytes()))?;
     }
     writeln!(w, "    Next steps:")?;
     for s in &f.next_steps {
-        for (i, line) in wrap(s, width.saturating_sub(8)).into_iter().enumerate() {
+        for (i, line) in super::fit::wrap_words(s, width.saturating_sub(8)).into_iter().enumerate() {
             writeln!(w, "    {} {}", if i == 0 { "-" } else { " " }, Inert(line.as_bytes()))?;
         }
     }
@@ -444,23 +444,4 @@ pub fn write_finding(w: &mut impl Write, f: &Finding, width: usize) -> io::Resul
         return Ok(());
     }
     writeln!(w, "    Evidence: {}", Inert(ev.join(", ").as_bytes()))
-}
-
-/// Greedy word wrap.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }

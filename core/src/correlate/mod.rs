@@ -114,8 +114,8 @@ pub struct Correlator {
     ended: HashMap<u64, (Resumed, u32), BuildHasherDefault<PreHashed>>,
     ended_order: VecDeque<(u64, u32)>,
     ended_seq: u32,
-    /// Random key of the Call-ID digests in `ended`: a crafted Call-ID cannot be made to match
-    /// another call's digest, nor to crowd one bucket.
+    /// Random key of the Call-ID digests that key `calls` and `ended`: a crafted Call-ID cannot
+    /// be made to match another call's digest, nor to crowd one bucket.
     ended_keys: std::collections::hash_map::RandomState,
 }
 

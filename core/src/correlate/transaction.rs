@@ -256,26 +256,12 @@ mod tests {
 pub fn addr_text(addr: SocketAddr) -> String {
     match addr {
         SocketAddr::V4(a) => {
-            let mut out = String::with_capacity(21);
-            for (i, octet) in a.ip().octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                push_decimal(&mut out, octet.into());
-            }
-            out.push(':');
-            push_decimal(&mut out, a.port().into());
-            out
+            let mut buf = [0u8; 21];
+            let n = crate::packet::v4_text(a, &mut buf);
+            String::from_utf8_lossy(&buf[..n]).into_owned()
         }
         SocketAddr::V6(_) => addr.to_string(),
     }
-}
-
-fn push_decimal(out: &mut String, n: u32) {
-    if n >= 10 {
-        push_decimal(out, n / 10);
-    }
-    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 #[cfg(test)]

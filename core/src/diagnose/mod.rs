@@ -77,8 +77,8 @@ pub struct Finding {
     pub ts: Timestamp,
     /// One line.
     pub summary: String,
-    /// What it means (shared: a report keeping thousands of findings of one rule keeps one copy
-    /// of each text they have in common).
+    /// What it means (shared: the dashboard, keeping thousands of findings, holds one copy of
+    /// each text they have in common; see [`SharedTexts`]).
     pub explanation: std::sync::Arc<str>,
     /// What to check or change.
     pub next_steps: Vec<std::sync::Arc<str>>,
@@ -92,9 +92,9 @@ impl fmt::Display for Finding {
     }
 }
 
-/// Keeps one copy of the explanation and next-step texts that findings have in common: a
-/// report holding 18,000 findings of one rule holds its explanation once (bounded: past
-/// [`SharedTexts::MAX`] distinct texts, new ones stay unshared).
+/// Keeps one copy of the explanation and next-step texts that findings have in common: the
+/// dashboard holding thousands of findings of one rule holds each shared text once (bounded:
+/// past [`SharedTexts::MAX`] distinct texts, new ones stay unshared).
 #[derive(Debug, Default)]
 pub struct SharedTexts(std::collections::HashSet<std::sync::Arc<str>>);
 

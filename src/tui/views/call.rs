@@ -136,11 +136,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let mut block = Block::default().borders(Borders::ALL).title(raw_title);
     if total > visible {
         // Where we are in a long message, on the bottom border (the top one holds the addresses).
-        block = block.title_bottom(format!(
-            " lines {}-{} of {total} · J/K ",
-            app.raw_scroll + 1,
-            (app.raw_scroll + visible).min(total)
-        ));
+        let at = super::lines_shown(app.raw_scroll.into(), visible.into(), total.into());
+        block = block.title_bottom(format!(" {at} · J/K "));
     }
     f.render_widget(raw.scroll((app.raw_scroll, 0)).block(block), right);
 

@@ -96,7 +96,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App) {
     app.compare_offset = app.compare_offset.min(lhs.len().saturating_sub(visible));
     let at = app.compare_offset;
     let bottom = if lhs.len() > visible {
-        format!(" lines {}-{} of {} ", at + 1, (at + visible).min(lhs.len()), lhs.len())
+        format!(" {} ", super::lines_shown(at, visible, lhs.len()))
     } else {
         String::new()
     };

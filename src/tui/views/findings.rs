@@ -90,11 +90,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     app.finding_scroll = app.finding_scroll.min(total.saturating_sub(visible));
     let mut block = Block::default().borders(Borders::ALL).title(" explanation (Enter opens the call) ");
     if total > visible {
-        block = block.title_bottom(format!(
-            " lines {}-{} of {total} · J/K ",
-            app.finding_scroll + 1,
-            (app.finding_scroll + visible).min(total)
-        ));
+        let at = super::lines_shown(app.finding_scroll.into(), visible.into(), total.into());
+        block = block.title_bottom(format!(" {at} · J/K "));
     }
     f.render_widget(para.scroll((app.finding_scroll, 0)).block(block), detail_area);
 }

@@ -18,7 +18,7 @@ pub fn draw(f: &mut Frame, area: Rect, offset: &mut usize) {
     let room = (w as usize).saturating_sub(2 + indent).max(20);
     let mut lines: Vec<Line> = Vec::new();
     for b in BINDINGS {
-        for (i, part) in word_wrap(b.help, room).into_iter().enumerate() {
+        for (i, part) in crate::report::fit::wrap_words(b.help, room).into_iter().enumerate() {
             lines.push(if i == 0 {
                 Line::from(vec![
                     Span::styled(format!("{:<16}", b.keys), theme::header()),
@@ -40,42 +40,9 @@ pub fn draw(f: &mut Frame, area: Rect, offset: &mut usize) {
     *offset = (*offset).min(total.saturating_sub(visible));
     let mut block = Block::default().borders(Borders::ALL).title(" sipscope keys ");
     if total > visible {
-        block = block.title_bottom(format!(
-            " {}-{} of {} · Up/Down scroll ",
-            *offset + 1,
-            (*offset + visible).min(total),
-            total
-        ));
+        block =
+            block.title_bottom(format!(" {} · Up/Down scroll ", super::lines_shown(*offset, visible, total)));
     }
     f.render_widget(Clear, r);
     f.render_widget(para.scroll((*offset as u16, 0)).block(block), r);
-}
-
-/// `text` cut into lines of at most `width` characters at spaces (a longer word stands alone).
-fn word_wrap(text: &str, width: usize) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    out.push(line);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::word_wrap;
-
-    #[test]
-    fn wraps_at_spaces() {
-        assert_eq!(word_wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
-        assert_eq!(word_wrap("abcdefgh ij", 4), vec!["abcdefgh", "ij"]);
-        assert_eq!(word_wrap("", 4), vec![""]);
-    }
 }

@@ -44,6 +44,12 @@ pub fn clock(ts: crate::time::Timestamp) -> String {
 pub use crate::report::fit::cut as fit;
 pub use crate::report::party;
 
+/// `lines a-b of n`: where a scrolled pane shows `visible` lines from line `first` (0-based) of
+/// `total`, for its border.
+pub fn lines_shown(first: usize, visible: usize, total: usize) -> String {
+    format!("lines {}-{} of {total}", first + 1, (first + visible).min(total))
+}
+
 /// The slice of a list to draw so that `selected` stays visible; keeps `offset` between frames.
 pub fn window(selected: usize, offset: &mut usize, height: usize, len: usize) -> (usize, usize) {
     let height = height.max(1);
