@@ -59,6 +59,15 @@ fn app(model: &Model) -> App {
     a
 }
 
+/// The dashboard with the first call of the list opened (Home, Enter).
+fn first_call_opened(model: &Model) -> App {
+    let mut a = app(model);
+    key(&mut a, model, KeyCode::Home);
+    key(&mut a, model, KeyCode::Enter);
+    assert_eq!(a.view, View::Call);
+    a
+}
+
 #[test]
 fn calls_view_wide_and_narrow() {
     let model = model_of("demo.pcap");
@@ -424,9 +433,7 @@ fn every_column_sorts_by_what_it_shows() {
 #[test]
 fn raw_message_pane_scrolls() {
     let model = model_of("lab-fork-603-nocancel.pcap");
-    let mut a = app(&model);
-    key(&mut a, &model, KeyCode::Home);
-    key(&mut a, &model, KeyCode::Enter);
+    let mut a = first_call_opened(&model);
     assert_eq!(a.view, View::Call);
     let top = screen(&mut a, &model, 100, 24);
     assert!(top.contains(" lines 1-"), "{top}");
@@ -458,9 +465,7 @@ fn type_text(app: &mut App, model: &Model, text: &str) {
 #[test]
 fn search_inside_the_messages_of_a_call() {
     let model = model_of("lab-register-401-403.pcap");
-    let mut a = app(&model);
-    key(&mut a, &model, KeyCode::Home);
-    key(&mut a, &model, KeyCode::Enter);
+    let mut a = first_call_opened(&model);
     assert_eq!(a.view, View::Call);
     key(&mut a, &model, KeyCode::Char('/'));
     type_text(&mut a, &model, "NONCE");
@@ -507,9 +512,7 @@ fn search_inside_the_messages_of_a_call() {
 #[test]
 fn search_highlights_and_scrolls_to_the_match() {
     let model = model_of("lab-fork-603-nocancel.pcap");
-    let mut a = app(&model);
-    key(&mut a, &model, KeyCode::Home);
-    key(&mut a, &model, KeyCode::Enter);
+    let mut a = first_call_opened(&model);
     key(&mut a, &model, KeyCode::Char('/'));
     type_text(&mut a, &model, "a=rtpmap");
     key(&mut a, &model, KeyCode::Enter);
@@ -545,9 +548,7 @@ fn search_highlights_and_scrolls_to_the_match() {
 #[test]
 fn compare_two_messages() {
     let model = model_of("lab-register-401-403.pcap");
-    let mut a = app(&model);
-    key(&mut a, &model, KeyCode::Home);
-    key(&mut a, &model, KeyCode::Enter);
+    let mut a = first_call_opened(&model);
     key(&mut a, &model, KeyCode::Char(' '));
     assert_eq!(a.marked, Some(0));
     assert!(screen(&mut a, &model, 100, 24).contains('●'), "the marked message shows in the ladder");
@@ -628,9 +629,7 @@ fn small_terminal_keeps_sort_filters_and_explanations_reachable() {
 #[test]
 fn narrow_ladder_labels_stay_readable() {
     let model = model_of("lab-fork-603-nocancel.pcap");
-    let mut a = app(&model);
-    key(&mut a, &model, KeyCode::Home);
-    key(&mut a, &model, KeyCode::Enter);
+    let mut a = first_call_opened(&model);
     let s = screen(&mut a, &model, 80, 24);
     assert!(!s.contains(" …─") && !s.contains("…▶"), "no label cut to an ellipsis: {s}");
     assert!(
@@ -656,18 +655,14 @@ fn narrow_ladder_labels_stay_readable() {
 #[test]
 fn branches_on_one_hop_are_lettered() {
     let model = model_of("lab-fork-603-then-200.pcap");
-    let mut a = app(&model);
-    key(&mut a, &model, KeyCode::Home);
-    key(&mut a, &model, KeyCode::Enter);
+    let mut a = first_call_opened(&model);
     let s = screen(&mut a, &model, 160, 45);
     for b in ["·A", "·B", "·C"] {
         assert!(s.contains(&format!("180 Ringing {b}")), "{b}: {s}");
     }
     assert!(s.contains("603 Decline ·C") && s.contains("200 OK (SDP) ·B"), "{s}");
     let model = model_of("lab-basic-udp.pcap");
-    let mut a = app(&model);
-    key(&mut a, &model, KeyCode::Home);
-    key(&mut a, &model, KeyCode::Enter);
+    let mut a = first_call_opened(&model);
     assert!(!screen(&mut a, &model, 160, 45).contains(" ·A"));
 }
 
@@ -689,9 +684,7 @@ fn streams_view_keeps_addresses_at_80_columns() {
 #[test]
 fn media_pane_shows_dtmf_at_80_columns() {
     let model = model_of("media-crafted-dtmf.pcap");
-    let mut a = app(&model);
-    key(&mut a, &model, KeyCode::Home);
-    key(&mut a, &model, KeyCode::Enter);
+    let mut a = first_call_opened(&model);
     let s = screen(&mut a, &model, 80, 24);
     assert!(s.contains("DTMF 123"), "{s}");
 }

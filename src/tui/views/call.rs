@@ -151,18 +151,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     }
 
     if let Some(a) = search_area {
-        let line = match &app.search_typing {
-            Some(t) => Line::from(vec![
-                Span::styled("find in messages: ", theme::header()),
-                Span::raw(inert_string(t.as_bytes())),
-                Span::styled("█", Style::new()),
-            ]),
-            None => Line::from(vec![
-                Span::styled("find: ", theme::dim()),
-                Span::styled(inert_string(app.search.as_bytes()), highlight()),
-                Span::styled("  n next · N previous · Esc clears", theme::dim()),
-            ]),
-        };
+        let line = super::input_bar(
+            app.search_typing.as_deref(),
+            "find in messages: ",
+            &app.search,
+            "find: ",
+            highlight(),
+            "  n next · N previous · Esc clears",
+        );
         f.render_widget(Paragraph::new(line), a);
     }
 

@@ -186,18 +186,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         draw_strip(f, a, model);
     }
     if let Some(a) = filter_area {
-        let line = match &app.typing {
-            Some(t) => Line::from(vec![
-                Span::styled("/", theme::header()),
-                Span::raw(inert_string(t.as_bytes())),
-                Span::styled("█", Style::new()),
-            ]),
-            None => Line::from(vec![
-                Span::styled("filter: ", theme::dim()),
-                Span::raw(inert_string(app.filter.as_bytes())),
-                Span::styled("  (Esc clears)", theme::dim()),
-            ]),
-        };
+        let line = super::input_bar(
+            app.typing.as_deref(),
+            "/",
+            &app.filter,
+            "filter: ",
+            Style::new(),
+            "  (Esc clears)",
+        );
         f.render_widget(Paragraph::new(line), a);
     }
 }

@@ -44,6 +44,32 @@ pub fn clock(ts: crate::time::Timestamp) -> String {
 pub use crate::report::fit::cut as fit;
 pub use crate::report::party;
 
+/// The one-line bar under a view for typed text: while typing, `prompt` and the text with a
+/// cursor; once applied, `label`, the text in `style`, and a hint of the keys.
+pub fn input_bar(
+    typing: Option<&str>,
+    prompt: &'static str,
+    applied: &str,
+    label: &'static str,
+    style: ratatui::style::Style,
+    hint: &'static str,
+) -> ratatui::text::Line<'static> {
+    use crate::sanitize::inert_string;
+    use ratatui::text::{Line, Span};
+    match typing {
+        Some(t) => Line::from(vec![
+            Span::styled(prompt, super::theme::header()),
+            Span::raw(inert_string(t.as_bytes())),
+            Span::raw("█"),
+        ]),
+        None => Line::from(vec![
+            Span::styled(label, super::theme::dim()),
+            Span::styled(inert_string(applied.as_bytes()), style),
+            Span::styled(hint, super::theme::dim()),
+        ]),
+    }
+}
+
 /// `lines a-b of n`: where a scrolled pane shows `visible` lines from line `first` (0-based) of
 /// `total`, for its border.
 pub fn lines_shown(first: usize, visible: usize, total: usize) -> String {
