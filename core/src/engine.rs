@@ -376,7 +376,7 @@ impl Engine {
             self.tcp.sweep(now);
             if let Some(c) = self.correlator.as_mut() {
                 c.tick(now);
-                self.diagnoser.on_tick(c.live_mut(), now);
+                self.diagnoser.on_tick(c, now);
                 self.diagnoser.sweep(now);
             }
             self.settle_finished();

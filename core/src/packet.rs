@@ -141,30 +141,71 @@ impl Drops {
 /// Writes `a` as `a.b.c.d:port` into `out` and returns its length, without the formatting
 /// machinery: every message's and call's addresses are written this way (JSON, branch names).
 pub fn v4_text(a: std::net::SocketAddrV4, out: &mut [u8; 21]) -> usize {
-    fn put(out: &mut [u8], v: u32) -> usize {
-        let len = match v {
-            0..=9 => 1,
-            10..=99 => 2,
-            100..=999 => 3,
-            1000..=9999 => 4,
-            _ => 5,
-        };
-        let mut v = v;
-        for i in (0..len).rev() {
-            out[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-        len
-    }
     let mut n = 0;
     for (i, octet) in a.ip().octets().into_iter().enumerate() {
         if i > 0 {
             out[n] = b'.';
             n += 1;
         }
-        n += put(&mut out[n..], octet.into());
+        // Each octet's digits come from a table: no division per digit.
+        let (len, digits) = OCTETS[octet as usize];
+        out[n..n + 3].copy_from_slice(&digits);
+        n += len as usize;
     }
     out[n] = b':';
     n += 1;
-    n + put(&mut out[n..], a.port().into())
+    let port = a.port();
+    let len = match port {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    };
+    let mut v = port;
+    for i in (n..n + len).rev() {
+        out[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    n + len
+}
+
+/// The decimal text of every octet value: its length, and its digits padded to three bytes.
+static OCTETS: [(u8, [u8; 3]); 256] = {
+    let mut t = [(0u8, [0u8; 3]); 256];
+    let mut v = 0;
+    while v < 256 {
+        let (h, d, u) = ((v / 100) as u8, ((v / 10) % 10) as u8, (v % 10) as u8);
+        t[v] = if v >= 100 {
+            (3, [b'0' + h, b'0' + d, b'0' + u])
+        } else if v >= 10 {
+            (2, [b'0' + d, b'0' + u, 0])
+        } else {
+            (1, [b'0' + u, 0, 0])
+        };
+        v += 1;
+    }
+    t
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, SocketAddrV4};
+
+    #[test]
+    fn v4_text_matches_the_standard_formatting() {
+        let mut buf = [0u8; 21];
+        for v in 0..=255u8 {
+            for port in [0u16, 7, 10, 99, 100, 5060, 9999, 10000, 65535] {
+                for ip in
+                    [Ipv4Addr::new(v, 0, 255, v), Ipv4Addr::new(255, v, 9, 100), Ipv4Addr::new(v, v, v, v)]
+                {
+                    let a = SocketAddrV4::new(ip, port);
+                    let n = v4_text(a, &mut buf);
+                    assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), a.to_string());
+                }
+            }
+        }
+    }
 }

@@ -47,6 +47,55 @@ impl fmt::Display for Inert<'_> {
     }
 }
 
+/// Whether every byte is printable ASCII other than `"` and `\\` (0x20..0x7e): such bytes go into
+/// a JSON string and onto a terminal as they are. Checks 16 bytes at a time with SSE2 on x86_64
+/// (this runs over every text field of every message and call written out).
+pub fn is_plain_ascii(bytes: &[u8]) -> bool {
+    let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+    let done = plain_blocks(bytes);
+    match done {
+        None => false,
+        Some(i) => bytes[i..].iter().all(|&b| plain(b)),
+    }
+}
+
+/// [`is_plain_ascii`] over whole 16-byte blocks: `None` if one holds a byte that is not plain,
+/// else how far it looked.
+#[cfg(target_arch = "x86_64")]
+fn plain_blocks(bytes: &[u8]) -> Option<usize> {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    let mut i = 0;
+    // SAFETY: SSE2 is part of the x86_64 baseline. Each load reads bytes[i..i + 16], which the
+    // loop condition keeps in bounds; `loadu` accepts any alignment.
+    unsafe {
+        let (space, del, quote, backslash) =
+            (_mm_set1_epi8(0x20), _mm_set1_epi8(0x7f), _mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\\' as i8));
+        while i + 16 <= bytes.len() {
+            let v = _mm_loadu_si128(bytes.as_ptr().add(i).cast::<__m128i>());
+            // Signed compare: bytes 0x80..0xff are negative, so "below 0x20" catches them too.
+            let low = _mm_cmplt_epi8(v, space);
+            let other = _mm_or_si128(
+                _mm_cmpeq_epi8(v, del),
+                _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+            );
+            if _mm_movemask_epi8(_mm_or_si128(low, other)) != 0 {
+                return None;
+            }
+            i += 16;
+        }
+    }
+    Some(i)
+}
+
+/// Elsewhere the byte loop in [`is_plain_ascii`] does all the work.
+#[cfg(not(target_arch = "x86_64"))]
+fn plain_blocks(_bytes: &[u8]) -> Option<usize> {
+    Some(0)
+}
+
 /// Returns an owned, terminal-safe copy of `bytes`.
 pub fn inert_string(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len());
@@ -57,6 +106,28 @@ pub fn inert_string(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn plain_ascii_agrees_with_a_byte_loop(bytes in proptest::collection::vec(proptest::prop_oneof![0x20u8..0x7f, proptest::prelude::any::<u8>()], 0..80)) {
+            let want = bytes.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+            proptest::prop_assert_eq!(is_plain_ascii(&bytes), want);
+        }
+    }
+
+    #[test]
+    fn plain_ascii_refuses_each_unsafe_byte_at_each_place() {
+        for len in [1usize, 15, 16, 17, 40] {
+            for at in 0..len {
+                for b in [0u8, 0x1b, 0x1f, b'"', b'\\', 0x7f, 0x80, 0xc3, 0xff] {
+                    let mut v = vec![b'a'; len];
+                    v[at] = b;
+                    assert!(!is_plain_ascii(&v), "{v:?}");
+                }
+            }
+            assert!(is_plain_ascii(&vec![b'~'; len]));
+        }
+    }
 
     #[test]
     fn plain_text_passes_unchanged() {

@@ -3,16 +3,11 @@
 use std::fmt::Display;
 use std::io::{self, Write};
 
-/// True for bytes that go into a JSON string as they are and are inert in a terminal.
-fn is_plain(b: u8) -> bool {
-    (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'
-}
-
 /// Writes `bytes` as a JSON string literal. Invalid UTF-8 becomes U+FFFD; control characters
 /// (C0 and C1), bidirectional overrides, quotes and backslashes are escaped, so the output is
 /// always valid JSON and terminal-inert.
 pub fn write_str(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
-    if bytes.iter().all(|&b| is_plain(b)) {
+    if sipscope_core::sanitize::is_plain_ascii(bytes) {
         w.write_all(b"\"")?;
         w.write_all(bytes)?;
         return w.write_all(b"\"");
@@ -140,7 +135,7 @@ impl<'a> Object<'a> {
         out.push(b'"');
         let start = out.len();
         let _ = write!(out, "{value}");
-        if !out[start..].iter().all(|&b| is_plain(b)) {
+        if !sipscope_core::sanitize::is_plain_ascii(&out[start..]) {
             let text = out.split_off(start);
             out.pop();
             let _ = write_str(out, &text);

@@ -155,6 +155,8 @@ pub struct Call {
     /// Session descriptions, RTP streams and RTCP reports of the call (boxed: calls move
     /// between tables, and most of their life this is empty).
     pub media: Box<crate::media::CallMedia>,
+    /// Where the correlator's schedule has the call (its next moment, whether rules watch it).
+    pub(crate) slot: super::schedule::Slot,
     fingerprints: Vec<(u64, u64, Timestamp)>,
 }
 
@@ -266,6 +268,7 @@ impl Call {
             evicted: false,
             media: Box::default(),
             fingerprints: Vec::with_capacity(8),
+            slot: Default::default(),
         }
     }
 

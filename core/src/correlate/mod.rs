@@ -15,9 +15,12 @@ pub mod call;
 pub mod kind;
 pub mod metrics;
 pub mod registrations;
+pub mod schedule;
 pub mod transaction;
 
 use std::collections::{HashMap, VecDeque};
+
+use schedule::Schedule;
 use std::hash::BuildHasherDefault;
 
 pub use call::{Added, BranchRef, BranchSummary, Call, Peer, Resumed};
@@ -106,6 +109,8 @@ pub struct Correlator {
     registrations: Registrations,
     stats: CorrelatorStats,
     last_sweep: Timestamp,
+    /// When to look at each live call again, and which calls the rules watch.
+    schedule: Schedule,
     /// Earliest start among the calls held, as of the last sweep (calls created since start
     /// later, calls handed out since only raise the true value: it is a lower bound).
     oldest_live: Option<Timestamp>,
@@ -151,6 +156,7 @@ impl Correlator {
             registrations: Registrations::default(),
             stats: CorrelatorStats::default(),
             last_sweep: Timestamp(i64::MIN),
+            schedule: Schedule::default(),
             oldest_live: None,
             ended: HashMap::default(),
             ended_order: VecDeque::new(),
@@ -247,13 +253,17 @@ impl Correlator {
                 }
             };
             let link = if msg.is_request() { link_target(msg, &self.config.link_headers) } else { None };
-            self.calls.insert(key, Box::new(call));
+            let mut call = Box::new(call);
+            self.schedule.started(key, call.first_ts, &mut call.slot);
+            self.calls.insert(key, call);
             if let Some(other) = link {
                 self.link(id, &other);
             }
         }
         let call = &mut **self.calls.get_mut(&key)?;
         let added = call.add(msg);
+        self.schedule.file(key, next_due(call, &self.config), &mut call.slot);
+        self.schedule.watch(key, &mut call.slot);
         let (stats, metrics) = (&mut self.stats, &mut self.metrics);
         if added.retransmission {
             stats.retransmissions += 1;
@@ -286,7 +296,8 @@ impl Correlator {
     }
 
     /// Advances capture time: fires timers and hands out calls that are done. Cheap to call on
-    /// every packet (it works at most once per second of capture time).
+    /// every packet (it works at most once per second of capture time, and then only on the
+    /// calls whose moment has come, see [`schedule`]).
     pub fn tick(&mut self, now: Timestamp) {
         if now.millis_since(self.last_sweep) < 1_000 {
             return;
@@ -294,27 +305,56 @@ impl Correlator {
         self.last_sweep = now;
         self.registrations.sweep(now);
         let cfg = &self.config;
-        let mut done: Vec<(Timestamp, &[u8], u64)> = Vec::new();
-        for call in self.calls.values_mut() {
+        let calls = &mut self.calls;
+        let due = self
+            .schedule
+            .take_due(now, |key, at| calls.get_mut(&key).is_some_and(|c| c.slot.take_if_due(at)));
+        let mut done: Vec<u64> = Vec::new();
+        for key in due {
+            let Some(call) = calls.get_mut(&key) else { continue };
+            let was_timed_out = call.timed_out;
             fire_timers(call, now, cfg);
-        }
-        let mut oldest: Option<Timestamp> = None;
-        for (&key, call) in self.calls.iter() {
+            if call.timed_out && !was_timed_out {
+                // The rules look at a call whose timer just fired.
+                self.schedule.watch(key, &mut call.slot);
+            }
             if now.millis_since(last_seen(call)) >= stay_ms(call, cfg) {
-                done.push((call.first_ts, &call.call_id, key));
+                done.push(key);
             } else {
-                oldest = Some(oldest.map_or(call.first_ts, |o| o.min(call.first_ts)));
+                self.schedule.file(key, next_due(call, cfg), &mut call.slot);
             }
         }
-        self.oldest_live = oldest;
         // Hand out in a deterministic order (the map's order changes from run to run).
-        done.sort_unstable();
-        let keys: Vec<u64> = done.into_iter().map(|(_, _, key)| key).collect();
+        let mut order: Vec<(Timestamp, &[u8], u64)> =
+            done.iter().filter_map(|k| calls.get(k).map(|c| (c.first_ts, &*c.call_id, *k))).collect();
+        order.sort_unstable();
+        let keys: Vec<u64> = order.into_iter().map(|(_, _, key)| key).collect();
         for key in keys {
             if let Some(call) = self.calls.remove(&key) {
                 self.hand_out(call);
             }
         }
+        let calls = &self.calls;
+        self.oldest_live = self.schedule.earliest_start(|key| calls.get(&key).map(|c| c.first_ts));
+        if self.schedule.needs_rebuild(self.calls.len()) {
+            self.schedule.rebuild(self.calls.iter_mut().map(|(&key, c)| (key, c.first_ts, &mut c.slot)));
+        }
+    }
+
+    /// Visits the calls the rules watch: those with a message in the last seconds and those
+    /// whose timer just fired (each once a tick). `visit` answers whether to go on watching the
+    /// call; a new message puts it back.
+    pub fn visit_watched(&mut self, now: Timestamp, mut visit: impl FnMut(&mut Call) -> bool) {
+        let calls = &mut self.calls;
+        self.schedule.retain_watched(|key| {
+            let Some(call) = calls.get_mut(&key) else { return false };
+            if !call.slot.first_visit(now) {
+                return false;
+            }
+            let keep = visit(call);
+            call.slot.watched = keep;
+            keep
+        });
     }
 
     /// End of input: hands out every call still held.
@@ -443,6 +483,38 @@ fn stay_ms(call: &Call, cfg: &CorrelatorConfig) -> i64 {
     }
 }
 
+/// The earliest moment `call` can change without a new message: its stay in memory ends or its
+/// timer fires. A millisecond early, never late: [`Correlator::tick`] checks again then.
+fn next_due(call: &Call, cfg: &CorrelatorConfig) -> Timestamp {
+    let leave = last_seen(call).plus_millis(stay_ms(call, cfg) - 1);
+    match timer_due(call, cfg) {
+        Some(fire) => fire.min(leave),
+        None => leave,
+    }
+}
+
+/// When the timer of a call still waiting for its final answer fires (see [`fire_timers`]).
+fn timer_due(call: &Call, cfg: &CorrelatorConfig) -> Option<Timestamp> {
+    if call.state.is_final() || call.timed_out {
+        return None;
+    }
+    let caller = call.caller_hop()?;
+    if caller.first_final.is_some() {
+        return None;
+    }
+    Some(caller.first_ts.plus_millis(timer_limit_ms(call, caller, cfg) - 1))
+}
+
+/// How long the caller's hop may wait for a final answer: Timer C once something answered an
+/// INVITE, else Timer B/F.
+fn timer_limit_ms(call: &Call, caller: &transaction::Transaction, cfg: &CorrelatorConfig) -> i64 {
+    if caller.responded && call.kind == CallKind::Call {
+        cfg.ringing_ms
+    } else {
+        cfg.no_response_ms
+    }
+}
+
 /// Transmissions of an unanswered request over UDP by the time its client transaction gives
 /// up (RFC 3261 §17.1.1.2 and §17.1.2.2, T1 = 500 ms, T2 = 4 s): an INVITE is sent 7 times
 /// (0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s), any other request 11 times.
@@ -478,10 +550,7 @@ fn fire_timers(call: &mut Call, now: Timestamp, cfg: &CorrelatorConfig) {
     if caller.first_final.is_some() {
         return;
     }
-    let age = now.millis_since(caller.first_ts);
-    let limit =
-        if caller.responded && call.kind == CallKind::Call { cfg.ringing_ms } else { cfg.no_response_ms };
-    if age >= limit {
+    if now.millis_since(caller.first_ts) >= timer_limit_ms(call, caller, cfg) {
         call.timed_out = true;
         call.update_state();
     }

@@ -17,7 +17,7 @@ pub mod sources;
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::correlate::{Added, Call};
+use crate::correlate::{Added, Call, Correlator};
 use crate::sip::SipMessage;
 use crate::time::Timestamp;
 use sources::SourceRules;
@@ -226,19 +226,24 @@ impl Diagnoser {
         self.check(call, Moment { now: msg.ts, ended: false });
     }
 
-    /// On a tick of capture time, for the live calls. Only the rules whose evidence can
+    /// On a tick of capture time, for the calls the correlator watches (see
+    /// [`Correlator::visit_watched`]). Only the rules whose evidence can
     /// complete with time alone matter here (grace periods after a 6xx, a CANCEL or a 487;
     /// timers), so calls quiet for longer than those periods, and not newly timed out, are
     /// skipped. The findings raised come out ordered by call, whatever order the calls come in.
-    pub fn on_tick<'a>(&mut self, calls: impl Iterator<Item = &'a mut Call>, now: Timestamp) {
+    pub fn on_tick(&mut self, calls: &mut Correlator, now: Timestamp) {
         let start = self.pending.len();
-        for call in calls {
+        let watching = |call: &Call| {
             let recent = now.millis_since(call.last_ts) <= 2 * rules::GRACE_MS + 1_000;
-            let newly_timed_out = call.timed_out && !call.findings.contains(&"no-final-response");
-            if recent || newly_timed_out {
+            recent || (call.timed_out && !call.findings.contains(&"no-final-response"))
+        };
+        calls.visit_watched(now, |call| {
+            if watching(call) {
                 self.check_rules(call, Moment { now, ended: false }, true);
             }
-        }
+            // Once neither holds, only a new message (or a timer) brings the call back.
+            watching(call)
+        });
         self.pending[start..].sort_by(|a, b| (a.ts, &a.subject, a.rule).cmp(&(b.ts, &b.subject, b.rule)));
     }
 

@@ -64,10 +64,195 @@ fn find_blocks(_hay: &[u8], _byte: u8) -> (Option<usize>, usize) {
     (None, 0)
 }
 
+/// Where a header line ends and where its name ends: the first `\n` in `hay` and the first `:`
+/// before it. One pass finds both (16 bytes at a time with SSE2 on x86_64).
+#[inline]
+pub fn find_line_and_colon(hay: &[u8]) -> (Option<usize>, Option<usize>) {
+    let (mut colon, found, mut i) = line_and_colon_blocks(hay);
+    if found.is_some() {
+        return (found, colon);
+    }
+    while i < hay.len() {
+        match hay[i] {
+            b'\n' => return (Some(i), colon),
+            b':' if colon.is_none() => colon = Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    (None, colon)
+}
+
+/// [`find_line_and_colon`] over whole 16-byte blocks: the colon so far, the line end if found,
+/// and how far it looked.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn line_and_colon_blocks(hay: &[u8]) -> (Option<usize>, Option<usize>, usize) {
+    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    let mut i = 0;
+    let mut colon = None;
+    // SAFETY: SSE2 is part of the x86_64 baseline. Each load reads hay[i..i + 16], which the
+    // loop condition keeps in bounds; `loadu` accepts any alignment.
+    unsafe {
+        let (lf, co) = (_mm_set1_epi8(b'\n' as i8), _mm_set1_epi8(b':' as i8));
+        while i + 16 <= hay.len() {
+            let block = _mm_loadu_si128(hay.as_ptr().add(i).cast::<__m128i>());
+            let lf_mask = _mm_movemask_epi8(_mm_cmpeq_epi8(block, lf)) as u32;
+            let mut co_mask = _mm_movemask_epi8(_mm_cmpeq_epi8(block, co)) as u32;
+            if lf_mask != 0 {
+                // Only colons before the line end count.
+                co_mask &= (1u32 << lf_mask.trailing_zeros()) - 1;
+            }
+            if colon.is_none() && co_mask != 0 {
+                colon = Some(i + co_mask.trailing_zeros() as usize);
+            }
+            if lf_mask != 0 {
+                return (colon, Some(i + lf_mask.trailing_zeros() as usize), i);
+            }
+            i += 16;
+        }
+    }
+    (colon, None, i)
+}
+
+/// Elsewhere the byte loop in [`find_line_and_colon`] does all the work.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn line_and_colon_blocks(_hay: &[u8]) -> (Option<usize>, Option<usize>, usize) {
+    (None, None, 0)
+}
+
+/// Bytes that end an unquoted parameter value: `;`, `,` and linear white space.
+pub(crate) fn ends_value(b: u8) -> bool {
+    matches!(b, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Length of the unquoted parameter value at the front of `hay`: up to the first byte that
+/// [`ends_value`] (16 bytes at a time with SSE2 on x86_64).
+#[inline]
+pub fn value_len(hay: &[u8]) -> usize {
+    let mut i = value_blocks(hay);
+    while i < hay.len() && !ends_value(hay[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// [`value_len`] over whole 16-byte blocks: the end if found in one, else how far it looked.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn value_blocks(hay: &[u8]) -> usize {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let mut i = 0;
+    // SAFETY: as in `line_and_colon_blocks`.
+    unsafe {
+        let set = [b';', b',', b' ', b'\t', b'\r', b'\n'].map(|b| _mm_set1_epi8(b as i8));
+        while i + 16 <= hay.len() {
+            let v = _mm_loadu_si128(hay.as_ptr().add(i).cast::<__m128i>());
+            let a = _mm_or_si128(_mm_cmpeq_epi8(v, set[0]), _mm_cmpeq_epi8(v, set[1]));
+            let b = _mm_or_si128(_mm_cmpeq_epi8(v, set[2]), _mm_cmpeq_epi8(v, set[3]));
+            let c = _mm_or_si128(_mm_cmpeq_epi8(v, set[4]), _mm_cmpeq_epi8(v, set[5]));
+            let mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), c)) as u32;
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+    }
+    i
+}
+
+/// Elsewhere the byte loop in [`value_len`] does all the work.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn value_blocks(_hay: &[u8]) -> usize {
+    0
+}
+
+/// `name` equals `lower` (lower case letters, digits and `-`) ignoring the case of letters, eight
+/// bytes at a time: header names are compared on every line.
+#[inline]
+pub fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
+    if name.len() != lower.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i + 8 <= name.len() {
+        if fold8(word(&name[i..i + 8]), word(&lower[i..i + 8])) {
+            i += 8;
+        } else {
+            return false;
+        }
+    }
+    name[i..].iter().zip(&lower[i..]).all(|(&a, &b)| a == b || (b.is_ascii_lowercase() && a | 0x20 == b))
+}
+
+fn word(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(b);
+    u64::from_le_bytes(w)
+}
+
+/// Eight bytes of a name against eight of a lower-case pattern: letters of the pattern match
+/// either case (setting bit 0x20 turns only 'A'..'Z' into 'a'..'z' among the bytes that can
+/// then equal a lower-case letter), other bytes must be equal.
+fn fold8(name: u64, lower: u64) -> bool {
+    // 0x20 in each byte of `lower` that is a lower-case letter ('a'..='z' is 0x61..=0x7a).
+    let ge_a = lower.wrapping_add(0x1f1f_1f1f_1f1f_1f1f) & 0x8080_8080_8080_8080; // byte >= 0x61
+    let le_z = !lower.wrapping_add(0x0505_0505_0505_0505) & 0x8080_8080_8080_8080; // byte <= 0x7a
+    let letters = ((ge_a & le_z) >> 2) & 0x2020_2020_2020_2020;
+    name | letters == lower
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn line_and_colon_agree_with_a_byte_loop(hay in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b':'), any::<u8>()], 0..200)) {
+            let lf = hay.iter().position(|&b| b == b'\n');
+            let colon = hay[..lf.unwrap_or(hay.len())].iter().position(|&b| b == b':');
+            prop_assert_eq!(find_line_and_colon(&hay), (lf, colon));
+        }
+
+        #[test]
+        fn value_len_agrees_with_a_byte_loop(hay in proptest::collection::vec(prop_oneof![Just(b';'), Just(b','), Just(b' '), Just(b'\t'), Just(b'\r'), Just(b'\n'), any::<u8>()], 0..100)) {
+            let want = hay.iter().position(|&b| ends_value(b)).unwrap_or(hay.len());
+            prop_assert_eq!(value_len(&hay), want);
+        }
+
+        #[test]
+        fn eq_lower_agrees_with_std(name in proptest::collection::vec(any::<u8>(), 0..24), pick in 0usize..6) {
+            let lowers: [&[u8]; 6] = [b"via", b"call-id", b"content-length", b"proxy-authorization", b"record-route", b"max-forwards"];
+            let lower = lowers[pick];
+            prop_assert_eq!(eq_lower(&name, lower), name.eq_ignore_ascii_case(lower));
+            // Each name in any case, and with one byte changed.
+            let mut mixed: Vec<u8> = lower.iter().enumerate().map(|(i, &b)| if (i + pick) % 2 == 0 { b.to_ascii_uppercase() } else { b }).collect();
+            prop_assert!(eq_lower(&mixed, lower));
+            if let Some(b) = name.first() {
+                let at = *b as usize % mixed.len();
+                mixed[at] = *b;
+                prop_assert_eq!(eq_lower(&mixed, lower), mixed.eq_ignore_ascii_case(lower));
+            }
+        }
+    }
+
+    #[test]
+    fn eq_lower_on_every_byte_at_every_place() {
+        for lower in [&b"call-id"[..], b"content-length", b"to", b"x-1.a_b"] {
+            for at in 0..lower.len() {
+                for b in 0..=255u8 {
+                    let mut name = lower.to_vec();
+                    name[at] = b;
+                    assert_eq!(eq_lower(&name, lower), name.eq_ignore_ascii_case(lower), "{name:?}");
+                }
+            }
+        }
+    }
 
     proptest! {
         #[test]

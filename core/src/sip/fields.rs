@@ -3,7 +3,7 @@
 //! They work on offsets into the message so results are [`Span`]s, and they treat CR and LF like
 //! spaces so folded values parse the same as unfolded ones.
 
-use super::bytes::find;
+use super::bytes::{find, value_len};
 use super::message::{NameAddr, Span, Via};
 
 fn is_lws(b: u8) -> bool {
@@ -77,18 +77,6 @@ pub fn split_first_value(buf: &[u8], start: usize, end: usize) -> (u16, usize) {
     (count, first_end)
 }
 
-/// Bytes that end an unquoted parameter value: `;`, `,` and linear white space.
-static VALUE_END: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b';' as usize] = true;
-    t[b',' as usize] = true;
-    t[b' ' as usize] = true;
-    t[b'\t' as usize] = true;
-    t[b'\r' as usize] = true;
-    t[b'\n' as usize] = true;
-    t
-};
-
 /// Finds parameter `name` (case-insensitive) in a `;name=value;...` list within `buf[start..end]`.
 pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
     let mut i = start;
@@ -112,11 +100,7 @@ pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
                         .map_or_else(|| trim_end(buf, vs + 1, end), |q| vs + 1 + q);
                     return Span::new(vs + 1, ve);
                 }
-                let mut ve = vs;
-                while ve < end && !VALUE_END[buf[ve] as usize] {
-                    ve += 1;
-                }
-                return Span::new(vs, ve);
+                return Span::new(vs, vs + value_len(&buf[vs..end]));
             }
             if j == end || buf[j] == b';' || buf[j] == b',' || j > ne {
                 // The parameter is there without a value.

@@ -5,7 +5,7 @@
 //! Content-Length. On a stream it answers [`Scan::Incomplete`] until the whole message is there;
 //! on a datagram the datagram is the message. It never allocates and never panics.
 
-use super::bytes::find;
+use super::bytes::{eq_lower, find, find_line_and_colon};
 
 use super::fields::{find_param, name_addr_tag, parse_cseq, parse_u32, split_first_value, trim};
 use super::message::{Headers, Method, Span, StartLine};
@@ -217,7 +217,7 @@ enum Name {
 
 fn classify(name: &[u8]) -> Name {
     let Some(&first) = name.first() else { return Name::Other };
-    let first = first.to_ascii_lowercase();
+    let first = first | 0x20;
     if name.len() == 1 {
         return match first {
             b'i' => Name::CallId,
@@ -238,7 +238,7 @@ fn classify(name: &[u8]) -> Name {
         (4, b'f') => (b"from", Name::From),
         (6, b'r') => (b"reason", Name::Reason),
         (6, b's') => (b"server", Name::Server),
-        (7, b'c') if name[1].eq_ignore_ascii_case(&b'a') => (b"call-id", Name::CallId),
+        (7, b'c') if name[1] | 0x20 == b'a' => (b"call-id", Name::CallId),
         (7, b'c') => (b"contact", Name::Contact),
         (7, b'w') => (b"warning", Name::Warning),
         (10, b'u') => (b"user-agent", Name::UserAgent),
@@ -250,7 +250,7 @@ fn classify(name: &[u8]) -> Name {
         (19, b'p') => (b"proxy-authorization", Name::Credentials),
         _ => return Name::Other,
     };
-    if name.eq_ignore_ascii_case(full) {
+    if eq_lower(name, full) {
         kind
     } else {
         Name::Other
@@ -336,8 +336,10 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
                 _ => {}
             }
         }
-        // Find the end of this header field, including folded continuation lines.
-        let mut end = match find(rest, b'\n') {
+        // Find the end of this header field, including folded continuation lines, and the colon
+        // after its name in the same pass.
+        let (line_end, colon) = find_line_and_colon(rest);
+        let mut end = match line_end {
             Some(e) => pos + e,
             None => {
                 if stream {
@@ -370,7 +372,7 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         if stream && next > MAX_HEADER_BYTES {
             return Scan::Invalid(Invalid::HeaderTooLarge);
         }
-        index_field(buf, pos, end.min(buf.len()), &mut h);
+        index_field(buf, pos, end.min(buf.len()), colon, &mut h);
         pos = next;
     }
 
@@ -407,23 +409,16 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
     Scan::Complete { len: body_start + body_len, headers: h }
 }
 
-/// Indexes one header field spanning `buf[start..end]` (folded lines included).
-fn index_field(buf: &[u8], start: usize, end: usize, h: &mut Headers) {
+/// Indexes one header field spanning `buf[start..end]` (folded lines included); `colon` is the
+/// first colon of its first line (relative to `start`), if that line has one.
+fn index_field(buf: &[u8], start: usize, end: usize, colon: Option<usize>, h: &mut Headers) {
     let field = &buf[start..end];
-    // A header name is a token right before the colon: read it directly (names are short), and
-    // fall back to searching for the colon when the line is not that tidy.
-    let mut n = 0;
-    while n < field.len() && is_token(field[n]) {
-        n += 1;
-    }
-    let (colon, name) = if n > 0 && field.get(n) == Some(&b':') {
-        (n, &field[..n])
-    } else {
-        match find(&field[n..], b':') {
-            Some(c) => (n + c, trim_ws(&field[..n + c])),
-            None => return, // not a header field; ignore the line
-        }
+    // The name is what comes before the first colon (a colon only on a continuation line is
+    // looked for there), white space around it dropped.
+    let Some(colon) = colon.or_else(|| find(field, b':')) else {
+        return; // not a header field; ignore the line
     };
+    let name = trim_ws(&field[..colon]);
     h.header_count = h.header_count.saturating_add(1);
     let kind = classify(name);
     if kind == Name::Other {
