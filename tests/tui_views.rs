@@ -667,7 +667,7 @@ fn branches_on_one_hop_are_lettered() {
 }
 
 /// At 80 columns the streams view keeps both addresses (the lost count and largest jitter give
-/// way), so an operator sees where the audio went.
+/// way), so an operator sees where the audio went, and each stream's whole Call-ID under it.
 #[test]
 fn streams_view_keeps_addresses_at_80_columns() {
     let model = model_of("media-crafted-dtmf.pcap");
@@ -678,6 +678,10 @@ fn streams_view_keeps_addresses_at_80_columns() {
     let s = screen(&mut a, &model, 80, 24);
     assert!(s.contains("192.0.2.10:4000       198.51.100.20:20000"), "{s}");
     assert!(s.contains("198.51.100.20:20000   192.0.2.10:4000"), "{s}");
+    // The whole Call-ID on the line under each stream.
+    let id = &model.rows[0].summary.call_id;
+    assert_eq!(s.matches(&format!("call {id}")).count(), 2, "{s}");
+    insta::assert_snapshot!("streams_dtmf_80x24", s);
 }
 
 /// At 80 columns the call's media pane uses a compact line so the DTMF digits still show.

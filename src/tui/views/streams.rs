@@ -19,23 +19,31 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         Block::default().borders(Borders::ALL).title(format!(" RTP streams {} · worst first ", all.len()));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let height = inner.height.saturating_sub(1) as usize;
+    let width = inner.width as usize;
+    // Under 120 columns the lost count and the largest jitter give way to the addresses; under
+    // 100 the call goes on a second line under its stream (both addresses and the whole Call-ID
+    // stay readable at 80 columns).
+    let wide = width >= 120;
+    let lines_per_stream = if width < 100 { 2 } else { 1 };
+    let height = inner.height.saturating_sub(1) as usize / lines_per_stream;
     app.page = height.max(1);
     app.stream = app.stream.min(all.len().saturating_sub(1));
     let (start, end) = super::window(app.stream, &mut app.streams_offset, height, all.len());
-    let width = inner.width as usize;
-    // Under 120 columns the lost count and the largest jitter give way to the addresses.
-    let wide = width >= 120;
     let header = if wide {
         format!(
             "{:>4} {:>6} {:>9} {:>8} {:>8}  {:<6} {:<10} {:<22} {:<22} {}",
             "MOS", "lost%", "lost", "jit ms", "max ms", "from", "codec", "source", "destination", "call"
         )
     } else {
-        format!(
-            "{:>4} {:>6} {:>8}  {:<6} {:<6} {:<21} {:<21} {}",
-            "MOS", "lost%", "jit ms", "from", "codec", "source", "destination", "call"
-        )
+        let head = format!(
+            "{:>4} {:>6} {:>8}  {:<6} {:<6} {:<21} {:<21}",
+            "MOS", "lost%", "jit ms", "from", "codec", "source", "destination"
+        );
+        if lines_per_stream == 2 {
+            head.trim_end().to_string()
+        } else {
+            head + " call"
+        }
     };
     let mut lines = vec![Line::styled(super::fit(&header, width), theme::header())];
     if all.is_empty() {
@@ -62,8 +70,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
                 call.call_id
             )
         } else {
-            format!(
-                "{:>4} {:>6.1} {:>8.1}  {:<6} {:<6} {:<21} {:<21} {}",
+            let text = format!(
+                "{:>4} {:>6.1} {:>8.1}  {:<6} {:<6} {:<21} {:<21}",
                 mos,
                 s.loss_pct,
                 s.mean_jitter_ms,
@@ -71,18 +79,29 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
                 super::fit(&s.codec, 6),
                 s.src.to_string(),
                 s.dst.to_string(),
-                call.call_id
-            )
+            );
+            if lines_per_stream == 2 {
+                text.trim_end().to_string()
+            } else {
+                format!("{text} {}", call.call_id)
+            }
         };
         let bad = s.mos.is_some_and(|m| m < 3.6) || s.loss_pct >= 3.0;
         let mut line = Line::raw(super::fit(&inert_string(text.as_bytes()), width));
         if bad {
             line = line.style(Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD));
         }
+        let mut second = (lines_per_stream == 2).then(|| {
+            Line::raw(super::fit(&inert_string(format!("      call {}", call.call_id).as_bytes()), width))
+        });
         if start + k == app.stream {
             line = line.style(theme::selected());
+            second = second.map(|l| l.style(theme::selected()));
+        } else {
+            second = second.map(|l| l.style(theme::dim()));
         }
         lines.push(line);
+        lines.extend(second);
     }
     // Long lines are cut to the width already; the empty-state sentence wraps.
     f.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }), inner);
