@@ -52,9 +52,10 @@ impl fmt::Display for Inert<'_> {
 /// (this runs over every text field of every message and call written out).
 pub fn is_plain_ascii(bytes: &[u8]) -> bool {
     let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
-    let done = plain_blocks(bytes);
-    match done {
+    match plain_blocks(bytes) {
         None => false,
+        // The last partial block is checked again as the last 16 bytes, overlapping.
+        Some(i) if i < bytes.len() && bytes.len() >= 16 => plain_blocks(&bytes[bytes.len() - 16..]).is_some(),
         Some(i) => bytes[i..].iter().all(|&b| plain(b)),
     }
 }

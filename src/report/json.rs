@@ -41,6 +41,34 @@ pub fn write_str(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
     w.write_all(b"\"")
 }
 
+/// Appends `bytes` as a JSON string literal (see [`write_str`]).
+pub fn push_str(out: &mut Vec<u8>, bytes: &[u8]) {
+    if sipscope_core::sanitize::is_plain_ascii(bytes) {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    } else {
+        // Writing into a Vec cannot fail.
+        let _ = write_str(out, bytes);
+    }
+}
+
+/// Appends an address as `ip:port` (IPv6 in brackets).
+pub fn push_addr(out: &mut Vec<u8>, addr: std::net::SocketAddr) {
+    match addr {
+        std::net::SocketAddr::V4(a) => {
+            let mut buf = [0u8; 21];
+            let n = crate::packet::v4_text(a, &mut buf);
+            out.extend_from_slice(&buf[..n]);
+        }
+        // Writing into a Vec cannot fail.
+        std::net::SocketAddr::V6(_) => {
+            let _ = write!(out, "{addr}");
+        }
+    }
+}
+
 /// Appends the decimal digits of `n`.
 pub fn push_u64(out: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];

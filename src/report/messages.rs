@@ -38,39 +38,40 @@ pub fn write_text(w: &mut impl Write, m: &SipMessage) -> io::Result<()> {
     )
 }
 
-/// Writes one message as an NDJSON object (fields documented in `docs/cli.md`). Allocation-free.
-pub fn write_ndjson(w: &mut impl Write, m: &SipMessage) -> io::Result<()> {
+/// Appends one message as an NDJSON line (fields documented in `docs/cli.md`) to `out`: built in
+/// one buffer and written at once, as a writer call per field cost more than the fields.
+pub fn push_ndjson(out: &mut Vec<u8>, m: &SipMessage) {
     let h = &m.headers;
-    w.write_all(b"{\"ts\":\"")?;
-    w.write_all(&m.ts.rfc3339().to_bytes())?;
-    w.write_all(b"\",\"src\":\"")?;
-    json::write_addr(w, m.src)?;
-    w.write_all(b"\",\"dst\":\"")?;
-    json::write_addr(w, m.dst)?;
-    w.write_all(b"\",\"transport\":\"")?;
-    w.write_all(m.transport.as_str().as_bytes())?;
-    w.write_all(b"\",")?;
+    out.extend_from_slice(b"{\"ts\":\"");
+    out.extend_from_slice(&m.ts.rfc3339().to_bytes());
+    out.extend_from_slice(b"\",\"src\":\"");
+    json::push_addr(out, m.src);
+    out.extend_from_slice(b"\",\"dst\":\"");
+    json::push_addr(out, m.dst);
+    out.extend_from_slice(b"\",\"transport\":\"");
+    out.extend_from_slice(m.transport.as_str().as_bytes());
+    out.extend_from_slice(b"\",");
     match h.start {
         StartLine::Request { method_span, uri, .. } => {
-            w.write_all(b"\"method\":")?;
-            json::write_str(w, m.slice(method_span))?;
-            w.write_all(b",\"uri\":")?;
-            json::write_str(w, m.slice(uri))?;
+            out.extend_from_slice(b"\"method\":");
+            json::push_str(out, m.slice(method_span));
+            out.extend_from_slice(b",\"uri\":");
+            json::push_str(out, m.slice(uri));
         }
         StartLine::Response { code, reason } => {
-            w.write_all(b"\"status\":")?;
-            json::write_u64(w, code.into())?;
-            w.write_all(b",\"reason\":")?;
-            json::write_str(w, m.slice(reason))?;
+            out.extend_from_slice(b"\"status\":");
+            json::push_u64(out, code.into());
+            out.extend_from_slice(b",\"reason\":");
+            json::push_str(out, m.slice(reason));
         }
     }
-    w.write_all(b",\"cseq\":")?;
-    json::write_u64(w, h.cseq.into())?;
-    w.write_all(b",\"cseq_method\":")?;
-    json::write_str(w, m.slice(h.cseq_method_span))?;
-    w.write_all(b",\"call_id\":")?;
-    json::write_str(w, m.call_id())?;
-    w.write_all(b",\"bytes\":")?;
-    json::write_u64(w, m.raw.len() as u64)?;
-    w.write_all(b"}\n")
+    out.extend_from_slice(b",\"cseq\":");
+    json::push_u64(out, h.cseq.into());
+    out.extend_from_slice(b",\"cseq_method\":");
+    json::push_str(out, m.slice(h.cseq_method_span));
+    out.extend_from_slice(b",\"call_id\":");
+    json::push_str(out, m.call_id());
+    out.extend_from_slice(b",\"bytes\":");
+    json::push_u64(out, m.raw.len() as u64);
+    out.extend_from_slice(b"}\n");
 }

@@ -256,6 +256,11 @@ impl Correlator {
             let mut call = Box::new(call);
             self.schedule.started(key, call.first_ts, &mut call.slot);
             self.calls.insert(key, call);
+            // Checked here too, not only on ticks: a capture whose clock stands still (or a
+            // flood inside one second) makes and evicts calls with no tick in between.
+            if self.schedule.needs_rebuild(self.calls.len()) {
+                self.schedule.rebuild(self.calls.iter_mut().map(|(&key, c)| (key, c.first_ts, &mut c.slot)));
+            }
             if let Some(other) = link {
                 self.link(id, &other);
             }
@@ -561,4 +566,63 @@ fn link_target(msg: &SipMessage, names: &[String]) -> Option<Box<[u8]>> {
     let (_, span) = crate::sip::scan::find_any_header(&msg.raw, msg.headers.body.start as usize, names)?;
     let v = msg.slice(span);
     (!v.is_empty()).then(|| v.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sip::scan::{scan, Framing, Scan};
+    use std::sync::Arc;
+
+    fn invite(i: usize, ts: Timestamp) -> SipMessage {
+        let text = format!(
+            "INVITE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK{i}\r\nFrom: <sip:a@192.0.2.1>;tag=1\r\nTo: <sip:b@192.0.2.2>\r\nCall-ID: flood-{i}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        );
+        let raw: Arc<[u8]> = text.into_bytes().into();
+        let Scan::Complete { headers, .. } = scan(&raw, Framing::Datagram) else { panic!("test message") };
+        SipMessage {
+            ts,
+            src: "192.0.2.1:5060".parse().unwrap(),
+            dst: "192.0.2.2:5060".parse().unwrap(),
+            transport: crate::sip::Transport::Udp,
+            raw,
+            headers,
+        }
+    }
+
+    /// A flood of new Call-IDs within one second of capture time (no tick to clean up) with a
+    /// small cap on calls: the schedule stays bounded by the calls held, not by the calls seen.
+    #[test]
+    fn the_schedule_stays_bounded_without_ticks() {
+        let mut c = Correlator::new(CorrelatorConfig { max_calls: 500, ..Default::default() });
+        let ts = Timestamp::from_parts(1_700_000_000, 0);
+        let mut most = 0;
+        for i in 0..50_000 {
+            c.add(&invite(i, ts));
+            most = most.max(c.schedule.len());
+        }
+        assert!(c.stats().evicted_calls > 40_000);
+        assert!(most <= 3 * (2 * 500 + 1024) + 3, "schedule held {most} entries for 500 calls");
+    }
+
+    /// An unanswered INVITE is held, not timed out, until the tick 32 s after it was sent
+    /// (Timer B), and then timed out and handed out at that tick (its stay after its last
+    /// message is over too), as the walk over every call did.
+    #[test]
+    fn timers_and_stays_fire_on_the_tick_they_are_due() {
+        let mut c = Correlator::new(CorrelatorConfig::default());
+        let t0 = Timestamp::from_parts(1_700_000_000, 0);
+        c.add(&invite(1, t0));
+        for s in 1..=31 {
+            c.tick(t0.plus_millis(s * 1_000));
+            assert!(!c.get(b"flood-1").expect("held").timed_out, "not yet at {s} s");
+            assert_eq!(c.drain_finished().count(), 0);
+        }
+        c.tick(t0.plus_millis(32_000));
+        let out: Vec<Box<Call>> = c.drain_finished().collect();
+        assert_eq!(out.len(), 1, "handed out at 32 s");
+        assert!(out[0].timed_out, "Timer B fired");
+        assert!(c.get(b"flood-1").is_none());
+        assert_eq!(c.oldest_live, None);
+    }
 }

@@ -3,7 +3,7 @@
 //! They work on offsets into the message so results are [`Span`]s, and they treat CR and LF like
 //! spaces so folded values parse the same as unfolded ones.
 
-use super::bytes::{find, value_len};
+use super::bytes::{eq_lower, find, value_len};
 use super::message::{NameAddr, Span, Via};
 
 fn is_lws(b: u8) -> bool {
@@ -77,8 +77,10 @@ pub fn split_first_value(buf: &[u8], start: usize, end: usize) -> (u16, usize) {
     (count, first_end)
 }
 
-/// Finds parameter `name` (case-insensitive) in a `;name=value;...` list within `buf[start..end]`.
+/// Finds parameter `name` (given in lower case; matched case-insensitively) in a
+/// `;name=value;...` list within `buf[start..end]`.
 pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
+    debug_assert!(!name.iter().any(u8::is_ascii_uppercase), "parameter names are given in lower case");
     let mut i = start;
     while i < end {
         let Some(p) = find(&buf[i..end], b';') else { return Span::NONE };
@@ -87,7 +89,7 @@ pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
             ns += 1;
         }
         let ne = ns + name.len();
-        if ne <= end && buf[ns..ne].eq_ignore_ascii_case(name) {
+        if ne <= end && eq_lower(&buf[ns..ne], name) {
             let mut j = ne;
             while j < end && is_lws(buf[j]) {
                 j += 1;

@@ -150,8 +150,9 @@ static TOKEN: [bool; 256] = {
 
 /// Parses a start line (without its line end). Offsets are relative to the line start.
 fn parse_start_line(line: &[u8]) -> Option<StartLine> {
-    const VERSION: &[u8] = b"SIP/2.0";
-    if line.len() >= 8 && line[..7].eq_ignore_ascii_case(VERSION) && line[7] == b' ' {
+    // The version in lower case, compared case-blind.
+    const VERSION: &[u8] = b"sip/2.0";
+    if line.len() >= 8 && eq_lower(&line[..7], VERSION) && line[7] == b' ' {
         let rest = &line[8..];
         if rest.len() < 3 || !rest[..3].iter().all(u8::is_ascii_digit) {
             return None;
@@ -175,8 +176,7 @@ fn parse_start_line(line: &[u8]) -> Option<StartLine> {
     while end > sp1 && (line[end - 1] == b' ' || line[end - 1] == b'\t') {
         end -= 1;
     }
-    if end < sp1 + 1 + 1 + 1 + VERSION.len() || !line[end - VERSION.len()..end].eq_ignore_ascii_case(VERSION)
-    {
+    if end < sp1 + 1 + 1 + 1 + VERSION.len() || !eq_lower(&line[end - VERSION.len()..end], VERSION) {
         return None;
     }
     let uri_end = end - VERSION.len() - 1;
