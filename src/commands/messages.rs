@@ -19,7 +19,8 @@ pub fn run(args: &MessagesArgs) -> i32 {
     let live = input.is_live();
     let mut engine = Engine::new(EngineConfig { ports, ..Default::default() });
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let mut sink = MessageSink { out: &mut out, format: args.format, flush_each: live, line: Vec::with_capacity(1024) };
+    let mut sink =
+        MessageSink { out: &mut out, format: args.format, flush_each: live, line: Vec::with_capacity(1024) };
     let result = run_input(&mut input, &mut engine, &mut sink).and_then(|code| out.flush().map(|_| code));
     let code = finish_output(result);
     eprintln!("sipscope: {}", Summary(&engine.stats()));
