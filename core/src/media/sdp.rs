@@ -195,6 +195,11 @@ pub fn parse(body: &[u8]) -> Sdp {
                     b"rtpmap" => {
                         if let Some(map) = rtpmap(arg) {
                             if m.maps.len() < MAX_FORMATS && !m.maps.iter().any(|x| x.pt == map.pt) {
+                                if m.maps.capacity() == 0 {
+                                    // Usually one mapping per format of the m= line: sized for
+                                    // that (calls keep these for as long as they live).
+                                    m.maps.reserve_exact(m.formats.len().clamp(1, MAX_FORMATS));
+                                }
                                 m.maps.push(map);
                             }
                         }
