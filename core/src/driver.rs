@@ -69,9 +69,7 @@ pub fn drive(source: &mut dyn Source, engine: &mut Engine, sink: &mut dyn Sink) 
         }
         match source.pull() {
             Ok(Pull::Packet(pkt)) => {
-                for (m, a) in engine.ingest_flagged(&pkt) {
-                    sink.message(&m, a)?;
-                }
+                engine.ingest_each(&pkt, |m, a| sink.message(m, a))?;
                 sink.frame(&pkt, engine.carried_sip())?;
             }
             Ok(Pull::Idle(now)) => {
@@ -89,9 +87,7 @@ pub fn drive(source: &mut dyn Source, engine: &mut Engine, sink: &mut dyn Sink) 
         hand_over(engine, sink)?;
         sink.step(engine)?;
     }
-    for (m, a) in engine.finish_flagged() {
-        sink.message(&m, a)?;
-    }
+    engine.finish_each(|m, a| sink.message(m, a))?;
     hand_over(engine, sink)?;
     sink.step(engine)?;
     Ok(outcome)

@@ -220,6 +220,31 @@ impl Engine {
         self.out.drain(..).zip(self.flags.drain(..))
     }
 
+    /// Feeds one frame and lends each message it completed, with its flags, to `each`, in order
+    /// (no message is moved out: they are dropped after). Stops at the first error of `each`.
+    pub fn ingest_each<E>(
+        &mut self,
+        pkt: &RawPacket<'_>,
+        each: impl FnMut(&SipMessage, Option<Added>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.step(pkt);
+        self.lend_out(each)
+    }
+
+    /// Like [`Engine::finish`], lending each message with its flags to `each`.
+    pub fn finish_each<E>(&mut self, each: impl FnMut(&SipMessage, Option<Added>) -> Result<(), E>) -> Result<(), E> {
+        self.end();
+        self.lend_out(each)
+    }
+
+    /// Lends `out` and `flags` to `each`, then empties them.
+    fn lend_out<E>(&mut self, mut each: impl FnMut(&SipMessage, Option<Added>) -> Result<(), E>) -> Result<(), E> {
+        let result = self.out.iter().zip(&self.flags).try_for_each(|(m, a)| each(m, *a));
+        self.out.clear();
+        self.flags.clear();
+        result
+    }
+
     /// Like [`Engine::finish`], with each message's flags.
     pub fn finish_flagged(
         &mut self,
