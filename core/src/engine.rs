@@ -232,13 +232,19 @@ impl Engine {
     }
 
     /// Like [`Engine::finish`], lending each message with its flags to `each`.
-    pub fn finish_each<E>(&mut self, each: impl FnMut(&SipMessage, Option<Added>) -> Result<(), E>) -> Result<(), E> {
+    pub fn finish_each<E>(
+        &mut self,
+        each: impl FnMut(&SipMessage, Option<Added>) -> Result<(), E>,
+    ) -> Result<(), E> {
         self.end();
         self.lend_out(each)
     }
 
     /// Lends `out` and `flags` to `each`, then empties them.
-    fn lend_out<E>(&mut self, mut each: impl FnMut(&SipMessage, Option<Added>) -> Result<(), E>) -> Result<(), E> {
+    fn lend_out<E>(
+        &mut self,
+        mut each: impl FnMut(&SipMessage, Option<Added>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let result = self.out.iter().zip(&self.flags).try_for_each(|(m, a)| each(m, *a));
         self.out.clear();
         self.flags.clear();

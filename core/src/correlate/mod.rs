@@ -256,11 +256,6 @@ impl Correlator {
             let mut call = Box::new(call);
             self.schedule.started(key, call.first_ts, &mut call.slot);
             self.calls.insert(key, call);
-            // Checked here too, not only on ticks: a capture whose clock stands still (or a
-            // flood inside one second) makes and evicts calls with no tick in between.
-            if self.schedule.needs_rebuild(self.calls.len()) {
-                self.schedule.rebuild(self.calls.iter_mut().map(|(&key, c)| (key, c.first_ts, &mut c.slot)));
-            }
             if let Some(other) = link {
                 self.link(id, &other);
             }
@@ -269,6 +264,13 @@ impl Correlator {
         let added = call.add(msg);
         self.schedule.file(key, next_due(call, &self.config), &mut call.slot);
         self.schedule.watch(key, &mut call.slot);
+        // Checked on every message, not only on ticks: a capture whose clock stands still (or
+        // a flood inside one second) makes and evicts calls, or moves their moments earlier,
+        // with no tick in between.
+        if self.schedule.needs_rebuild(self.calls.len()) {
+            self.schedule.rebuild(self.calls.iter_mut().map(|(&key, c)| (key, c.first_ts, &mut c.slot)));
+        }
+        let call = &mut **self.calls.get_mut(&key)?;
         let (stats, metrics) = (&mut self.stats, &mut self.metrics);
         if added.retransmission {
             stats.retransmissions += 1;
@@ -349,11 +351,11 @@ impl Correlator {
     /// Visits the calls the rules watch: those with a message in the last seconds and those
     /// whose timer just fired (each once a tick). `visit` answers whether to go on watching the
     /// call; a new message puts it back.
-    pub fn visit_watched(&mut self, now: Timestamp, mut visit: impl FnMut(&mut Call) -> bool) {
+    pub fn visit_watched(&mut self, mut visit: impl FnMut(&mut Call) -> bool) {
         let calls = &mut self.calls;
-        self.schedule.retain_watched(|key| {
+        self.schedule.retain_watched(|key, walk| {
             let Some(call) = calls.get_mut(&key) else { return false };
-            if !call.slot.first_visit(now) {
+            if !call.slot.first_visit(walk) {
                 return false;
             }
             let keep = visit(call);
@@ -575,8 +577,13 @@ mod tests {
     use std::sync::Arc;
 
     fn invite(i: usize, ts: Timestamp) -> SipMessage {
+        attempt(i, 1, ts)
+    }
+
+    /// INVITE number `cseq` of Call-ID `flood-{i}`.
+    fn attempt(i: usize, cseq: u32, ts: Timestamp) -> SipMessage {
         let text = format!(
-            "INVITE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK{i}\r\nFrom: <sip:a@192.0.2.1>;tag=1\r\nTo: <sip:b@192.0.2.2>\r\nCall-ID: flood-{i}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+            "INVITE sip:b@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK{i}-{cseq}\r\nFrom: <sip:a@192.0.2.1>;tag=1\r\nTo: <sip:b@192.0.2.2>\r\nCall-ID: flood-{i}\r\nCSeq: {cseq} INVITE\r\nContent-Length: 0\r\n\r\n"
         );
         let raw: Arc<[u8]> = text.into_bytes().into();
         let Scan::Complete { headers, .. } = scan(&raw, Framing::Datagram) else { panic!("test message") };
@@ -603,6 +610,44 @@ mod tests {
         }
         assert!(c.stats().evicted_calls > 40_000);
         assert!(most <= 3 * (2 * 500 + 1024) + 3, "schedule held {most} entries for 500 calls");
+    }
+
+    /// One Call-ID whose new attempts each move its moment earlier (timestamps stepping back a
+    /// microsecond, as crafted captures can): the deadlines stay bounded without a tick.
+    #[test]
+    fn a_moment_moving_earlier_on_every_message_stays_bounded() {
+        let mut c = Correlator::new(CorrelatorConfig::default());
+        let t0 = Timestamp::from_parts(1_700_000_000, 0);
+        let mut most = 0;
+        for n in 1..20_000u32 {
+            c.add(&attempt(1, n, Timestamp(t0.0 - i64::from(n) * 1_000)));
+            most = most.max(c.schedule.len());
+        }
+        assert!(most <= 3 * (2 + 1024) + 3, "schedule held {most} entries for one call");
+    }
+
+    /// A call let go by the rules' walk and brought back by a message is visited again by every
+    /// later walk, even when two walks carry the same capture time (a clock stepping back).
+    #[test]
+    fn a_call_brought_back_is_watched_on_every_later_walk() {
+        let mut c = Correlator::new(CorrelatorConfig::default());
+        let t0 = Timestamp::from_parts(1_700_000_000, 0);
+        c.add(&invite(1, t0));
+        let mut seen = 0;
+        c.visit_watched(|_| {
+            seen += 1;
+            false
+        });
+        assert_eq!(seen, 1, "let go after the first walk");
+        c.add(&attempt(1, 2, t0));
+        for walk in 0..3 {
+            let mut seen = 0;
+            c.visit_watched(|_| {
+                seen += 1;
+                true
+            });
+            assert_eq!(seen, 1, "walk {walk} visits the call brought back");
+        }
     }
 
     /// An unanswered INVITE is held, not timed out, until the tick 32 s after it was sent

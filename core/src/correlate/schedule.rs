@@ -27,9 +27,10 @@ pub struct Slot {
     pub(crate) due: Option<Timestamp>,
     /// The call is on the watched list.
     pub(crate) watched: bool,
-    /// The tick at which the call was last visited on the watched list (a Call-ID that left and
-    /// came back can be listed twice; it is visited once a tick).
-    pub(crate) visited: Option<Timestamp>,
+    /// The walk of the watched list that last visited the call (a Call-ID that left and came
+    /// back can be listed twice; it is visited once a walk). Walks are counted, not timed: two
+    /// ticks can carry the same capture time (a clock that steps back and forth).
+    pub(crate) visited: u64,
 }
 
 impl Slot {
@@ -42,13 +43,14 @@ impl Slot {
         filed
     }
 
-    /// Marks the call visited at tick `now`; false if it already was (listed twice because its
-    /// Call-ID left and came back: the second entry goes).
-    pub(crate) fn first_visit(&mut self, now: Timestamp) -> bool {
-        if self.visited == Some(now) {
+    /// Marks the call visited in walk `walk` (from [`Schedule::retain_watched`], never 0); false
+    /// if it already was (listed twice because its Call-ID left and came back: the second entry
+    /// goes).
+    pub(crate) fn first_visit(&mut self, walk: u64) -> bool {
+        if self.visited == walk {
             return false;
         }
-        self.visited = Some(now);
+        self.visited = walk;
         true
     }
 }
@@ -59,6 +61,8 @@ pub struct Schedule {
     deadlines: BinaryHeap<Reverse<(Timestamp, u64)>>,
     watched: Vec<u64>,
     starts: BinaryHeap<Reverse<(Timestamp, u64)>>,
+    /// Walks of the watched list so far.
+    walks: u64,
 }
 
 impl Schedule {
@@ -105,10 +109,12 @@ impl Schedule {
         due
     }
 
-    /// Walks the watched list: `visit` answers whether a key stays on it.
-    pub fn retain_watched(&mut self, visit: impl FnMut(u64) -> bool) {
-        let mut visit = visit;
-        self.watched.retain(|&key| visit(key));
+    /// Walks the watched list: `visit` gets each key and the number of this walk (for
+    /// [`Slot::first_visit`]) and answers whether the key stays on it.
+    pub fn retain_watched(&mut self, mut visit: impl FnMut(u64, u64) -> bool) {
+        self.walks += 1;
+        let walk = self.walks;
+        self.watched.retain(|&key| visit(key, walk));
     }
 
     /// The earliest first timestamp among live calls (`start_of` tells a live call's start, or
@@ -230,9 +236,10 @@ mod tests {
         s.watched.push(2);
         let mut visits: HashMap<u64, u32> = HashMap::new();
         for tick in 1..=2 {
-            s.retain_watched(|key| {
+            let _ = tick;
+            s.retain_watched(|key, walk| {
                 let Some(slot) = slots.get_mut(&key) else { return false };
-                if !slot.first_visit(ts(tick)) {
+                if !slot.first_visit(walk) {
                     return false;
                 }
                 *visits.entry(key).or_default() += 1;

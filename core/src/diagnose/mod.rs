@@ -237,7 +237,7 @@ impl Diagnoser {
             let recent = now.millis_since(call.last_ts) <= 2 * rules::GRACE_MS + 1_000;
             recent || (call.timed_out && !call.findings.contains(&"no-final-response"))
         };
-        calls.visit_watched(now, |call| {
+        calls.visit_watched(|call| {
             if watching(call) {
                 self.check_rules(call, Moment { now, ended: false }, true);
             }

@@ -127,21 +127,24 @@ pub(crate) fn ends_value(b: u8) -> bool {
     matches!(b, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// Length of the unquoted parameter value at the front of `hay`: up to the first byte that
-/// [`ends_value`] (16 bytes at a time with SSE2 on x86_64).
+/// Length of the unquoted parameter value at the front of `hay[..limit]`: up to the first byte
+/// that [`ends_value`] (16 bytes at a time with SSE2 on x86_64). The bytes of `hay` past `limit`
+/// (the rest of the message) may be read, so that a short value at the end of a header is still
+/// looked at in whole blocks; they never count.
 #[inline]
-pub fn value_len(hay: &[u8]) -> usize {
-    let mut i = value_blocks(hay);
-    while i < hay.len() && !ends_value(hay[i]) {
+pub fn value_len(hay: &[u8], limit: usize) -> usize {
+    let limit = limit.min(hay.len());
+    let mut i = value_blocks(hay, limit);
+    while i < limit && !ends_value(hay[i]) {
         i += 1;
     }
-    i
+    i.min(limit)
 }
 
 /// [`value_len`] over whole 16-byte blocks: the end if found in one, else how far it looked.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn value_blocks(hay: &[u8]) -> usize {
+fn value_blocks(hay: &[u8], limit: usize) -> usize {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
@@ -149,7 +152,7 @@ fn value_blocks(hay: &[u8]) -> usize {
     // SAFETY: as in `line_and_colon_blocks`.
     unsafe {
         let set = [b';', b',', b' ', b'\t', b'\r', b'\n'].map(|b| _mm_set1_epi8(b as i8));
-        while i + 16 <= hay.len() {
+        while i < limit && i + 16 <= hay.len() {
             let v = _mm_loadu_si128(hay.as_ptr().add(i).cast::<__m128i>());
             let a = _mm_or_si128(_mm_cmpeq_epi8(v, set[0]), _mm_cmpeq_epi8(v, set[1]));
             let b = _mm_or_si128(_mm_cmpeq_epi8(v, set[2]), _mm_cmpeq_epi8(v, set[3]));
@@ -167,26 +170,45 @@ fn value_blocks(hay: &[u8]) -> usize {
 /// Elsewhere the byte loop in [`value_len`] does all the work.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-fn value_blocks(_hay: &[u8]) -> usize {
+fn value_blocks(_hay: &[u8], _limit: usize) -> usize {
     0
 }
 
-/// `name` equals `lower` (lower case letters, digits and `-`) ignoring the case of letters, eight
-/// bytes at a time: header names are compared on every line.
-#[inline]
+/// `name` equals `lower` (lower case letters, digits and `-`) ignoring the case of letters, with
+/// a few overlapping word loads instead of a loop: header names are compared on every line
+/// (inlined, so a literal pattern's length picks the comparison at compile time).
+#[inline(always)]
 pub fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
-    if name.len() != lower.len() {
+    debug_assert!(lower.is_ascii(), "patterns are ASCII");
+    let n = name.len();
+    if n != lower.len() {
         return false;
     }
-    let mut i = 0;
-    while i + 8 <= name.len() {
-        if fold8(word(&name[i..i + 8]), word(&lower[i..i + 8])) {
-            i += 8;
-        } else {
-            return false;
+    // The first and the last bytes of each, as words (they overlap when shorter than two words).
+    match n {
+        0 => true,
+        1 => fold8(u64::from(name[0]), u64::from(lower[0])),
+        2..=3 => fold8(u16w(name, 0), u16w(lower, 0)) && fold8(u16w(name, n - 2), u16w(lower, n - 2)),
+        4..=7 => fold8(u32w(name, 0), u32w(lower, 0)) && fold8(u32w(name, n - 4), u32w(lower, n - 4)),
+        _ => {
+            let mut i = 0;
+            while i + 8 < n {
+                if !fold8(word(&name[i..i + 8]), word(&lower[i..i + 8])) {
+                    return false;
+                }
+                i += 8;
+            }
+            fold8(word(&name[n - 8..]), word(&lower[n - 8..]))
         }
     }
-    name[i..].iter().zip(&lower[i..]).all(|(&a, &b)| a == b || (b.is_ascii_lowercase() && a | 0x20 == b))
+}
+
+fn u16w(b: &[u8], at: usize) -> u64 {
+    u64::from(u16::from_le_bytes([b[at], b[at + 1]]))
+}
+
+fn u32w(b: &[u8], at: usize) -> u64 {
+    u64::from(u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]))
 }
 
 fn word(b: &[u8]) -> u64 {
@@ -222,7 +244,11 @@ mod tests {
         #[test]
         fn value_len_agrees_with_a_byte_loop(hay in proptest::collection::vec(prop_oneof![Just(b';'), Just(b','), Just(b' '), Just(b'\t'), Just(b'\r'), Just(b'\n'), any::<u8>()], 0..100)) {
             let want = hay.iter().position(|&b| ends_value(b)).unwrap_or(hay.len());
-            prop_assert_eq!(value_len(&hay), want);
+            prop_assert_eq!(value_len(&hay, hay.len()), want);
+            // With a limit inside: what lies past it is read but never counts.
+            for limit in [0, hay.len() / 3, hay.len() / 2] {
+                prop_assert_eq!(value_len(&hay, limit), want.min(limit));
+            }
         }
 
         #[test]

@@ -102,7 +102,7 @@ pub fn find_param(buf: &[u8], start: usize, end: usize, name: &[u8]) -> Span {
                         .map_or_else(|| trim_end(buf, vs + 1, end), |q| vs + 1 + q);
                     return Span::new(vs + 1, ve);
                 }
-                return Span::new(vs, vs + value_len(&buf[vs..end]));
+                return Span::new(vs, vs + value_len(&buf[vs..], end - vs));
             }
             if j == end || buf[j] == b';' || buf[j] == b',' || j > ne {
                 // The parameter is there without a value.

@@ -230,30 +230,26 @@ fn classify(name: &[u8]) -> Name {
             _ => Name::Other,
         };
     }
-    // One candidate per (length, first letter): a single comparison per line.
-    let (full, kind): (&[u8], Name) = match (name.len(), first) {
-        (2, b't') => (b"to", Name::To),
-        (3, b'v') => (b"via", Name::Via),
-        (4, b'c') => (b"cseq", Name::CSeq),
-        (4, b'f') => (b"from", Name::From),
-        (6, b'r') => (b"reason", Name::Reason),
-        (6, b's') => (b"server", Name::Server),
-        (7, b'c') if name[1] | 0x20 == b'a' => (b"call-id", Name::CallId),
-        (7, b'c') => (b"contact", Name::Contact),
-        (7, b'w') => (b"warning", Name::Warning),
-        (10, b'u') => (b"user-agent", Name::UserAgent),
-        (12, b'c') => (b"content-type", Name::ContentType),
-        (12, b'm') => (b"max-forwards", Name::MaxForwards),
-        (12, b'r') => (b"record-route", Name::RecordRoute),
-        (13, b'a') => (b"authorization", Name::Credentials),
-        (14, b'c') => (b"content-length", Name::ContentLength),
-        (19, b'p') => (b"proxy-authorization", Name::Credentials),
-        _ => return Name::Other,
-    };
-    if eq_lower(name, full) {
-        kind
-    } else {
-        Name::Other
+    // One candidate per (length, first letter): a single comparison per line, against a literal
+    // (so each comparison compiles to a word or two).
+    match (name.len(), first) {
+        (2, b't') if eq_lower(name, b"to") => Name::To,
+        (3, b'v') if eq_lower(name, b"via") => Name::Via,
+        (4, b'c') if eq_lower(name, b"cseq") => Name::CSeq,
+        (4, b'f') if eq_lower(name, b"from") => Name::From,
+        (6, b'r') if eq_lower(name, b"reason") => Name::Reason,
+        (6, b's') if eq_lower(name, b"server") => Name::Server,
+        (7, b'c') if eq_lower(name, b"call-id") => Name::CallId,
+        (7, b'c') if eq_lower(name, b"contact") => Name::Contact,
+        (7, b'w') if eq_lower(name, b"warning") => Name::Warning,
+        (10, b'u') if eq_lower(name, b"user-agent") => Name::UserAgent,
+        (12, b'c') if eq_lower(name, b"content-type") => Name::ContentType,
+        (12, b'm') if eq_lower(name, b"max-forwards") => Name::MaxForwards,
+        (12, b'r') if eq_lower(name, b"record-route") => Name::RecordRoute,
+        (13, b'a') if eq_lower(name, b"authorization") => Name::Credentials,
+        (14, b'c') if eq_lower(name, b"content-length") => Name::ContentLength,
+        (19, b'p') if eq_lower(name, b"proxy-authorization") => Name::Credentials,
+        _ => Name::Other,
     }
 }
 
@@ -418,7 +414,12 @@ fn index_field(buf: &[u8], start: usize, end: usize, colon: Option<usize>, h: &m
     let Some(colon) = colon.or_else(|| find(field, b':')) else {
         return; // not a header field; ignore the line
     };
-    let name = trim_ws(&field[..colon]);
+    let name = &field[..colon];
+    // Usually nothing to trim: look at both ends before walking.
+    let name = match (name.first(), name.last()) {
+        (Some(b' ' | b'\t'), _) | (_, Some(b' ' | b'\t')) => trim_ws(name),
+        _ => name,
+    };
     h.header_count = h.header_count.saturating_add(1);
     let kind = classify(name);
     if kind == Name::Other {
