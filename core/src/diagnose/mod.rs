@@ -293,13 +293,10 @@ impl Diagnoser {
         let mut new = Vec::new();
         let facts = rules::facts_of(call);
         for rule in rules::CALL_RULES {
-            if (timed_only && !rule.timed)
-                || (rule.at_end_only && !at.ended)
-                || call.findings.contains(&rule.id)
-                || call.rolled_up.contains(&rule.id)
-            {
+            if (timed_only && !rule.timed) || (rule.at_end_only && !at.ended) {
                 continue;
             }
+            // The cheapest test first: most rules need a fact most calls do not have.
             if rule.needs != rules::facts::ANY && facts & rule.needs == 0 {
                 // The rule's own first test would fail: it cannot find anything.
                 debug_assert!(
@@ -307,6 +304,9 @@ impl Diagnoser {
                     "rule {} found something without the facts it needs",
                     rule.id
                 );
+                continue;
+            }
+            if call.findings.contains(&rule.id) || call.rolled_up.contains(&rule.id) {
                 continue;
             }
             if let Some(f) = (rule.check)(call, &ctx) {
