@@ -18,7 +18,7 @@ pub fn write_media(o: &mut Object<'_>, c: &Call) {
         }
         let mut so = Object::begin(out);
         so.uint("index", r.index.into())
-            .str("what", r.what.as_str().as_bytes())
+            .str("what", r.what.as_bytes())
             .str("side", if r.from_caller { b"caller" } else { b"callee" });
         match r.rtp_addr() {
             Some(a) => so.addr("rtp", a),
@@ -34,7 +34,7 @@ pub fn write_media(o: &mut Object<'_>, c: &Call) {
                 }
                 match desc.maps.iter().find(|x| x.pt == *pt) {
                     Some(x) => {
-                        let _ = write_str(codecs, x.name.as_str().as_bytes());
+                        let _ = write_str(codecs, x.name.as_bytes());
                     }
                     None => write_label(codecs, m.codecs.label(*pt)),
                 }
@@ -64,7 +64,7 @@ fn write_label(out: &mut Vec<u8>, label: crate::media::codec::Label) {
             let _ = write_str(out, s.as_bytes());
         }
         Label::Mapped(n) => {
-            let _ = write_str(out, n.as_str().as_bytes());
+            let _ = write_str(out, n.as_bytes());
         }
         Label::Number(pt) => {
             out.extend_from_slice(b"\"PT");

@@ -70,6 +70,11 @@ impl ShortName {
         n
     }
 
+    /// The name's bytes (printable ASCII), without the UTF-8 check of [`ShortName::as_str`].
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
     /// The name.
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")

@@ -74,9 +74,9 @@ pub enum Kind {
 impl Kind {
     /// Of an `m=` section's media type.
     pub fn of(desc: &MediaDesc) -> Kind {
-        match desc.kind.as_str() {
-            k if k.eq_ignore_ascii_case("audio") => Kind::Audio,
-            k if k.eq_ignore_ascii_case("video") => Kind::Video,
+        match desc.kind.as_bytes() {
+            k if k.eq_ignore_ascii_case(b"audio") => Kind::Audio,
+            k if k.eq_ignore_ascii_case(b"video") => Kind::Video,
             _ => Kind::Other,
         }
     }
