@@ -96,6 +96,8 @@ pub struct Engine {
     counters: EngineStats,
     out: Vec<SipMessage>,
     flags: Vec<Option<Added>>,
+    /// The description being read (its buffer reused from message to message).
+    sdp_scratch: media::sdp::Sdp,
     correlator: Option<Correlator>,
     media: Option<MediaTable>,
     diagnoser: Diagnoser,
@@ -123,6 +125,7 @@ impl Engine {
             decoder: Decoder::new(config.defrag),
             tcp: TcpReassembler::new(config.tcp),
             flags: Vec::new(),
+            sdp_scratch: Default::default(),
             correlator: config.correlate.clone().map(Correlator::new),
             media: config.media.clone().filter(|_| config.correlate.is_some()).map(MediaTable::new),
             diagnoser: Diagnoser::new(),
@@ -356,7 +359,7 @@ impl Engine {
                     Some((added, call)) => {
                         if let Some(table) = self.media.as_mut() {
                             if !added.duplicate && !added.retransmission {
-                                read_sdp(m, added.index, call, table);
+                                read_sdp(m, added.index, call, table, &mut self.sdp_scratch);
                             }
                         }
                         self.diagnoser.on_message(m, added, call);
@@ -572,9 +575,15 @@ fn written_by_caller(msg: &SipMessage, call: &Call) -> bool {
 
 /// Reads the session description a message carries, if any, into its call and announces its
 /// addresses.
-fn read_sdp(msg: &SipMessage, index: u32, call: &mut Call, table: &mut MediaTable) {
+fn read_sdp(
+    msg: &SipMessage,
+    index: u32,
+    call: &mut Call,
+    table: &mut MediaTable,
+    sdp: &mut media::sdp::Sdp,
+) {
     let Some(body) = media::sdp::body_of(msg) else { return };
-    let sdp = media::sdp::parse(body);
+    media::sdp::parse_into(body, sdp);
     if sdp.media.is_empty() {
         return;
     }
@@ -598,10 +607,9 @@ fn read_sdp(msg: &SipMessage, index: u32, call: &mut Call, table: &mut MediaTabl
             table.announce(&key, a, kind, m.rtcp.is_some() || m.rtcp_mux, msg.ts, &mut call.media);
         }
     }
-    call.media.learn_codecs(&sdp);
+    call.media.learn_codecs(sdp);
     // The record keeps the first audio section (or the first section), moved out, not copied.
     let at = sdp.media.iter().position(|m| media::Kind::of(m) == media::Kind::Audio).unwrap_or(0);
-    let mut sdp = sdp;
     let desc = Some(sdp.media.swap_remove(at));
     let rec = SdpRecord { ts: msg.ts, index, what, in_request: msg.is_request(), from_caller, media: desc };
     call.media.add_record(rec);

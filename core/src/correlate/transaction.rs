@@ -197,7 +197,7 @@ impl Transaction {
             let contact = msg.contact_addr();
             let branch = match uri_hostport(msg.slice(contact.uri)) {
                 Some(hp) => TagBranch::new(tag, &String::from_utf8_lossy(hp), code),
-                None => TagBranch::new(tag, &addr_text(msg.src), code),
+                None => with_addr_text(msg.src, |peer| TagBranch::new(tag, peer, code)),
             };
             if self.tags.capacity() == 0 {
                 self.tags.reserve_exact(1); // one answering device, unless forked
@@ -251,16 +251,18 @@ mod tests {
     }
 }
 
-/// `addr` as `a.b.c.d:port` (or `[v6]:port`), without the formatting machinery: a branch per
-/// answering device is named by it, thousands of times a second under load.
-pub fn addr_text(addr: SocketAddr) -> String {
+/// Calls `f` with `addr` as `a.b.c.d:port` (or `[v6]:port`), an IPv4 address written on the
+/// stack without the formatting machinery: a branch per answering device is named by it,
+/// thousands of times a second under load.
+pub fn with_addr_text<T>(addr: SocketAddr, f: impl FnOnce(&str) -> T) -> T {
     match addr {
         SocketAddr::V4(a) => {
             let mut buf = [0u8; 21];
             let n = crate::packet::v4_text(a, &mut buf);
-            String::from_utf8_lossy(&buf[..n]).into_owned()
+            // Digits, dots and a colon: always UTF-8.
+            f(std::str::from_utf8(&buf[..n]).unwrap_or_default())
         }
-        SocketAddr::V6(_) => addr.to_string(),
+        SocketAddr::V6(_) => f(&addr.to_string()),
     }
 }
 
@@ -272,7 +274,7 @@ mod addr_text_tests {
             ["127.0.0.1:5060", "0.0.0.0:0", "255.255.255.255:65535", "10.20.30.4:9", "[2001:db8::1]:5061"]
         {
             let addr: std::net::SocketAddr = a.parse().unwrap();
-            assert_eq!(super::addr_text(addr), addr.to_string());
+            assert_eq!(super::with_addr_text(addr, str::to_string), addr.to_string());
         }
     }
 }

@@ -140,6 +140,14 @@ impl Sdp {
 /// Parses a description. Lines may end in CRLF or LF; unknown lines are skipped.
 pub fn parse(body: &[u8]) -> Sdp {
     let mut sdp = Sdp::default();
+    parse_into(body, &mut sdp);
+    sdp
+}
+
+/// [`parse`] into `sdp`, whose sections are replaced (its buffer is reused: a description is
+/// read for every offer and answer).
+pub fn parse_into(body: &[u8], sdp: &mut Sdp) {
+    sdp.media.clear();
     let mut session_addr: Option<IpAddr> = None;
     let mut session_dir: Option<Direction> = None;
     let mut media_dir: Option<Direction> = None;
@@ -216,7 +224,6 @@ pub fn parse(body: &[u8]) -> Sdp {
     if let Some(m) = sdp.media.last_mut().filter(|_| in_media && !skipping) {
         m.direction = media_dir.or(session_dir).unwrap_or_default();
     }
-    sdp
 }
 
 fn words(b: &[u8]) -> impl Iterator<Item = &[u8]> {
