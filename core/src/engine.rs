@@ -597,7 +597,7 @@ fn read_sdp(
         }
         None => media::codec::ShortName::new(msg.method().as_str().as_bytes()),
     };
-    let key = call.media.key.get_or_insert_with(|| Arc::from(&call.call_id[..])).clone();
+    let key = call.media.key.get_or_insert_with(|| call.call_id.clone()).clone();
     for m in sdp.media.iter().filter(|m| m.is_rtp()) {
         let kind = media::Kind::of(m);
         if let Some(a) = m.rtp_addr() {

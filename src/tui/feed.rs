@@ -308,7 +308,7 @@ impl Sink for BatchSink {
     }
 
     fn call(&mut self, call: &Call) -> io::Result<()> {
-        self.talking.remove(&call.call_id);
+        self.talking.remove(&call.call_id[..]);
         self.pending.calls.push(CallSummary::of(call, true));
         Ok(())
     }

@@ -79,7 +79,7 @@ pub struct Resumed {
 #[derive(Debug, Clone)]
 pub struct Call {
     /// The Call-ID bytes.
-    pub call_id: Box<[u8]>,
+    pub call_id: std::sync::Arc<[u8]>,
     /// What the dialog-forming request says this is.
     pub kind: CallKind,
     /// The method that defines the kind (INVITE for calls, REGISTER for registrations…): the
