@@ -662,14 +662,14 @@ impl Call {
                 let decisive = t.decisive();
                 let to_tag = decisive
                     .map(|r| r.msg.slice(r.msg.headers.to_tag))
-                    .or_else(|| t.tags.last().map(|b| b.tag().as_bytes()))
+                    .or_else(|| t.tags.last().map(|b| b.tag_bytes()))
                     .unwrap_or_default();
                 f(BranchRef { peer: Peer::Addr(t.dst), to_tag, final_code: decisive.map(|r| r.code) });
             }
             return;
         }
         for b in &caller.tags {
-            f(BranchRef { peer: Peer::Text(b.peer()), to_tag: b.tag().as_bytes(), final_code: b.final_code });
+            f(BranchRef { peer: Peer::Text(b.peer()), to_tag: b.tag_bytes(), final_code: b.final_code });
         }
     }
 

@@ -37,26 +37,70 @@ pub struct Mark {
 /// The responses of one To-tag (one early dialog: one answering device behind a forking proxy).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagBranch {
-    /// The To-tag followed by the peer, in one allocation.
-    text: Box<str>,
-    /// Where the tag ends in `text`.
-    tag_len: usize,
+    /// The To-tag followed by the peer.
+    text: BranchText,
+    /// Where the tag ends in the text.
+    tag_len: u16,
     /// Last status code seen on it.
     pub last_code: u16,
     /// First final status code on it.
     pub final_code: Option<u16>,
 }
 
+/// Bytes of a branch's tag and peer that fit inline (a SIPp tag and an IPv4 peer take ~30).
+const INLINE_TEXT: usize = 40;
+
+/// A branch's text: inline when short (no allocation per answering device), else on the heap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BranchText {
+    Inline { len: u8, bytes: [u8; INLINE_TEXT] },
+    Heap(Box<str>),
+}
+
+impl BranchText {
+    fn as_str(&self) -> &str {
+        match self {
+            // Built from two `&str` below, so always UTF-8.
+            BranchText::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default()
+            }
+            BranchText::Heap(s) => s,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            BranchText::Inline { len, bytes } => &bytes[..*len as usize],
+            BranchText::Heap(s) => s.as_bytes(),
+        }
+    }
+}
+
 impl TagBranch {
     /// A branch opened by a response with To-tag `tag` from `peer`, status `code`.
     pub fn new(tag: &[u8], peer: &str, code: u16) -> TagBranch {
         let tag = String::from_utf8_lossy(tag);
-        let mut text = String::with_capacity(tag.len() + peer.len());
-        text.push_str(&tag);
-        text.push_str(peer);
+        // A To-tag longer than 64 KiB is cut (at a character boundary) to fit the length field.
+        let mut cut = tag.len().min(usize::from(u16::MAX));
+        while !tag.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let tag = &tag[..cut];
+        let total = tag.len() + peer.len();
+        let text = if total <= INLINE_TEXT {
+            let mut bytes = [0u8; INLINE_TEXT];
+            bytes[..tag.len()].copy_from_slice(tag.as_bytes());
+            bytes[tag.len()..total].copy_from_slice(peer.as_bytes());
+            BranchText::Inline { len: total as u8, bytes }
+        } else {
+            let mut text = String::with_capacity(total);
+            text.push_str(tag);
+            text.push_str(peer);
+            BranchText::Heap(text.into_boxed_str())
+        };
         TagBranch {
-            text: text.into_boxed_str(),
-            tag_len: tag.len(),
+            text,
+            tag_len: tag.len() as u16,
             last_code: code,
             final_code: (code >= 200).then_some(code),
         }
@@ -64,12 +108,73 @@ impl TagBranch {
 
     /// The To-tag.
     pub fn tag(&self) -> &str {
-        &self.text[..self.tag_len]
+        &self.text.as_str()[..usize::from(self.tag_len)]
+    }
+
+    /// The To-tag's bytes (no UTF-8 check: compared on every response).
+    pub fn tag_bytes(&self) -> &[u8] {
+        &self.text.as_bytes()[..usize::from(self.tag_len)]
     }
 
     /// Where it answered from: Contact host:port, or the response's source address.
     pub fn peer(&self) -> &str {
-        &self.text[self.tag_len..]
+        &self.text.as_str()[usize::from(self.tag_len)..]
+    }
+}
+
+/// The early dialogs of a transaction: most have one, kept inline (no allocation); a forked
+/// request's are kept in a vector. Reads as a slice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Branches {
+    /// No To-tag seen yet.
+    #[default]
+    None,
+    /// One answering device.
+    One(TagBranch),
+    /// Several (a forking proxy).
+    Many(Vec<TagBranch>),
+}
+
+impl Branches {
+    /// Adds a branch at the end.
+    pub fn push(&mut self, branch: TagBranch) {
+        *self = match std::mem::take(self) {
+            Branches::None => Branches::One(branch),
+            Branches::One(first) => Branches::Many(vec![first, branch]),
+            Branches::Many(mut all) => {
+                all.push(branch);
+                Branches::Many(all)
+            }
+        };
+    }
+}
+
+impl std::ops::Deref for Branches {
+    type Target = [TagBranch];
+    fn deref(&self) -> &[TagBranch] {
+        match self {
+            Branches::None => &[],
+            Branches::One(b) => std::slice::from_ref(b),
+            Branches::Many(all) => all,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Branches {
+    fn deref_mut(&mut self) -> &mut [TagBranch] {
+        match self {
+            Branches::None => &mut [],
+            Branches::One(b) => std::slice::from_mut(b),
+            Branches::Many(all) => all,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Branches {
+    type Item = &'a TagBranch;
+    type IntoIter = std::slice::Iter<'a, TagBranch>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }
 
@@ -116,7 +221,7 @@ pub struct Transaction {
     /// Time a CANCEL for this transaction was seen.
     pub cancel_ts: Option<Timestamp>,
     /// Early dialogs, by To-tag.
-    pub tags: Vec<TagBranch>,
+    pub tags: Branches,
     /// For a NOTIFY carrying a `message/sipfrag` body (the progress of a transfer, RFC 3515):
     /// the status code in it.
     pub sipfrag: Option<u16>,
@@ -153,7 +258,7 @@ impl Transaction {
             first_final: None,
             first_success: None,
             cancel_ts: None,
-            tags: Vec::new(),
+            tags: Branches::None,
             sipfrag: None,
         }
     }
@@ -188,7 +293,7 @@ impl Transaction {
         if tag.is_empty() {
             return;
         }
-        if let Some(b) = self.tags.iter_mut().find(|b| b.tag().as_bytes() == tag) {
+        if let Some(b) = self.tags.iter_mut().find(|b| b.tag_bytes() == tag) {
             b.last_code = code;
             if code >= 200 && b.final_code.is_none() {
                 b.final_code = Some(code);
@@ -199,9 +304,6 @@ impl Transaction {
                 Some(hp) => TagBranch::new(tag, &String::from_utf8_lossy(hp), code),
                 None => with_addr_text(msg.src, |peer| TagBranch::new(tag, peer, code)),
             };
-            if self.tags.capacity() == 0 {
-                self.tags.reserve_exact(1); // one answering device, unless forked
-            }
             self.tags.push(branch);
         }
     }
@@ -276,5 +378,48 @@ mod addr_text_tests {
             let addr: std::net::SocketAddr = a.parse().unwrap();
             assert_eq!(super::with_addr_text(addr, str::to_string), addr.to_string());
         }
+    }
+}
+
+#[cfg(test)]
+mod branch_tests {
+    use super::*;
+
+    #[test]
+    fn branch_text_inline_and_on_the_heap_reads_the_same() {
+        for (tag, peer) in [
+            ("", ""),
+            ("29107SIPpTag011", "127.0.0.51:5060"),
+            ("a", "[2001:db8::1]:5060"),
+            ("t".repeat(25).as_str(), "192.0.2.1:5060"), // 39 bytes: inline
+            ("t".repeat(26).as_str(), "192.0.2.1:5060"), // 40: inline
+            ("t".repeat(27).as_str(), "192.0.2.1:5060"), // 41: heap
+            ("ümlaut-tag", "host.example.com:5061"),
+            ("x".repeat(300).as_str(), "[2001:db8:1:2:3:4:5:6]:5060"),
+        ] {
+            let b = TagBranch::new(tag.as_bytes(), peer, 180);
+            assert_eq!(b.tag(), tag);
+            assert_eq!(b.tag_bytes(), tag.as_bytes());
+            assert_eq!(b.peer(), peer);
+            assert_eq!((b.last_code, b.final_code), (180, None));
+        }
+        // Invalid UTF-8 in a tag reads as its replacement, as before.
+        let b = TagBranch::new(b"a\xffb", "p:1", 486);
+        assert_eq!((b.tag(), b.peer(), b.final_code), ("a\u{fffd}b", "p:1", Some(486)));
+    }
+
+    #[test]
+    fn branches_read_as_a_slice_from_none_to_many() {
+        let mut all = Branches::default();
+        assert!(all.is_empty() && all.last().is_none());
+        for n in 1..=5u16 {
+            all.push(TagBranch::new(format!("tag{n}").as_bytes(), "192.0.2.1:5060", 180));
+            assert_eq!(all.len(), usize::from(n));
+            assert_eq!(all.last().unwrap().tag(), format!("tag{n}"));
+            let tags: Vec<&str> = (&all).into_iter().map(TagBranch::tag).collect();
+            assert_eq!(tags, (1..=n).map(|k| format!("tag{k}")).collect::<Vec<_>>());
+        }
+        all.iter_mut().for_each(|b| b.last_code = 200);
+        assert!(all.iter().all(|b| b.last_code == 200));
     }
 }
