@@ -157,7 +157,59 @@ pub struct Call {
     pub media: Box<crate::media::CallMedia>,
     /// Where the correlator's schedule has the call (its next moment, whether rules watch it).
     pub(crate) slot: super::schedule::Slot,
-    fingerprints: Vec<(u64, u64, Timestamp)>,
+    fingerprints: Fingerprints,
+}
+
+/// One message's fingerprint: its transaction key, a digest of its content, and when it came.
+type Fingerprint = (u64, u64, Timestamp);
+
+/// Fingerprints kept inline before they spill to the heap (most calls have fewer messages).
+const INLINE_FINGERPRINTS: usize = 8;
+const _: () = assert!(INLINE_FINGERPRINTS < MAX_FINGERPRINTS);
+
+/// The recent fingerprints of a call, oldest first, at most [`MAX_FINGERPRINTS`]: inline for
+/// the first few messages (no allocation per call), then in a vector.
+#[derive(Debug, Clone)]
+enum Fingerprints {
+    Inline { len: u8, items: [Fingerprint; INLINE_FINGERPRINTS] },
+    Heap(Vec<Fingerprint>),
+}
+
+impl Default for Fingerprints {
+    fn default() -> Self {
+        Fingerprints::Inline { len: 0, items: [(0, 0, Timestamp(0)); INLINE_FINGERPRINTS] }
+    }
+}
+
+impl Fingerprints {
+    fn as_slice(&self) -> &[Fingerprint] {
+        match self {
+            Fingerprints::Inline { len, items } => &items[..usize::from(*len)],
+            Fingerprints::Heap(all) => all,
+        }
+    }
+
+    /// Adds one, dropping the oldest beyond [`MAX_FINGERPRINTS`].
+    fn push(&mut self, f: Fingerprint) {
+        match self {
+            Fingerprints::Inline { len, items } if usize::from(*len) < INLINE_FINGERPRINTS => {
+                items[usize::from(*len)] = f;
+                *len += 1;
+            }
+            Fingerprints::Inline { items, .. } => {
+                let mut all = Vec::with_capacity(2 * INLINE_FINGERPRINTS);
+                all.extend_from_slice(&items[..]);
+                all.push(f);
+                *self = Fingerprints::Heap(all);
+            }
+            Fingerprints::Heap(all) => {
+                if all.len() == MAX_FINGERPRINTS {
+                    all.remove(0);
+                }
+                all.push(f);
+            }
+        }
+    }
 }
 
 /// The dialog a request belongs to, whoever sent it: its two tags, in either order, hashed.
@@ -267,7 +319,7 @@ impl Call {
             rolled_up: Vec::new(),
             evicted: false,
             media: Box::default(),
-            fingerprints: Vec::with_capacity(8),
+            fingerprints: Fingerprints::default(),
             slot: Default::default(),
         }
     }
@@ -321,16 +373,15 @@ impl Call {
         // within the transaction's lifetime (64*T1), the same packet twice if within 10 ms with
         // the same bytes. The same bytes again minutes later (a looping replay, a device that
         // reuses its branch) are a new message.
-        if let Some(&(_, body, ts)) = self.fingerprints.iter().rev().find(|f| f.0 == transaction_key) {
+        if let Some(&(_, body, ts)) =
+            self.fingerprints.as_slice().iter().rev().find(|f| f.0 == transaction_key)
+        {
             let since = msg.ts.millis_since(ts);
             if body == content && since < DUPLICATE_WINDOW_MS {
                 added.duplicate = true;
             } else if since <= RETRANSMISSION_WINDOW_MS {
                 added.retransmission = true;
             }
-        }
-        if self.fingerprints.len() == MAX_FINGERPRINTS {
-            self.fingerprints.remove(0);
         }
         self.fingerprints.push((transaction_key, content, msg.ts));
         if added.duplicate {
@@ -746,4 +797,26 @@ pub fn granted_expires(msg: &SipMessage) -> Option<u32> {
     }
     let span = crate::sip::scan::find_header(&msg.raw, msg.headers.body.start as usize, b"Expires")?;
     crate::sip::fields::parse_u32(msg.slice(span))
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::*;
+
+    /// Inline for the first few, then on the heap, always oldest first and at most
+    /// MAX_FINGERPRINTS, the oldest dropped first.
+    #[test]
+    fn fingerprints_spill_and_keep_the_newest() {
+        let mut f = Fingerprints::default();
+        for n in 0..200u64 {
+            f.push((n, n * 7, Timestamp(n as i64)));
+            let kept = f.as_slice();
+            let want = (n + 1).min(MAX_FINGERPRINTS as u64);
+            assert_eq!(kept.len() as u64, want, "after {n}");
+            assert_eq!(kept.last().unwrap().0, n);
+            assert_eq!(kept[0].0, n + 1 - want);
+            assert!(kept.windows(2).all(|w| w[0].0 + 1 == w[1].0));
+            assert_eq!(matches!(f, Fingerprints::Inline { .. }), n < INLINE_FINGERPRINTS as u64);
+        }
+    }
 }
