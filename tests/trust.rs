@@ -198,7 +198,12 @@ fn dashboard_keeps_one_row_per_call_id_with_every_message() {
         let frame = ip_udp(addr(src), addr(dst), &m.bytes());
         let pkt = RawPacket { ts: t0.plus_millis(*ms), linktype: linktype::RAW, data: &frame, orig_len: 0 };
         let mut batch = Batch::default();
-        batch.messages.extend(engine.ingest_flagged(&pkt));
+        engine
+            .ingest_each(&pkt, |m, a| {
+                batch.messages.push((m.clone(), a));
+                Ok::<_, ()>(())
+            })
+            .unwrap();
         batch.calls.extend(engine.drain_finished_calls().map(|c| CallSummary::of(&c, true)));
         if let Some(c) = engine.correlator().and_then(|c| c.get(b"o1")) {
             batch.calls.push(CallSummary::of(c, false));

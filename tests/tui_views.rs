@@ -23,9 +23,19 @@ fn model_from(path: &std::path::Path) -> Model {
     let mut engine = Engine::new(EngineConfig { correlate: Some(Default::default()), ..Default::default() });
     let mut batch = Batch::default();
     while let Ok(Some(p)) = src.next_packet() {
-        batch.messages.extend(engine.ingest_flagged(&p));
+        engine
+            .ingest_each(&p, |m, a| {
+                batch.messages.push((m.clone(), a));
+                Ok::<_, ()>(())
+            })
+            .unwrap();
     }
-    batch.messages.extend(engine.finish_flagged());
+    engine
+        .finish_each(|m, a| {
+            batch.messages.push((m.clone(), a));
+            Ok::<_, ()>(())
+        })
+        .unwrap();
     batch.calls.extend(engine.drain_finished_calls().map(|c| CallSummary::of(&c, true)));
     batch.findings.extend(engine.drain_findings());
     batch.counters = Some(Batch::counters_of(engine.stats(), engine.metrics(), engine.now(), 0));

@@ -213,18 +213,10 @@ impl Engine {
         }
     }
 
-    /// Like [`Engine::ingest`], with what each message was to its call (retransmission,
-    /// duplicate, index; `None` when correlation is off or the message has no Call-ID).
-    pub fn ingest_flagged(
-        &mut self,
-        pkt: &RawPacket<'_>,
-    ) -> std::iter::Zip<std::vec::Drain<'_, SipMessage>, std::vec::Drain<'_, Option<Added>>> {
-        self.step(pkt);
-        self.out.drain(..).zip(self.flags.drain(..))
-    }
-
-    /// Feeds one frame and lends each message it completed, with its flags, to `each`, in order
-    /// (no message is moved out: they are dropped after). Stops at the first error of `each`.
+    /// Feeds one frame and lends each message it completed to `each`, in order, with what it was
+    /// to its call (retransmission, duplicate, index; `None` when correlation is off or the
+    /// message has no Call-ID). No message is moved out: they are dropped after. Stops at the
+    /// first error of `each`.
     pub fn ingest_each<E>(
         &mut self,
         pkt: &RawPacket<'_>,
@@ -252,14 +244,6 @@ impl Engine {
         self.out.clear();
         self.flags.clear();
         result
-    }
-
-    /// Like [`Engine::finish`], with each message's flags.
-    pub fn finish_flagged(
-        &mut self,
-    ) -> std::iter::Zip<std::vec::Drain<'_, SipMessage>, std::vec::Drain<'_, Option<Added>>> {
-        self.end();
-        self.out.drain(..).zip(self.flags.drain(..))
     }
 
     /// Feeds one captured frame; returns the SIP messages it completed, in order.

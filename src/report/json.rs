@@ -95,19 +95,6 @@ pub fn write_u64(w: &mut impl Write, n: u64) -> io::Result<()> {
     w.write_all(decimal(n, &mut digits))
 }
 
-/// Writes an address as `ip:port` (IPv6 in brackets), without allocating.
-pub fn write_addr(w: &mut impl Write, addr: std::net::SocketAddr) -> io::Result<()> {
-    match addr {
-        std::net::SocketAddr::V4(a) => {
-            // Into one stack buffer, written at once (addresses are in every message and call).
-            let mut buf = [0u8; 21];
-            let n = crate::packet::v4_text(a, &mut buf);
-            w.write_all(&buf[..n])
-        }
-        std::net::SocketAddr::V6(_) => write!(w, "{addr}"),
-    }
-}
-
 /// Appends a signed decimal number.
 pub fn push_i64(out: &mut Vec<u8>, n: i64) {
     if n < 0 {

@@ -213,11 +213,6 @@ impl Correlator {
         self.calls.get_mut(&key).filter(|c| *c.call_id == *call_id).map(|c| &mut **c)
     }
 
-    /// Every call held now, to update.
-    pub fn live_mut(&mut self) -> impl Iterator<Item = &mut Call> {
-        self.calls.values_mut().map(|c| &mut **c)
-    }
-
     /// Adds one message; returns what it was to its call, and the call.
     pub fn add(&mut self, msg: &SipMessage) -> Option<(Added, &mut Call)> {
         let id = msg.call_id();
@@ -260,17 +255,16 @@ impl Correlator {
                 self.link(id, &other);
             }
         }
-        let call = &mut **self.calls.get_mut(&key)?;
-        let added = call.add(msg);
-        self.schedule.file(key, next_due(call, &self.config), &mut call.slot);
-        self.schedule.watch(key, &mut call.slot);
         // Checked on every message, not only on ticks: a capture whose clock stands still (or
         // a flood inside one second) makes and evicts calls, or moves their moments earlier,
-        // with no tick in between.
+        // with no tick in between. Before this message's filing, so the call is looked up once.
         if self.schedule.needs_rebuild(self.calls.len()) {
             self.schedule.rebuild(self.calls.iter_mut().map(|(&key, c)| (key, c.first_ts, &mut c.slot)));
         }
         let call = &mut **self.calls.get_mut(&key)?;
+        let added = call.add(msg);
+        self.schedule.file(key, next_due(call, &self.config), &mut call.slot);
+        self.schedule.watch(key, &mut call.slot);
         let (stats, metrics) = (&mut self.stats, &mut self.metrics);
         if added.retransmission {
             stats.retransmissions += 1;

@@ -234,8 +234,7 @@ mod tests {
         // Key 2 listed twice (its Call-ID left and came back).
         s.watched.push(2);
         let mut visits: HashMap<u64, u32> = HashMap::new();
-        for tick in 1..=2 {
-            let _ = tick;
+        for _ in 0..2 {
             s.retain_watched(|key, walk| {
                 let Some(slot) = slots.get_mut(&key) else { return false };
                 if !slot.first_visit(walk) {
