@@ -338,19 +338,17 @@ impl Engine {
     fn correlate(&mut self) {
         if let Some(c) = self.correlator.as_mut() {
             self.flags.clear();
+            let Engine { media, diagnoser, sdp_scratch, .. } = self;
             for m in &self.out {
-                match c.add(m) {
-                    Some((added, call)) => {
-                        if let Some(table) = self.media.as_mut() {
-                            if !added.duplicate && !added.retransmission {
-                                read_sdp(m, added.index, call, table, &mut self.sdp_scratch);
-                            }
+                let added = c.add_then(m, |added, call| {
+                    if let Some(table) = media.as_mut() {
+                        if !added.duplicate && !added.retransmission {
+                            read_sdp(m, added.index, call, table, sdp_scratch);
                         }
-                        self.diagnoser.on_message(m, added, call);
-                        self.flags.push(Some(added));
                     }
-                    None => self.flags.push(None),
-                }
+                    diagnoser.on_message(m, added, call)
+                });
+                self.flags.push(added);
             }
         } else {
             self.flags.clear();

@@ -213,8 +213,28 @@ impl Correlator {
         self.calls.get_mut(&key).filter(|c| *c.call_id == *call_id).map(|c| &mut **c)
     }
 
-    /// Adds one message; returns what it was to its call, and the call.
+    /// Adds one message; returns what it was to its call, and the call. The rules' tick will
+    /// look at the call (see [`Correlator::visit_watched`]).
     pub fn add(&mut self, msg: &SipMessage) -> Option<(Added, &mut Call)> {
+        self.file_message(msg, |_, _| true)
+    }
+
+    /// Adds one message, then runs `then` on what it was and on its call, before the next
+    /// message: `then` answers whether the rules' tick should look at the call (a call with
+    /// nothing that time alone can complete need not be visited every second).
+    pub fn add_then(
+        &mut self,
+        msg: &SipMessage,
+        then: impl FnOnce(Added, &mut Call) -> bool,
+    ) -> Option<Added> {
+        self.file_message(msg, then).map(|(added, _)| added)
+    }
+
+    fn file_message(
+        &mut self,
+        msg: &SipMessage,
+        then: impl FnOnce(Added, &mut Call) -> bool,
+    ) -> Option<(Added, &mut Call)> {
         let id = msg.call_id();
         if id.is_empty() {
             self.stats.without_call_id += 1;
@@ -248,8 +268,8 @@ impl Correlator {
                 }
             };
             let link = if msg.is_request() { link_target(msg, &self.config.link_headers) } else { None };
-            let mut call = Box::new(call);
-            self.schedule.started(key, call.first_ts, &mut call.slot);
+            let call = Box::new(call);
+            self.schedule.started(key, call.first_ts);
             self.calls.insert(key, call);
             if let Some(other) = link {
                 self.link(id, &other);
@@ -264,7 +284,9 @@ impl Correlator {
         let call = &mut **self.calls.get_mut(&key)?;
         let added = call.add(msg);
         self.schedule.file(key, next_due(call, &self.config), &mut call.slot);
-        self.schedule.watch(key, &mut call.slot);
+        if then(added, call) {
+            self.schedule.watch(key, &mut call.slot);
+        }
         let (stats, metrics) = (&mut self.stats, &mut self.metrics);
         if added.retransmission {
             stats.retransmissions += 1;
@@ -642,6 +664,29 @@ mod tests {
             });
             assert_eq!(seen, 1, "walk {walk} visits the call brought back");
         }
+    }
+
+    /// A call its consumer does not ask to watch is not visited by the rules' walk, until a
+    /// later message is filed with a yes.
+    #[test]
+    fn only_calls_asked_for_are_watched() {
+        let mut c = Correlator::new(CorrelatorConfig::default());
+        let t0 = Timestamp::from_parts(1_700_000_000, 0);
+        c.add_then(&invite(1, t0), |_, _| false);
+        c.add_then(&invite(2, t0), |_, _| true);
+        let mut seen = Vec::new();
+        c.visit_watched(|call| {
+            seen.push(call.call_id.to_vec());
+            true
+        });
+        assert_eq!(seen, [b"flood-2".to_vec()]);
+        c.add_then(&attempt(1, 2, t0), |_, _| true);
+        let mut seen = 0;
+        c.visit_watched(|_| {
+            seen += 1;
+            true
+        });
+        assert_eq!(seen, 2);
     }
 
     /// An unanswered INVITE is held, not timed out, until the tick 32 s after it was sent

@@ -66,10 +66,10 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// A new call under `key`, started at `first_ts`, to be watched.
-    pub fn started(&mut self, key: u64, first_ts: Timestamp, slot: &mut Slot) {
+    /// A new call under `key`, started at `first_ts` (its first message decides whether it is
+    /// watched, see [`Schedule::watch`]).
+    pub fn started(&mut self, key: u64, first_ts: Timestamp) {
         self.starts.push(Reverse((first_ts, key)));
-        self.watch(key, slot);
     }
 
     /// Files the call under `due` if that is earlier than what it is filed under now.
@@ -206,8 +206,7 @@ mod tests {
         let mut s = Schedule::default();
         let mut starts: HashMap<u64, Timestamp> = HashMap::new();
         for (key, at) in [(1, 10), (2, 4), (3, 7)] {
-            let mut slot = Slot::default();
-            s.started(key, ts(at), &mut slot);
+            s.started(key, ts(at));
             starts.insert(key, ts(at));
         }
         assert_eq!(s.earliest_start(|k| starts.get(&k).copied()), Some(ts(4)));
@@ -215,8 +214,7 @@ mod tests {
         assert_eq!(s.earliest_start(|k| starts.get(&k).copied()), Some(ts(7)));
         // Key 3 came back as a new call starting later: its old start no longer counts.
         starts.insert(3, ts(12));
-        let mut slot = Slot::default();
-        s.started(3, ts(12), &mut slot);
+        s.started(3, ts(12));
         assert_eq!(s.earliest_start(|k| starts.get(&k).copied()), Some(ts(10)));
         starts.clear();
         assert_eq!(s.earliest_start(|k| starts.get(&k).copied()), None);
@@ -261,7 +259,8 @@ mod tests {
         for round in 0..5 {
             for key in 0..300u64 {
                 let slot = slots.entry(key).or_default();
-                s.started(key, ts(key as i64), slot);
+                s.started(key, ts(key as i64));
+                s.watch(key, slot);
                 s.file(key, ts(1000 - round), slot);
             }
         }

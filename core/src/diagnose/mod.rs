@@ -209,10 +209,12 @@ impl Diagnoser {
         }
     }
 
-    /// After a message was added to `call`.
-    pub fn on_message(&mut self, msg: &SipMessage, added: Added, call: &mut Call) {
+    /// After a message was added to `call`. Answers whether the rules' tick should look at the
+    /// call: only when it holds something time alone can complete (a 6xx, a CANCEL, a 487, a
+    /// timeout; see [`rules::TIMED_FACTS`]).
+    pub fn on_message(&mut self, msg: &SipMessage, added: Added, call: &mut Call) -> bool {
         if added.duplicate || added.retransmission {
-            return;
+            return rules::facts_of(call) & rules::TIMED_FACTS != 0;
         }
         self.roles.learn(msg);
         if msg.status() == Some(403) && self.servers_403.len() < 65_536 {
@@ -223,7 +225,7 @@ impl Diagnoser {
         for f in found {
             self.raise(f);
         }
-        self.check(call, Moment { now: msg.ts, ended: false });
+        self.check_rules(call, Moment { now: msg.ts, ended: false }, false) & rules::TIMED_FACTS != 0
     }
 
     /// On a tick of capture time, for the calls the correlator watches (see
@@ -282,8 +284,9 @@ impl Diagnoser {
         self.check_rules(call, at, false);
     }
 
-    /// Runs the call rules (only the timed ones when `timed_only`) not yet raised for `call`.
-    fn check_rules(&mut self, call: &mut Call, at: Moment, timed_only: bool) {
+    /// Runs the call rules (only the timed ones when `timed_only`) not yet raised for `call`;
+    /// returns the call's [`rules::facts`].
+    fn check_rules(&mut self, call: &mut Call, at: Moment, timed_only: bool) -> u32 {
         let ctx = rules::Context {
             at,
             servers_403: &self.servers_403,
@@ -314,7 +317,7 @@ impl Diagnoser {
             }
         }
         if new.is_empty() {
-            return;
+            return facts;
         }
         let flagged = self.sources.flagged(call.src().ip());
         for (id, f) in new {
@@ -326,6 +329,7 @@ impl Diagnoser {
                 self.raise(f);
             }
         }
+        facts
     }
 
     fn raise(&mut self, f: Finding) {
@@ -335,5 +339,64 @@ impl Diagnoser {
         } else {
             self.pending.push(f);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::correlate::CorrelatorConfig;
+    use crate::sip::scan::{scan, Framing, Scan};
+
+    /// A message of Call-ID `c1` from 192.0.2.1 (requests) or 192.0.2.2 (responses).
+    fn message(start: &str, cseq: &str, to_tag: &str, ms: i64) -> SipMessage {
+        let text = format!(
+            "{start}\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\nFrom: <sip:a@192.0.2.1>;tag=1\r\nTo: <sip:b@192.0.2.2>{to_tag}\r\nCall-ID: c1\r\nCSeq: {cseq}\r\nContent-Length: 0\r\n\r\n"
+        );
+        let raw: std::sync::Arc<[u8]> = text.into_bytes().into();
+        let Scan::Complete { headers, .. } = scan(&raw, Framing::Datagram) else { panic!("test message") };
+        let (a, b) = ("192.0.2.1:5060".parse().unwrap(), "192.0.2.2:5060".parse().unwrap());
+        let request = start.starts_with("INVITE") || start.starts_with("ACK");
+        SipMessage {
+            ts: Timestamp::from_parts(1_700_000_000, 0).plus_millis(ms),
+            src: if request { a } else { b },
+            dst: if request { b } else { a },
+            transport: crate::sip::Transport::Udp,
+            raw,
+            headers,
+        }
+    }
+
+    /// Whether the diagnoser asks the tick to watch the call after each of `messages`.
+    fn watch_answers(messages: &[SipMessage]) -> Vec<bool> {
+        let mut calls = Correlator::new(CorrelatorConfig::default());
+        let mut rules = Diagnoser::new();
+        messages
+            .iter()
+            .map(|m| {
+                let mut watch = None;
+                calls.add_then(m, |added, call| {
+                    let w = rules.on_message(m, added, call);
+                    watch = Some(w);
+                    w
+                });
+                watch.expect("filed")
+            })
+            .collect()
+    }
+
+    /// An answered call holds nothing that time alone completes: the tick leaves it alone. A
+    /// declined one (the other branches have a second to be cancelled) is watched from the 603
+    /// on, its retransmission included.
+    #[test]
+    fn only_calls_with_something_timed_are_watched() {
+        let invite = message("INVITE sip:b@192.0.2.2 SIP/2.0", "1 INVITE", "", 0);
+        let ringing = message("SIP/2.0 180 Ringing", "1 INVITE", ";tag=2", 10);
+        let ok = message("SIP/2.0 200 OK", "1 INVITE", ";tag=2", 20);
+        let ack = message("ACK sip:b@192.0.2.2 SIP/2.0", "1 ACK", ";tag=2", 30);
+        assert_eq!(watch_answers(&[invite.clone(), ringing.clone(), ok, ack]), [false; 4]);
+        let decline = message("SIP/2.0 603 Decline", "1 INVITE", ";tag=2", 20);
+        let again = SipMessage { ts: decline.ts.plus_millis(500), ..decline.clone() };
+        assert_eq!(watch_answers(&[invite, ringing, decline, again]), [false, false, true, true]);
     }
 }
