@@ -8,8 +8,7 @@ use std::io::{self, BufWriter, Write};
 
 use crate::diagnose::Finding;
 use crate::driver::Sink;
-use crate::report::json::InertJson;
-use crate::report::report_json::FindingJson;
+use crate::report::report_json::push_finding;
 
 /// Where the lines go.
 enum Target {
@@ -59,11 +58,7 @@ impl Sink for FindingsStream {
         // Through the same escaping as the JSON report: control characters, C1 codes and
         // bidirectional overrides from the network reach a terminal as \uXXXX escapes.
         let mut line = Vec::with_capacity(1024);
-        {
-            let mut inert = InertJson::new(&mut line);
-            serde_json::to_writer(&mut inert, &FindingJson::from_finding(f)).map_err(io::Error::other)?;
-            inert.flush()?;
-        }
+        push_finding(&mut line, f);
         line.push(b'\n');
         match &mut self.target {
             Target::Stdout(s) => {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::json::{write_str, Object};
+use super::json::{write_str, InertJson, Object};
 use super::{CallReport, Totals};
 use crate::correlate::{Call, Peer};
 use crate::diagnose::reason::{describe_reason, describe_warning};
@@ -102,63 +102,59 @@ fn write_str_array<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a [u8]>)
     out.push(b']');
 }
 
-/// One message in a finding's evidence.
-#[derive(Serialize)]
-pub struct EvidenceJson<'a> {
-    /// Call-ID.
-    pub call_id: &'a str,
-    /// Index of the message in its call.
-    pub index: u32,
-    /// What it is.
-    pub what: &'a str,
-}
-
-/// One finding in the report.
-#[derive(Serialize)]
-pub struct FindingJson<'a> {
-    /// Rule id.
-    pub rule: &'static str,
-    /// info, warning or error.
-    pub severity: &'static str,
-    /// The call, for call rules.
-    pub call_id: Option<&'a str>,
-    /// The source address, for traffic rules.
-    pub source: Option<String>,
-    /// Capture time the evidence was complete.
-    pub ts: String,
-    /// One line.
-    pub summary: &'a str,
-    /// What it means.
-    pub explanation: &'a str,
-    /// What to do.
-    pub next_steps: Vec<&'a str>,
-    /// Proof.
-    pub evidence: Vec<EvidenceJson<'a>>,
-}
-
-impl<'a> FindingJson<'a> {
-    /// The report's view of a finding.
-    pub fn from_finding(f: &'a Finding) -> Self {
-        let (call_id, source) = match &f.subject {
-            Subject::Call(id) => (Some(id.as_str()), None),
-            Subject::Source(ip) => (None, Some(ip.to_string())),
-        };
-        FindingJson {
-            rule: f.rule,
-            severity: f.severity.as_str(),
-            call_id,
-            source,
-            ts: f.ts.rfc3339().to_string(),
-            summary: &f.summary,
-            explanation: &f.explanation,
-            next_steps: f.next_steps.iter().map(|s| &**s).collect(),
-            evidence: f
-                .evidence
-                .iter()
-                .map(|e| EvidenceJson { call_id: &e.call_id, index: e.index, what: &e.what })
-                .collect(),
+/// Appends one finding as a JSON object (members as in `docs/schema/report.schema.json`:
+/// rule, severity, call_id, source, ts, summary, explanation, next_steps, evidence), escaped as
+/// everything the report writes: characters a terminal would act on become `\uXXXX`.
+pub fn push_finding(out: &mut Vec<u8>, f: &Finding) {
+    let mut o = Object::begin(out);
+    o.str("rule", f.rule.as_bytes()).str("severity", f.severity.as_str().as_bytes());
+    match &f.subject {
+        Subject::Call(id) => o.str("call_id", id.as_bytes()).null("source"),
+        Subject::Source(ip) => o.null("call_id").display("source", ip),
+    };
+    o.time("ts", f.ts);
+    push_text(o.key("summary"), &f.summary);
+    push_text(o.key("explanation"), &f.explanation);
+    let steps = o.key("next_steps");
+    steps.push(b'[');
+    for (i, step) in f.next_steps.iter().enumerate() {
+        if i > 0 {
+            steps.push(b',');
         }
+        push_text(steps, step);
     }
+    steps.push(b']');
+    let evidence = o.key("evidence");
+    evidence.push(b'[');
+    for (i, e) in f.evidence.iter().enumerate() {
+        if i > 0 {
+            evidence.push(b',');
+        }
+        let mut item = Object::begin(evidence);
+        push_text(item.key("call_id"), &e.call_id);
+        item.uint("index", e.index.into());
+        push_text(item.key("what"), &e.what);
+        item.end();
+    }
+    evidence.push(b']');
+    o.end();
+}
+
+/// Appends a finding's text as a JSON string. Plain ASCII (nearly every text) is copied as it
+/// is; anything else is escaped as serde_json does, then made terminal-inert (see
+/// [`InertJson`]), so that a text reads the same whichever writer produced it.
+fn push_text(out: &mut Vec<u8>, text: &str) {
+    if sipscope_core::sanitize::is_plain_ascii(text.as_bytes()) {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+        return;
+    }
+    let mut inert = InertJson::new(&mut *out);
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut inert, text);
+    let _ = inert.flush();
 }
 
 #[derive(Serialize)]
@@ -240,7 +236,7 @@ impl<W: Write> CallReport for JsonReport<W> {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
         let mut item = Vec::with_capacity(1536);
         item.extend_from_slice(if self.findings.items() == 0 { b"\n" } else { b",\n" });
-        serde_json::to_writer(&mut item, &FindingJson::from_finding(f))?;
+        push_finding(&mut item, f);
         self.findings.push(&item)
     }
 
@@ -327,5 +323,101 @@ impl<W: Write> CallReport for JsonReport<W> {
         self.w.write_all(&regs)?;
         self.w.write_all(b"\n}\n")?;
         self.w.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::{Evidence, Severity};
+    use crate::time::Timestamp;
+
+    /// The members of a finding as serde_json wrote them before [`push_finding`] did.
+    #[derive(Serialize)]
+    struct AsSerde<'a> {
+        rule: &'a str,
+        severity: &'a str,
+        call_id: Option<&'a str>,
+        source: Option<String>,
+        ts: String,
+        summary: &'a str,
+        explanation: &'a str,
+        next_steps: Vec<&'a str>,
+        evidence: Vec<EvidenceAsSerde<'a>>,
+    }
+
+    #[derive(Serialize)]
+    struct EvidenceAsSerde<'a> {
+        call_id: &'a str,
+        index: u32,
+        what: &'a str,
+    }
+
+    fn as_serde(f: &Finding) -> Vec<u8> {
+        let (call_id, source) = match &f.subject {
+            Subject::Call(id) => (Some(id.as_str()), None),
+            Subject::Source(ip) => (None, Some(ip.to_string())),
+        };
+        let value = AsSerde {
+            rule: f.rule,
+            severity: f.severity.as_str(),
+            call_id,
+            source,
+            ts: f.ts.rfc3339().to_string(),
+            summary: &f.summary,
+            explanation: &f.explanation,
+            next_steps: f.next_steps.iter().map(|s| &**s).collect(),
+            evidence: f
+                .evidence
+                .iter()
+                .map(|e| EvidenceAsSerde { call_id: &e.call_id, index: e.index, what: &e.what })
+                .collect(),
+        };
+        let mut out = Vec::new();
+        let mut inert = InertJson::new(&mut out);
+        serde_json::to_writer(&mut inert, &value).unwrap();
+        inert.flush().unwrap();
+        out
+    }
+
+    /// Byte for byte what serde_json and the terminal-inert wrapper wrote, for plain texts and
+    /// for texts from the network holding every kind of byte that needs an escape (quotes,
+    /// backslashes, \b and \f, other C0 controls, DEL, C1 controls, bidirectional overrides,
+    /// line separators, other non-ASCII), for a call and for a source, with and without
+    /// next steps and evidence.
+    #[test]
+    fn findings_are_written_as_serde_json_wrote_them() {
+        let hostile =
+            "say \"hi\" \\ \u{8}\u{c}\n\r\t\u{1}\u{1b}[31m \u{7f} \u{85} \u{202e}evil \u{2028} é 😀";
+        let texts = ["plain text, nothing to escape", hostile, ""];
+        for (n, text) in texts.iter().enumerate() {
+            let subject = if n % 2 == 0 {
+                Subject::Call(format!("call-{text}"))
+            } else {
+                Subject::Source("2001:db8::1".parse().unwrap())
+            };
+            let f = Finding {
+                rule: "forbidden-403",
+                severity: Severity::Warning,
+                subject,
+                ts: Timestamp::from_parts(1_700_000_000, 123_456_000),
+                summary: format!("summary {text}"),
+                explanation: format!("explanation {text}").into(),
+                next_steps: if n == 2 { Vec::new() } else { vec!["one".into(), text.to_string().into()] },
+                evidence: if n == 2 {
+                    Vec::new()
+                } else {
+                    vec![
+                        Evidence { call_id: text.to_string(), index: 3, what: "INVITE".into() },
+                        Evidence { call_id: "c".into(), index: 4, what: format!("403 {text}") },
+                    ]
+                },
+            };
+            let mut ours = Vec::new();
+            push_finding(&mut ours, &f);
+            assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&as_serde(&f)), "text {n}");
+            let parsed: serde_json::Value = serde_json::from_slice(&ours).expect("valid JSON");
+            assert_eq!(parsed["summary"], format!("summary {text}"));
+        }
     }
 }
