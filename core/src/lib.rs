@@ -13,6 +13,7 @@ pub mod diagnose;
 pub mod driver;
 pub mod engine;
 pub mod media;
+pub mod one_or_many;
 pub mod packet;
 pub mod sanitize;
 pub mod sip;

@@ -124,59 +124,7 @@ impl TagBranch {
 
 /// The early dialogs of a transaction: most have one, kept inline (no allocation); a forked
 /// request's are kept in a vector. Reads as a slice.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Branches {
-    /// No To-tag seen yet.
-    #[default]
-    None,
-    /// One answering device.
-    One(TagBranch),
-    /// Several (a forking proxy).
-    Many(Vec<TagBranch>),
-}
-
-impl Branches {
-    /// Adds a branch at the end.
-    pub fn push(&mut self, branch: TagBranch) {
-        *self = match std::mem::take(self) {
-            Branches::None => Branches::One(branch),
-            Branches::One(first) => Branches::Many(vec![first, branch]),
-            Branches::Many(mut all) => {
-                all.push(branch);
-                Branches::Many(all)
-            }
-        };
-    }
-}
-
-impl std::ops::Deref for Branches {
-    type Target = [TagBranch];
-    fn deref(&self) -> &[TagBranch] {
-        match self {
-            Branches::None => &[],
-            Branches::One(b) => std::slice::from_ref(b),
-            Branches::Many(all) => all,
-        }
-    }
-}
-
-impl std::ops::DerefMut for Branches {
-    fn deref_mut(&mut self) -> &mut [TagBranch] {
-        match self {
-            Branches::None => &mut [],
-            Branches::One(b) => std::slice::from_mut(b),
-            Branches::Many(all) => all,
-        }
-    }
-}
-
-impl<'a> IntoIterator for &'a Branches {
-    type Item = &'a TagBranch;
-    type IntoIter = std::slice::Iter<'a, TagBranch>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
+pub type Branches = crate::one_or_many::OneOrMany<TagBranch>;
 
 /// One transaction on one hop.
 #[derive(Debug, Clone)]

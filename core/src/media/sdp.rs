@@ -58,6 +58,50 @@ impl Direction {
     }
 }
 
+/// The payload formats of an `m=` line (at most [`MAX_FORMATS`]), held inline: a call keeps
+/// its descriptions for as long as it lives, and nearly every one lists a few formats only.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Formats {
+    len: u8,
+    pts: [u8; MAX_FORMATS],
+}
+
+impl Formats {
+    /// Adds a format; false (and nothing added) when [`MAX_FORMATS`] are held.
+    pub fn push(&mut self, pt: u8) -> bool {
+        let Some(slot) = self.pts.get_mut(usize::from(self.len)) else { return false };
+        *slot = pt;
+        self.len += 1;
+        true
+    }
+}
+
+impl std::ops::Deref for Formats {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.pts[..usize::from(self.len)]
+    }
+}
+
+impl std::fmt::Debug for Formats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl FromIterator<u8> for Formats {
+    /// The first [`MAX_FORMATS`] formats; the rest are dropped.
+    fn from_iter<I: IntoIterator<Item = u8>>(iter: I) -> Self {
+        let mut out = Formats::default();
+        for pt in iter {
+            if !out.push(pt) {
+                break;
+            }
+        }
+        out
+    }
+}
+
 /// One `m=` section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaDesc {
@@ -70,7 +114,7 @@ pub struct MediaDesc {
     /// Transport protocol (`RTP/AVP`, `RTP/SAVP`, `UDP/TLS/RTP/SAVPF`, `udptl`…).
     pub proto: ShortName,
     /// Payload formats offered, in preference order.
-    pub formats: Vec<u8>,
+    pub formats: Formats,
     /// Direction attribute (media-level, else session-level, else sendrecv).
     pub direction: Direction,
     /// RTCP address from `a=rtcp` (RFC 3605), if given.
@@ -79,8 +123,8 @@ pub struct MediaDesc {
     pub rtcp_mux: bool,
     /// ICE candidates or credentials are present (RFC 8839): media may flow elsewhere.
     pub ice: bool,
-    /// `a=rtpmap` lines.
-    pub maps: Vec<Mapping>,
+    /// `a=rtpmap` lines (one inline: most sections map one format).
+    pub maps: crate::one_or_many::OneOrMany<Mapping>,
 }
 
 impl MediaDesc {
@@ -203,11 +247,6 @@ pub fn parse_into(body: &[u8], sdp: &mut Sdp) {
                     b"rtpmap" => {
                         if let Some(map) = rtpmap(arg) {
                             if m.maps.len() < MAX_FORMATS && !m.maps.iter().any(|x| x.pt == map.pt) {
-                                if m.maps.capacity() == 0 {
-                                    // Usually one mapping per format of the m= line: sized for
-                                    // that (calls keep these for as long as they live).
-                                    m.maps.reserve_exact(m.formats.len().clamp(1, MAX_FORMATS));
-                                }
                                 m.maps.push(map);
                             }
                         }
@@ -223,6 +262,10 @@ pub fn parse_into(body: &[u8], sdp: &mut Sdp) {
     }
     if let Some(m) = sdp.media.last_mut().filter(|_| in_media && !skipping) {
         m.direction = media_dir.or(session_dir).unwrap_or_default();
+    }
+    // Calls keep these for as long as they live.
+    for m in &mut sdp.media {
+        m.maps.shrink_to_fit();
     }
 }
 
@@ -296,7 +339,7 @@ fn media_line(v: &[u8], session_addr: Option<IpAddr>) -> MediaDesc {
         rtcp: None,
         rtcp_mux: false,
         ice: false,
-        maps: Vec::new(),
+        maps: Default::default(),
     }
 }
 
@@ -358,7 +401,7 @@ a=fmtp:101 0-16\r\na=sendrecv\r\nm=video 0 RTP/AVP 96\r\n";
         let a = s.audio().unwrap();
         assert_eq!(a.rtp_addr(), Some("192.0.2.10:4000".parse().unwrap()));
         assert_eq!(a.rtcp_addr(), Some("192.0.2.10:4001".parse().unwrap()));
-        assert_eq!(a.formats, vec![0, 8, 101]);
+        assert_eq!(*a.formats, [0, 8, 101]);
         assert_eq!(a.maps.len(), 2);
         assert_eq!(a.maps[1].name.as_str(), "telephone-event");
         assert_eq!(a.direction, Direction::SendRecv);
