@@ -12,6 +12,7 @@
 //! call as its next part, with the message numbering carried on.
 
 pub mod call;
+mod deadlines;
 pub mod kind;
 pub mod metrics;
 pub mod registrations;
@@ -279,11 +280,12 @@ impl Correlator {
         // a flood inside one second) makes and evicts calls, or moves their moments earlier,
         // with no tick in between. Before this message's filing, so the call is looked up once.
         if self.schedule.needs_rebuild(self.calls.len()) {
-            self.schedule.rebuild(self.calls.iter_mut().map(|(&key, c)| (key, c.first_ts, &mut c.slot)));
+            self.schedule
+                .rebuild(self.calls.iter_mut().map(|(&key, c)| (key, c.first_ts, &mut c.slot)), msg.ts);
         }
         let call = &mut **self.calls.get_mut(&key)?;
         let added = call.add(msg);
-        self.schedule.file(key, next_due(call, &self.config), &mut call.slot);
+        self.schedule.file(key, next_due(call, &self.config), &mut call.slot, msg.ts);
         if then(added, call) {
             self.schedule.watch(key, &mut call.slot);
         }
@@ -344,7 +346,7 @@ impl Correlator {
             if now.millis_since(last_seen(call)) >= stay_ms(call, cfg) {
                 done.push(key);
             } else {
-                self.schedule.file(key, next_due(call, cfg), &mut call.slot);
+                self.schedule.file(key, next_due(call, cfg), &mut call.slot, now);
             }
         }
         // Hand out in a deterministic order (the map's order changes from run to run).
@@ -360,7 +362,7 @@ impl Correlator {
         let calls = &self.calls;
         self.oldest_live = self.schedule.earliest_start(|key| calls.get(&key).map(|c| c.first_ts));
         if self.schedule.needs_rebuild(self.calls.len()) {
-            self.schedule.rebuild(self.calls.iter_mut().map(|(&key, c)| (key, c.first_ts, &mut c.slot)));
+            self.schedule.rebuild(self.calls.iter_mut().map(|(&key, c)| (key, c.first_ts, &mut c.slot)), now);
         }
     }
 

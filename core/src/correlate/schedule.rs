@@ -3,7 +3,8 @@
 //! Three small tables replace the once-a-second walk over all calls (which, with tens of
 //! thousands of calls lingering, cost more in cache misses than the rest of the correlation):
 //! - **deadlines**: each call's earliest moment something can happen to it without a new
-//!   message (a timer fires, its stay in memory ends), in a min-heap. Entries are lazy: a call
+//!   message (a timer fires, its stay in memory ends), in buckets of one second
+//!   ([`super::deadlines`]). Entries are lazy: a call
 //!   that moves its moment earlier files a new entry and the old one is skipped when it comes up;
 //!   a call whose moment moves later keeps its entry, which is looked at, found early, and filed
 //!   again. A moment is never later than the true one, so nothing fires late.
@@ -18,6 +19,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::deadlines::Deadlines;
 use crate::time::Timestamp;
 
 /// What the schedule keeps inside each call.
@@ -58,7 +60,7 @@ impl Slot {
 /// The three tables of the schedule, keyed by the correlator's call keys.
 #[derive(Debug, Default)]
 pub struct Schedule {
-    deadlines: BinaryHeap<Reverse<(Timestamp, u64)>>,
+    deadlines: Deadlines,
     watched: Vec<u64>,
     starts: BinaryHeap<Reverse<(Timestamp, u64)>>,
     /// Walks of the watched list so far.
@@ -72,11 +74,12 @@ impl Schedule {
         self.starts.push(Reverse((first_ts, key)));
     }
 
-    /// Files the call under `due` if that is earlier than what it is filed under now.
-    pub fn file(&mut self, key: u64, due: Timestamp, slot: &mut Slot) {
+    /// Files the call under `due` if that is earlier than what it is filed under now (`now`:
+    /// capture time).
+    pub fn file(&mut self, key: u64, due: Timestamp, slot: &mut Slot, now: Timestamp) {
         if slot.due.is_none_or(|d| due < d) {
             slot.due = Some(due);
-            self.deadlines.push(Reverse((due, key)));
+            self.deadlines.push(due, key, now);
         }
     }
 
@@ -91,22 +94,8 @@ impl Schedule {
     /// Takes every entry due by `now` for which `still_filed(key, at)` answers true (the call is
     /// there and still filed under `at`; it clears that filing, see [`Slot::take_if_due`]); the
     /// caller files the call again if it stays.
-    pub fn take_due(
-        &mut self,
-        now: Timestamp,
-        mut still_filed: impl FnMut(u64, Timestamp) -> bool,
-    ) -> Vec<u64> {
-        let mut due = Vec::new();
-        while let Some(&Reverse((at, key))) = self.deadlines.peek() {
-            if at > now {
-                break;
-            }
-            self.deadlines.pop();
-            if still_filed(key, at) {
-                due.push(key);
-            }
-        }
-        due
+    pub fn take_due(&mut self, now: Timestamp, still_filed: impl FnMut(u64, Timestamp) -> bool) -> Vec<u64> {
+        self.deadlines.take_due(now, still_filed)
     }
 
     /// Walks the watched list: `visit` gets each key and the number of this walk (for
@@ -139,15 +128,20 @@ impl Schedule {
         self.deadlines.len() > limit || self.starts.len() > limit || self.watched.len() > limit
     }
 
-    /// Rebuilds the tables from the live calls: `(key, first_ts, slot)` for each.
-    pub fn rebuild<'a>(&mut self, calls: impl Iterator<Item = (u64, Timestamp, &'a mut Slot)>) {
+    /// Rebuilds the tables from the live calls: `(key, first_ts, slot)` for each, at capture
+    /// time `now`.
+    pub fn rebuild<'a>(
+        &mut self,
+        calls: impl Iterator<Item = (u64, Timestamp, &'a mut Slot)>,
+        now: Timestamp,
+    ) {
         self.deadlines.clear();
         self.starts.clear();
         self.watched.clear();
         for (key, first_ts, slot) in calls {
             self.starts.push(Reverse((first_ts, key)));
             if let Some(due) = slot.due {
-                self.deadlines.push(Reverse((due, key)));
+                self.deadlines.push(due, key, now);
             }
             if slot.watched {
                 self.watched.push(key);
@@ -182,12 +176,12 @@ mod tests {
         let mut slots: HashMap<u64, Slot> = HashMap::new();
         for (key, due) in [(1, 5), (2, 3), (3, 9)] {
             let slot = slots.entry(key).or_default();
-            s.file(key, ts(due), slot);
+            s.file(key, ts(due), slot, ts(0));
         }
         // Call 1 moves earlier: its old entry at 5 is stale.
-        s.file(1, ts(2), slots.get_mut(&1).unwrap());
+        s.file(1, ts(2), slots.get_mut(&1).unwrap(), ts(0));
         // Filing later than the current filing changes nothing.
-        s.file(2, ts(8), slots.get_mut(&2).unwrap());
+        s.file(2, ts(8), slots.get_mut(&2).unwrap(), ts(0));
         let mut got = s.take_due(ts(6), |k, at| slots.get_mut(&k).is_some_and(|x| x.take_if_due(at)));
         got.sort_unstable();
         assert_eq!(got, vec![1, 2]);
@@ -261,7 +255,7 @@ mod tests {
                 let slot = slots.entry(key).or_default();
                 s.started(key, ts(key as i64));
                 s.watch(key, slot);
-                s.file(key, ts(1000 - round), slot);
+                s.file(key, ts(1000 - round), slot, ts(0));
             }
         }
         assert!(s.needs_rebuild(10));
@@ -269,7 +263,7 @@ mod tests {
         let mut live: Vec<(u64, Timestamp, &mut Slot)> =
             slots.iter_mut().map(|(k, v)| (*k, ts(*k as i64), v)).collect();
         live.sort_by_key(|e| e.0);
-        s.rebuild(live.into_iter());
+        s.rebuild(live.into_iter(), ts(0));
         assert_eq!(s.deadlines.len(), 10);
         assert_eq!(s.starts.len(), 10);
         assert_eq!(s.watched.len(), 10);
