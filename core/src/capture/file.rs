@@ -1,4 +1,5 @@
-//! Capture files (pcap and pcapng, or `-` for standard input) read with libpcap.
+//! Capture files (pcap and pcapng, or `-` for standard input): plain Ethernet pcap files read by
+//! [`super::pcap_file`], everything else by libpcap.
 //!
 //! A file that stops in the middle of a record or holds a corrupt record ends the read with a
 //! [`CaptureError`] naming the record and, for files, its byte offset; every record before it has
@@ -7,6 +8,7 @@
 use std::fmt;
 use std::path::Path;
 
+use super::pcap_file::PcapFile;
 use super::RawPacket;
 use crate::packet::{Pull, Source, SourceError};
 use crate::time::Timestamp;
@@ -55,10 +57,17 @@ impl std::error::Error for CaptureError {}
 
 /// An open capture file.
 pub struct FileSource {
-    cap: pcap::Capture<pcap::Offline>,
+    reader: Reader,
     path: String,
     linktype: i32,
     records: u64,
+}
+
+/// Who reads the records: this crate for plain Ethernet pcap files (see [`super::pcap_file`]),
+/// libpcap for everything else.
+enum Reader {
+    Plain(Box<PcapFile>),
+    Libpcap(pcap::Capture<pcap::Offline>),
 }
 
 impl FileSource {
@@ -72,6 +81,16 @@ impl FileSource {
                 Ok(_) => {}
             }
         }
+        // An unreadable file is left to libpcap, which says why in its own words.
+        if let Ok(Some(plain)) = (path != "-").then(|| PcapFile::open(path)).transpose().map(Option::flatten)
+        {
+            return Ok(FileSource {
+                reader: Reader::Plain(Box::new(plain)),
+                path: path.to_string(),
+                linktype: crate::packet::linktype::ETHERNET,
+                records: 0,
+            });
+        }
         let cap =
             pcap::Capture::from_file_with_precision(Path::new(path), pcap::Precision::Nano).map_err(|e| {
                 match (path != "-").then(|| sniff_format(path)).flatten() {
@@ -80,7 +99,7 @@ impl FileSource {
                 }
             })?;
         let linktype = cap.get_datalink().0;
-        Ok(FileSource { cap, path: path.to_string(), linktype, records: 0 })
+        Ok(FileSource { reader: Reader::Libpcap(cap), path: path.to_string(), linktype, records: 0 })
     }
 
     /// The file's link type.
@@ -95,24 +114,38 @@ impl FileSource {
 
     /// The next record, `Ok(None)` at the end of the file.
     pub fn next_packet(&mut self) -> Result<Option<RawPacket<'_>>, CaptureError> {
-        match self.cap.next_packet() {
-            Ok(p) => {
-                self.records += 1;
-                // time_t and suseconds_t differ across platforms; with nanosecond precision
-                // libpcap puts nanoseconds in tv_usec.
-                #[allow(clippy::unnecessary_cast)]
-                let ts = Timestamp::from_parts(p.header.ts.tv_sec as i64, p.header.ts.tv_usec as u32);
-                Ok(Some(RawPacket { ts, linktype: self.linktype, data: p.data, orig_len: p.header.len }))
-            }
-            Err(pcap::Error::NoMorePackets) => Ok(None),
-            Err(e) => {
-                let offset = if self.path == "-" { None } else { locate_record(&self.path, self.records) };
-                Err(CaptureError {
-                    path: self.path.clone(),
-                    kind: CaptureErrorKind::Corrupt { records: self.records, offset, message: describe(&e) },
-                })
-            }
-        }
+        let failed = match &mut self.reader {
+            Reader::Plain(file) => match file.next_packet() {
+                Ok(Some(p)) => {
+                    self.records += 1;
+                    return Ok(Some(p));
+                }
+                Ok(None) => return Ok(None),
+                Err(message) => message,
+            },
+            Reader::Libpcap(cap) => match cap.next_packet() {
+                Ok(p) => {
+                    self.records += 1;
+                    // time_t and suseconds_t differ across platforms; with nanosecond precision
+                    // libpcap puts nanoseconds in tv_usec.
+                    #[allow(clippy::unnecessary_cast)]
+                    let ts = Timestamp::from_parts(p.header.ts.tv_sec as i64, p.header.ts.tv_usec as u32);
+                    return Ok(Some(RawPacket {
+                        ts,
+                        linktype: self.linktype,
+                        data: p.data,
+                        orig_len: p.header.len,
+                    }));
+                }
+                Err(pcap::Error::NoMorePackets) => return Ok(None),
+                Err(e) => describe(&e),
+            },
+        };
+        let offset = if self.path == "-" { None } else { locate_record(&self.path, self.records) };
+        Err(CaptureError {
+            path: self.path.clone(),
+            kind: CaptureErrorKind::Corrupt { records: self.records, offset, message: failed },
+        })
     }
 }
 

@@ -6,5 +6,6 @@ pub mod file;
 pub mod live;
 pub mod memory;
 pub mod paced;
+pub mod pcap_file;
 
 pub use crate::packet::{linktype, RawPacket};
