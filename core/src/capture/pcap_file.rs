@@ -133,14 +133,16 @@ impl PcapFile {
         Ok(self.end - self.pos)
     }
 
-    fn u32_at(&self, at: usize) -> u32 {
-        let b = [self.buf[at], self.buf[at + 1], self.buf[at + 2], self.buf[at + 3]];
-        let n = u32::from_ne_bytes(b);
-        if self.swapped {
-            n.swap_bytes()
-        } else {
-            n
+    /// The four numbers of the record header at `at` (seconds, sub-seconds, captured length,
+    /// wire length), in host order.
+    #[inline]
+    fn record_header(&self, at: usize) -> [u32; 4] {
+        let mut out = [0u32; 4];
+        for (n, b) in out.iter_mut().zip(self.buf[at..at + 16].chunks_exact(4)) {
+            let v = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+            *n = if self.swapped { v.swap_bytes() } else { v };
         }
+        out
     }
 
     /// The next record, `Ok(None)` at the end of the file; `Err` with libpcap's description
@@ -157,10 +159,8 @@ impl PcapFile {
         }
         let at = self.pos;
         // The record's time fields are signed 32-bit numbers, as libpcap reads them.
-        let secs = i64::from(self.u32_at(at) as i32);
-        let frac = i64::from(self.u32_at(at + 4) as i32);
-        let caplen = self.u32_at(at + 8);
-        let orig_len = self.u32_at(at + 12);
+        let [secs, frac, caplen, orig_len] = self.record_header(at);
+        let (secs, frac) = (i64::from(secs as i32), i64::from(frac as i32));
         self.pos += 16;
         if caplen > MAX_SNAPLEN {
             return Err(format!(
