@@ -109,7 +109,10 @@ pub fn push_finding(out: &mut Vec<u8>, f: &Finding) {
     let mut o = Object::begin(out);
     o.str("rule", f.rule.as_bytes()).str("severity", f.severity.as_str().as_bytes());
     match &f.subject {
-        Subject::Call(id) => o.str("call_id", id.as_bytes()).null("source"),
+        Subject::Call(id) => {
+            push_text(o.key("call_id"), id);
+            o.null("source")
+        }
         Subject::Source(ip) => o.null("call_id").display("source", ip),
     };
     o.time("ts", f.ts);
@@ -391,33 +394,37 @@ mod tests {
             "say \"hi\" \\ \u{8}\u{c}\n\r\t\u{1}\u{1b}[31m \u{7f} \u{85} \u{202e}evil \u{2028} é 😀";
         let texts = ["plain text, nothing to escape", hostile, ""];
         for (n, text) in texts.iter().enumerate() {
-            let subject = if n % 2 == 0 {
-                Subject::Call(format!("call-{text}"))
-            } else {
-                Subject::Source("2001:db8::1".parse().unwrap())
-            };
-            let f = Finding {
-                rule: "forbidden-403",
-                severity: Severity::Warning,
-                subject,
-                ts: Timestamp::from_parts(1_700_000_000, 123_456_000),
-                summary: format!("summary {text}"),
-                explanation: format!("explanation {text}").into(),
-                next_steps: if n == 2 { Vec::new() } else { vec!["one".into(), text.to_string().into()] },
-                evidence: if n == 2 {
-                    Vec::new()
-                } else {
-                    vec![
-                        Evidence { call_id: text.to_string(), index: 3, what: "INVITE".into() },
-                        Evidence { call_id: "c".into(), index: 4, what: format!("403 {text}") },
-                    ]
-                },
-            };
-            let mut ours = Vec::new();
-            push_finding(&mut ours, &f);
-            assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&as_serde(&f)), "text {n}");
-            let parsed: serde_json::Value = serde_json::from_slice(&ours).expect("valid JSON");
-            assert_eq!(parsed["summary"], format!("summary {text}"));
+            // Each text about a call and about a source (Call-IDs come from the network too).
+            for subject in
+                [Subject::Call(format!("call-{text}")), Subject::Source("2001:db8::1".parse().unwrap())]
+            {
+                let f = Finding {
+                    rule: "forbidden-403",
+                    severity: Severity::Warning,
+                    subject,
+                    ts: Timestamp::from_parts(1_700_000_000, 123_456_000),
+                    summary: format!("summary {text}"),
+                    explanation: format!("explanation {text}").into(),
+                    next_steps: if n == 2 { Vec::new() } else { vec!["one".into(), text.to_string().into()] },
+                    evidence: if n == 2 {
+                        Vec::new()
+                    } else {
+                        vec![
+                            Evidence { call_id: text.to_string(), index: 3, what: "INVITE".into() },
+                            Evidence { call_id: "c".into(), index: 4, what: format!("403 {text}") },
+                        ]
+                    },
+                };
+                let mut ours = Vec::new();
+                push_finding(&mut ours, &f);
+                assert_eq!(
+                    String::from_utf8_lossy(&ours),
+                    String::from_utf8_lossy(&as_serde(&f)),
+                    "text {n}"
+                );
+                let parsed: serde_json::Value = serde_json::from_slice(&ours).expect("valid JSON");
+                assert_eq!(parsed["summary"], format!("summary {text}"));
+            }
         }
     }
 }

@@ -148,7 +148,11 @@ impl PcapFile {
     /// The next record, `Ok(None)` at the end of the file; `Err` with libpcap's description
     /// when the file is cut inside a record or announces an impossible length.
     pub fn next_packet(&mut self) -> Result<Option<RawPacket<'_>>, String> {
-        let io_err = |e: io::Error| format!("error reading dump file: {e}");
+        // libpcap's words: the system's message without Rust's "(os error N)".
+        let io_err = |e: io::Error| {
+            let text = e.to_string();
+            format!("error reading dump file: {}", text.split(" (os error").next().unwrap_or(&text))
+        };
         let have = self.fill(16).map_err(io_err)?;
         if have == 0 {
             return Ok(None);
@@ -158,9 +162,14 @@ impl PcapFile {
             return Err(format!("truncated dump file; tried to read 16 header bytes, only got {have}"));
         }
         let at = self.pos;
-        // The record's time fields are signed 32-bit numbers, as libpcap reads them.
         let [secs, frac, caplen, orig_len] = self.record_header(at);
-        let (secs, frac) = (i64::from(secs as i32), i64::from(frac as i32));
+        // As libpcap reads the time fields: signed 32-bit numbers in a file of the host's byte
+        // order; in a byte-swapped file its swap yields an unsigned number.
+        let (secs, frac) = if self.swapped {
+            (i64::from(secs), i64::from(frac))
+        } else {
+            (i64::from(secs as i32), i64::from(frac as i32))
+        };
         self.pos += 16;
         if caplen > MAX_SNAPLEN {
             return Err(format!(
@@ -319,6 +328,25 @@ mod tests {
         let (records, error) = ours(&path).unwrap();
         assert_eq!((records.len(), error.is_none()), (7, true));
         assert_eq!((records, error), libpcap(&path));
+        // Times past 2038 (the top bit of the seconds set) and sub-second fields out of range,
+        // in a file of either byte order: read as libpcap reads them.
+        for swap in [false, true] {
+            let mut f = if swap { big[..24].to_vec() } else { data[..24].to_vec() };
+            for (secs, frac) in [(0x8000_0000u32, 999_999u32), (0xffff_ffff, 0xffff_ffff), (1, 0x8000_0001)] {
+                let mut header = record(secs, frac, 4, 4);
+                if swap {
+                    for field in header.chunks_exact_mut(4) {
+                        field.reverse();
+                    }
+                }
+                f.extend(header);
+                f.extend([1u8, 2, 3, 4]);
+            }
+            let path = temp("times.pcap", &f);
+            let (records, error) = ours(&path).unwrap();
+            assert_eq!((records.len(), error.is_none()), (3, true), "swapped {swap}");
+            assert_eq!((records, error), libpcap(&path), "swapped {swap}");
+        }
         // Snapshot length 100 and a 300-byte record: cut to 100 when whole; errors when the
         // file ends before 100 bytes or between 100 and 300.
         let mut small = data[..24].to_vec();

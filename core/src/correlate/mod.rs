@@ -366,9 +366,9 @@ impl Correlator {
         }
     }
 
-    /// Visits the calls the rules watch: those with a message in the last seconds and those
-    /// whose timer just fired (each once a tick). `visit` answers whether to go on watching the
-    /// call; a new message puts it back.
+    /// Visits the calls the rules watch: those whose last message was filed with a yes (see
+    /// [`Correlator::add_then`]) and those whose timer just fired (each once a tick). `visit`
+    /// answers whether to go on watching the call; a new message filed with a yes puts it back.
     pub fn visit_watched(&mut self, mut visit: impl FnMut(&mut Call) -> bool) {
         let calls = &mut self.calls;
         self.schedule.retain_watched(|key, walk| {

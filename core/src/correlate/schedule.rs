@@ -8,8 +8,9 @@
 //!   that moves its moment earlier files a new entry and the old one is skipped when it comes up;
 //!   a call whose moment moves later keeps its entry, which is looked at, found early, and filed
 //!   again. A moment is never later than the true one, so nothing fires late.
-//! - **watched**: calls the rules look at on every tick (those with a recent message, or whose
-//!   timer just fired), kept until the caller says they are no longer of interest.
+//! - **watched**: calls the rules look at on every tick (those whose last message the rules
+//!   asked for, see [`super::Correlator::add_then`], and those whose timer just fired), kept
+//!   until the caller says they are no longer of interest.
 //! - **starts**: the first timestamps of live calls in a min-heap (lazy too), for the earliest
 //!   start among the calls held.
 //!

@@ -211,10 +211,10 @@ impl Diagnoser {
 
     /// After a message was added to `call`. Answers whether the rules' tick should look at the
     /// call: only when it holds something time alone can complete (a 6xx, a CANCEL, a 487, a
-    /// timeout; see [`rules::TIMED_FACTS`]).
+    /// 408 or a timeout; see [`rules::wants_tick`]).
     pub fn on_message(&mut self, msg: &SipMessage, added: Added, call: &mut Call) -> bool {
         if added.duplicate || added.retransmission {
-            return rules::facts_of(call) & rules::TIMED_FACTS != 0;
+            return rules::wants_tick(rules::facts_of(call));
         }
         self.roles.learn(msg);
         if msg.status() == Some(403) && self.servers_403.len() < 65_536 {
@@ -225,7 +225,7 @@ impl Diagnoser {
         for f in found {
             self.raise(f);
         }
-        self.check_rules(call, Moment { now: msg.ts, ended: false }, false) & rules::TIMED_FACTS != 0
+        rules::wants_tick(self.check_rules(call, Moment { now: msg.ts, ended: false }, false))
     }
 
     /// On a tick of capture time, for the calls the correlator watches (see

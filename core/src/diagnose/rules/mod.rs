@@ -317,6 +317,12 @@ pub const TIMED_FACTS: u32 = {
     f
 };
 
+/// Whether a call with these [`facts`] needs the rules' tick: some timed rule can still find
+/// something with them (a timed rule that needs nothing in particular would need every call).
+pub fn wants_tick(facts: u32) -> bool {
+    TIMED_FACTS == facts::ANY || facts & TIMED_FACTS != 0
+}
+
 /// How long a proxy may take to CANCEL the other branches before we say it did not.
 pub const GRACE_MS: i64 = 1_000;
 
