@@ -493,20 +493,20 @@ fn attach_media(
     let mut fallback = None;
     let mut newest = None;
     for claim in table.claims(d.src, d.dst) {
-        let Some(call) = calls.get_mut(&claim.call_id) else { continue };
+        let Some(call) = calls.get_mut_keyed(claim.call_key, &claim.call_id) else { continue };
         let newest_at = *newest.get_or_insert(claim.at);
         let same_session = newest_at.millis_since(claim.at) <= media::SAME_SESSION_MS;
         if call.last_bye_ts.is_some() || (call.state.is_final() && call.answered().is_none()) || !same_session
         {
-            fallback.get_or_insert_with(|| (claim.call_id.clone(), claim.kind));
+            fallback.get_or_insert_with(|| (claim.call_key, claim.call_id.clone(), claim.kind));
             continue;
         }
         add_media(call, d, payload, &packet, claim.kind, diagnoser);
         attached += 1;
     }
     if attached == 0 {
-        if let Some((id, kind)) = fallback {
-            if let Some(call) = calls.get_mut(&id) {
+        if let Some((key, id, kind)) = fallback {
+            if let Some(call) = calls.get_mut_keyed(key, &id) {
                 add_media(call, d, payload, &packet, kind, diagnoser);
                 attached += 1;
             }
@@ -583,10 +583,10 @@ fn read_sdp(
     for m in sdp.media.iter().filter(|m| m.is_rtp()) {
         let kind = media::Kind::of(m);
         if let Some(a) = m.rtp_addr() {
-            table.announce(&key, a, kind, true, msg.ts, &mut call.media);
+            table.announce(&key, call.key, a, kind, true, msg.ts, &mut call.media);
         }
         if let Some(a) = m.rtcp_addr() {
-            table.announce(&key, a, kind, m.rtcp.is_some() || m.rtcp_mux, msg.ts, &mut call.media);
+            table.announce(&key, call.key, a, kind, m.rtcp.is_some() || m.rtcp_mux, msg.ts, &mut call.media);
         }
     }
     call.media.learn_codecs(sdp);

@@ -214,6 +214,12 @@ impl Correlator {
         self.calls.get_mut(&key).filter(|c| *c.call_id == *call_id).map(|c| &mut **c)
     }
 
+    /// The live call with this Call-ID, found by its key (see [`Call`]'s `key`, kept by the
+    /// media table) instead of hashing the Call-ID again.
+    pub(crate) fn get_mut_keyed(&mut self, key: u64, call_id: &[u8]) -> Option<&mut Call> {
+        self.calls.get_mut(&key).filter(|c| *c.call_id == *call_id).map(|c| &mut **c)
+    }
+
     /// Adds one message; returns what it was to its call, and the call. The rules' tick will
     /// look at the call (see [`Correlator::visit_watched`]).
     pub fn add(&mut self, msg: &SipMessage) -> Option<(Added, &mut Call)> {
@@ -269,7 +275,8 @@ impl Correlator {
                 }
             };
             let link = if msg.is_request() { link_target(msg, &self.config.link_headers) } else { None };
-            let call = Box::new(call);
+            let mut call = Box::new(call);
+            call.key = key;
             self.schedule.started(key, call.first_ts);
             self.calls.insert(key, call);
             if let Some(other) = link {

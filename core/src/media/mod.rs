@@ -96,6 +96,9 @@ impl Kind {
 pub struct Claim {
     /// The call (its Call-ID).
     pub call_id: Arc<[u8]>,
+    /// The correlator's key of that Call-ID, so that a packet finds its call without hashing
+    /// the Call-ID again.
+    pub call_key: u64,
     /// The media of the section that announced it.
     pub kind: Kind,
     /// Announced as such (an `m=` port or `a=rtcp`), not only implied (RTCP on the port above
@@ -158,11 +161,35 @@ impl Claims {
     }
 }
 
+/// A media address as the table's key: hashed in one piece (family, address, port) with the
+/// map's keyed hash, instead of field by field; equal exactly when the addresses are. Every RTP
+/// packet is looked up by its addresses, so this hash runs once or twice a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AddrKey(SocketAddr);
+
+impl std::hash::Hash for AddrKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let mut bytes = [0u8; 19];
+        match self.0 {
+            SocketAddr::V4(a) => {
+                bytes[0] = 4;
+                bytes[1..5].copy_from_slice(&a.ip().octets());
+            }
+            SocketAddr::V6(a) => {
+                bytes[0] = 6;
+                bytes[1..17].copy_from_slice(&a.ip().octets());
+            }
+        }
+        bytes[17..].copy_from_slice(&self.0.port().to_be_bytes());
+        state.write(&bytes);
+    }
+}
+
 /// Which calls announced each media address.
 #[derive(Default)]
 pub struct MediaTable {
     config: MediaConfig,
-    owners: HashMap<SocketAddr, Claims>,
+    owners: HashMap<AddrKey, Claims>,
     stats: MediaStats,
 }
 
@@ -188,6 +215,7 @@ impl MediaTable {
     pub fn announce(
         &mut self,
         call_id: &Arc<[u8]>,
+        call_key: u64,
         addr: SocketAddr,
         kind: Kind,
         explicit: bool,
@@ -201,12 +229,12 @@ impl MediaTable {
             }
             media.endpoints.push(addr);
         }
-        let claim = Claim { call_id: call_id.clone(), kind, explicit, at };
+        let claim = Claim { call_id: call_id.clone(), call_key, kind, explicit, at };
         let full = self.owners.len() >= self.config.max_endpoints;
-        match self.owners.get_mut(&addr) {
+        match self.owners.get_mut(&AddrKey(addr)) {
             Some(claims) => claims.put_first(claim),
             None if !full => {
-                self.owners.insert(addr, Claims::One(claim));
+                self.owners.insert(AddrKey(addr), Claims::One(claim));
             }
             None => self.stats.endpoints_refused += 1,
         }
@@ -218,7 +246,7 @@ impl MediaTable {
         let found = if self.owners.is_empty() {
             None
         } else {
-            self.owners.get(&dst).or_else(|| self.owners.get(&src))
+            self.owners.get(&AddrKey(dst)).or_else(|| self.owners.get(&AddrKey(src)))
         };
         let list: &[Claim] = found.map_or(&[], Claims::as_slice);
         let any_explicit = list.iter().any(|c| c.explicit);
@@ -238,8 +266,9 @@ impl MediaTable {
     /// Call-ID's next part, already live, announced again).
     pub fn forget(&mut self, call_id: &[u8], media: &CallMedia, keep: &[SocketAddr]) {
         for a in media.endpoints.iter().filter(|a| !keep.contains(a)) {
-            if self.owners.get_mut(a).is_some_and(|claims| claims.drop_call(call_id)) {
-                self.owners.remove(a);
+            let key = AddrKey(*a);
+            if self.owners.get_mut(&key).is_some_and(|claims| claims.drop_call(call_id)) {
+                self.owners.remove(&key);
             }
         }
     }
@@ -262,9 +291,9 @@ mod tests {
         let (mut m1, mut m2) = (CallMedia::default(), CallMedia::default());
         let (k1, k2): (Arc<[u8]>, Arc<[u8]>) = (Arc::from(&b"L1"[..]), Arc::from(&b"L2"[..]));
         let a: SocketAddr = "10.0.0.1:4000".parse().unwrap();
-        t.announce(&k1, a, Kind::Audio, true, T0, &mut m1);
-        t.announce(&k2, a, Kind::Audio, true, T0, &mut m2);
-        t.announce(&k1, a, Kind::Audio, true, T0, &mut m1);
+        t.announce(&k1, 0, a, Kind::Audio, true, T0, &mut m1);
+        t.announce(&k2, 0, a, Kind::Audio, true, T0, &mut m2);
+        t.announce(&k1, 0, a, Kind::Audio, true, T0, &mut m1);
         assert_eq!(ids(&t, "10.0.0.1:4000"), ["L1", "L2"]);
         t.forget(b"L1", &m1, &[]);
         assert_eq!(ids(&t, "10.0.0.1:4000"), ["L2"]);
@@ -273,7 +302,7 @@ mod tests {
         assert_eq!(t.stats().endpoints, 0);
         for i in 0..10u8 {
             let k: Arc<[u8]> = Arc::from(&[i][..]);
-            t.announce(&k, a, Kind::Audio, true, T0, &mut CallMedia::default());
+            t.announce(&k, 0, a, Kind::Audio, true, T0, &mut CallMedia::default());
         }
         assert_eq!(ids(&t, "10.0.0.1:4000").len(), MAX_CLAIMS);
     }
@@ -283,8 +312,8 @@ mod tests {
         let mut t = MediaTable::new(MediaConfig::default());
         let (k1, k2): (Arc<[u8]>, Arc<[u8]>) = (Arc::from(&b"C1"[..]), Arc::from(&b"C2"[..]));
         let x: SocketAddr = "10.0.0.9:10001".parse().unwrap();
-        t.announce(&k2, x, Kind::Audio, true, T0, &mut CallMedia::default());
-        t.announce(&k1, x, Kind::Audio, false, T0, &mut CallMedia::default());
+        t.announce(&k2, 0, x, Kind::Audio, true, T0, &mut CallMedia::default());
+        t.announce(&k1, 0, x, Kind::Audio, false, T0, &mut CallMedia::default());
         assert_eq!(ids(&t, "10.0.0.9:10001"), ["C2"]);
     }
 
@@ -294,7 +323,7 @@ mod tests {
         let k: Arc<[u8]> = Arc::from(&b"C"[..]);
         let mut m = CallMedia::default();
         for p in 1..=3u16 {
-            t.announce(&k, SocketAddr::from(([10, 0, 0, 1], p)), Kind::Audio, true, T0, &mut m);
+            t.announce(&k, 0, SocketAddr::from(([10, 0, 0, 1], p)), Kind::Audio, true, T0, &mut m);
         }
         assert_eq!(t.stats().endpoints, 2);
         assert_eq!(t.stats().endpoints_refused, 1);
