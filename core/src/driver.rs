@@ -96,6 +96,9 @@ pub fn drive(source: &mut dyn Source, engine: &mut Engine, sink: &mut dyn Sink) 
 /// Hands the findings raised and the calls ended so far to `sink` (findings first: a call is
 /// written after the rules have looked at it for the last time).
 fn hand_over(engine: &mut Engine, sink: &mut dyn Sink) -> io::Result<()> {
+    if !engine.has_results() {
+        return Ok(());
+    }
     for f in engine.drain_findings() {
         sink.finding(&f)?;
     }

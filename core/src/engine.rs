@@ -196,6 +196,12 @@ impl Engine {
         self.finished.drain(..)
     }
 
+    /// Whether findings or ended calls wait to be drained (nearly every packet leaves none: a
+    /// driver checks this before draining).
+    pub fn has_results(&self) -> bool {
+        self.diagnoser.has_pending() || !self.finished.is_empty()
+    }
+
     /// Moves calls the correlator has handed out through the end-of-call rules.
     fn settle_finished(&mut self) {
         if let Some(c) = self.correlator.as_mut() {

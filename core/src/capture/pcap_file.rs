@@ -108,10 +108,18 @@ impl PcapFile {
     }
 
     /// Makes at least `want` unread bytes available if the file has them; returns how many are.
+    #[inline]
     fn fill(&mut self, want: usize) -> io::Result<usize> {
-        if self.end - self.pos >= want || self.eof {
-            return Ok(self.end - self.pos);
+        let have = self.end - self.pos;
+        if have >= want || self.eof {
+            return Ok(have);
         }
+        self.refill(want)
+    }
+
+    /// [`PcapFile::fill`] when the block runs out: reads on from the file.
+    #[cold]
+    fn refill(&mut self, want: usize) -> io::Result<usize> {
         // Move what is left to the front, and make room for the whole record.
         self.buf.copy_within(self.pos..self.end, 0);
         self.end -= self.pos;

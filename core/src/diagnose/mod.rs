@@ -280,6 +280,11 @@ impl Diagnoser {
         self.pending.drain(..)
     }
 
+    /// Whether findings wait to be drained.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     fn check(&mut self, call: &mut Call, at: Moment) {
         self.check_rules(call, at, false);
     }
