@@ -154,21 +154,42 @@ pub fn v4_text(a: std::net::SocketAddrV4, out: &mut [u8; 21]) -> usize {
     }
     out[n] = b':';
     n += 1;
-    let port = a.port();
-    let len = match port {
-        0..=9 => 1,
-        10..=99 => 2,
-        100..=999 => 3,
-        1000..=9999 => 4,
-        _ => 5,
-    };
-    let mut v = port;
-    for i in (n..n + len).rev() {
-        out[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    n + len
+    let mut tmp = [0u8; 20];
+    let port = decimal_digits(u64::from(a.port()), &mut tmp);
+    out[n..n + port.len()].copy_from_slice(port);
+    n + port.len()
 }
+
+/// The decimal digits of `n`, written at the end of `digits` two at a time from a table (one
+/// division per two digits): ports, lengths and sequence numbers on every line written.
+pub fn decimal_digits(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut i = digits.len();
+    while n >= 100 {
+        let pair = PAIRS[(n % 100) as usize];
+        n /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&pair);
+    }
+    if n >= 10 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&PAIRS[n as usize]);
+    } else {
+        i -= 1;
+        digits[i] = b'0' + n as u8;
+    }
+    &digits[i..]
+}
+
+/// `00` to `99`.
+static PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut v = 0;
+    while v < 100 {
+        t[v] = [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
+        v += 1;
+    }
+    t
+};
 
 /// The decimal text of every octet value: its length, and its digits padded to three bytes.
 static OCTETS: [(u8, [u8; 3]); 256] = {
@@ -192,6 +213,19 @@ static OCTETS: [(u8, [u8; 3]); 256] = {
 mod tests {
     use super::*;
     use std::net::{Ipv4Addr, SocketAddrV4};
+
+    #[test]
+    fn decimal_digits_match_the_standard_formatting() {
+        let mut digits = [0u8; 20];
+        let mut n: u64 = 0;
+        while n < 2_000_000 {
+            assert_eq!(decimal_digits(n, &mut digits), n.to_string().as_bytes());
+            n += if n < 20_000 { 1 } else { 7 };
+        }
+        for n in [u64::MAX, u64::MAX / 10, 10u64.pow(19), 10u64.pow(19) - 1, 99, 100, 999_999_999_999] {
+            assert_eq!(decimal_digits(n, &mut digits), n.to_string().as_bytes());
+        }
+    }
 
     #[test]
     fn v4_text_matches_the_standard_formatting() {

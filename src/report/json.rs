@@ -72,27 +72,13 @@ pub fn push_addr(out: &mut Vec<u8>, addr: std::net::SocketAddr) {
 /// Appends the decimal digits of `n`.
 pub fn push_u64(out: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];
-    out.extend_from_slice(decimal(n, &mut digits));
-}
-
-/// The decimal digits of `n`, written at the end of `digits`.
-fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &digits[i..]
+    out.extend_from_slice(sipscope_core::packet::decimal_digits(n, &mut digits));
 }
 
 /// Writes the decimal digits of `n`.
 pub fn write_u64(w: &mut impl Write, n: u64) -> io::Result<()> {
     let mut digits = [0u8; 20];
-    w.write_all(decimal(n, &mut digits))
+    w.write_all(sipscope_core::packet::decimal_digits(n, &mut digits))
 }
 
 /// Appends a signed decimal number.
