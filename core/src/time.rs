@@ -47,37 +47,49 @@ impl Rfc3339 {
     pub fn to_bytes(&self) -> [u8; 27] {
         let secs = self.0.secs();
         let mut out = *b"0000-00-00T00:00:00.000000Z";
-        let put = |out: &mut [u8; 27], at: usize, width: usize, mut v: u32| {
-            for i in (at..at + width).rev() {
-                out[i] = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-        };
-        // Messages come many to a second: the date and time of day are worked out once a second.
-        let (cached, prefix) = LAST_SECOND.get();
-        if cached == secs {
-            out[..20].copy_from_slice(&prefix);
+        // The date is worked out once a day (a report's calls start and end in different
+        // seconds, so caching the second would miss); the rest is digit pairs from a table.
+        let days = secs.div_euclid(86_400);
+        let (cached, date) = LAST_DAY.get();
+        if cached == days {
+            out[..10].copy_from_slice(&date);
         } else {
-            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-            let sod = secs.rem_euclid(86_400) as u32;
-            put(&mut out, 0, 4, y.clamp(0, 9999) as u32);
-            put(&mut out, 5, 2, m);
-            put(&mut out, 8, 2, d);
-            put(&mut out, 11, 2, sod / 3600);
-            put(&mut out, 14, 2, (sod / 60) % 60);
-            put(&mut out, 17, 2, sod % 60);
-            let mut prefix = [0u8; 20];
-            prefix.copy_from_slice(&out[..20]);
-            LAST_SECOND.set((secs, prefix));
+            let (y, m, d) = civil_from_days(days);
+            let y = y.clamp(0, 9999) as usize;
+            out[0..2].copy_from_slice(&PAIRS[y / 100]);
+            out[2..4].copy_from_slice(&PAIRS[y % 100]);
+            out[5..7].copy_from_slice(&PAIRS[m as usize]);
+            out[8..10].copy_from_slice(&PAIRS[d as usize]);
+            let mut date = [0u8; 10];
+            date.copy_from_slice(&out[..10]);
+            LAST_DAY.set((days, date));
         }
-        put(&mut out, 20, 6, self.0.subsec_nanos() / 1000);
+        let sod = secs.rem_euclid(86_400) as usize;
+        out[11..13].copy_from_slice(&PAIRS[sod / 3600]);
+        out[14..16].copy_from_slice(&PAIRS[sod / 60 % 60]);
+        out[17..19].copy_from_slice(&PAIRS[sod % 60]);
+        let micros = (self.0.subsec_nanos() / 1000) as usize;
+        out[20..22].copy_from_slice(&PAIRS[micros / 10_000]);
+        out[22..24].copy_from_slice(&PAIRS[micros / 100 % 100]);
+        out[24..26].copy_from_slice(&PAIRS[micros % 100]);
         out
     }
 }
 
+/// `00` to `99`.
+static PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut v = 0;
+    while v < 100 {
+        t[v] = [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
+        v += 1;
+    }
+    t
+};
+
 thread_local! {
-    /// The second last rendered and its first 20 bytes (`YYYY-MM-DDTHH:MM:SS.`).
-    static LAST_SECOND: std::cell::Cell<(i64, [u8; 20])> = const { std::cell::Cell::new((i64::MIN, [0; 20])) };
+    /// The day last rendered and its first 10 bytes (`YYYY-MM-DD`).
+    static LAST_DAY: std::cell::Cell<(i64, [u8; 10])> = const { std::cell::Cell::new((i64::MIN, [0; 10])) };
 }
 
 impl fmt::Display for Rfc3339 {
@@ -136,6 +148,16 @@ mod tests {
             }
         }
         assert_eq!(Timestamp(i64::MAX).rfc3339().to_string(), slow(Timestamp(i64::MAX)));
+        // Densely over three days around a year's end, going back and forth between two
+        // instants as a report's start and end times do (the date is cached by day).
+        let start = Timestamp::from_parts(1_798_675_200 - 86_400, 0).0; // 2026-12-31
+        let mut t = start;
+        while t < start + 3 * 86_400_000_000_000 {
+            for at in [Timestamp(t), Timestamp(t - 40_000_123_457)] {
+                assert_eq!(at.rfc3339().to_string(), slow(at));
+            }
+            t += 9_999_999_991;
+        }
     }
 
     #[test]
