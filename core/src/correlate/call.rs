@@ -129,7 +129,7 @@ pub struct Call {
     pub last_bye_ts: Option<Timestamp>,
     /// The dialogs (tag pairs, hashed) a BYE was seen in: another BYE of one of them (the other
     /// side's, or a proxy's copy) does not move `last_bye_ts`.
-    bye_dialogs: Vec<u64>,
+    bye_dialogs: crate::one_or_many::OneOrMany<u64>,
     /// Who sent that BYE.
     pub bye_from: Option<SocketAddr>,
     /// Its Reason header value, if it had one (why the call ended).
@@ -139,7 +139,7 @@ pub struct Call {
     /// An ACK for a 2xx was seen.
     pub ack_for_2xx: bool,
     /// Where ACKs for 2xx went, and when (bounded).
-    pub acks_for_2xx: Vec<(std::net::IpAddr, Timestamp)>,
+    pub acks_for_2xx: crate::one_or_many::OneOrMany<(std::net::IpAddr, Timestamp)>,
     /// Index of a request that arrived with Max-Forwards: 0.
     pub max_forwards_zero: Option<u32>,
     /// Set by the timers: no final answer in time.
@@ -309,12 +309,12 @@ impl Call {
             attempt_cseq: None,
             bye_ts: None,
             last_bye_ts: None,
-            bye_dialogs: Vec::new(),
+            bye_dialogs: Default::default(),
             bye_from: None,
             bye_reason: Box::default(),
             has_refer_or_notify: false,
             ack_for_2xx: false,
-            acks_for_2xx: Vec::new(),
+            acks_for_2xx: Default::default(),
             max_forwards_zero: None,
             timed_out: false,
             linked: Vec::new(),
@@ -469,9 +469,6 @@ impl Call {
                 if self.find_tx(branch, Method::Invite, h.cseq).is_none() {
                     self.ack_for_2xx = true;
                     if self.acks_for_2xx.len() < 16 {
-                        if self.acks_for_2xx.capacity() == 0 {
-                            self.acks_for_2xx.reserve_exact(1); // one ACK, unless on several hops
-                        }
                         self.acks_for_2xx.push((msg.dst.ip(), msg.ts));
                     }
                 }

@@ -123,7 +123,8 @@ impl std::fmt::Display for Label {
 /// The payload type mappings of a call, newest SDP first in precedence.
 #[derive(Debug, Clone, Default)]
 pub struct Codecs {
-    maps: Vec<Mapping>,
+    /// One mapping inline (a call usually settles on one dynamic codec).
+    maps: crate::one_or_many::OneOrMany<Mapping>,
 }
 
 impl Codecs {
