@@ -322,6 +322,9 @@ fn ipv4(b: &[u8]) -> Option<[u8; 4]> {
 }
 
 /// `m=audio 49170 RTP/AVP 0 8 101` (a `/count` port suffix dropped).
+// Kept out of `parse_into`: inlined there, it made the whole read of a description ~1,100
+// instructions dearer (callgrind on the seed: 124 M against 60 M for 33,969 descriptions).
+#[inline(never)]
 fn media_line(v: &[u8], session_addr: Option<IpAddr>) -> MediaDesc {
     let mut w = words(v);
     let kind = ShortName::new(w.next().unwrap_or_default());
