@@ -165,31 +165,20 @@ pub fn v4_text(a: std::net::SocketAddrV4, out: &mut [u8; 21]) -> usize {
 pub fn decimal_digits(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
     while n >= 100 {
-        let pair = PAIRS[(n % 100) as usize];
+        let pair = crate::time::PAIRS[(n % 100) as usize];
         n /= 100;
         i -= 2;
         digits[i..i + 2].copy_from_slice(&pair);
     }
     if n >= 10 {
         i -= 2;
-        digits[i..i + 2].copy_from_slice(&PAIRS[n as usize]);
+        digits[i..i + 2].copy_from_slice(&crate::time::PAIRS[n as usize]);
     } else {
         i -= 1;
         digits[i] = b'0' + n as u8;
     }
     &digits[i..]
 }
-
-/// `00` to `99`.
-static PAIRS: [[u8; 2]; 100] = {
-    let mut t = [[0u8; 2]; 100];
-    let mut v = 0;
-    while v < 100 {
-        t[v] = [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
-        v += 1;
-    }
-    t
-};
 
 /// The decimal text of every octet value: its length, and its digits padded to three bytes.
 static OCTETS: [(u8, [u8; 3]); 256] = {

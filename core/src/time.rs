@@ -76,8 +76,8 @@ impl Rfc3339 {
     }
 }
 
-/// `00` to `99`.
-static PAIRS: [[u8; 2]; 100] = {
+/// `00` to `99`: decimal digits two at a time (times here, numbers in [`crate::packet`]).
+pub(crate) static PAIRS: [[u8; 2]; 100] = {
     let mut t = [[0u8; 2]; 100];
     let mut v = 0;
     while v < 100 {

@@ -157,8 +157,9 @@ pub struct Call {
     pub media: Box<crate::media::CallMedia>,
     /// Where the correlator's schedule has the call (its next moment, whether rules watch it).
     pub(crate) slot: super::schedule::Slot,
-    /// The correlator's key of the Call-ID (its keyed digest), set when the call is filed: the
-    /// media table keeps it with each address the call announced.
+    /// The correlator's key of the Call-ID (its keyed digest), set when the call is filed (every
+    /// call is filed by `Correlator::add` before anything else sees it): the media table keeps
+    /// it with each address the call announced.
     pub(crate) key: u64,
     fingerprints: Fingerprints,
 }

@@ -162,8 +162,10 @@ impl Claims {
 }
 
 /// A media address as the table's key: hashed in one piece (family, address, port) with the
-/// map's keyed hash, instead of field by field; equal exactly when the addresses are. Every RTP
-/// packet is looked up by its addresses, so this hash runs once or twice a packet.
+/// map's keyed hash, instead of field by field; equal exactly when the addresses are. An IPv6
+/// address's flow label and scope are left out of the hash on purpose (equal addresses still
+/// hash equal; the rare ones differing only there share a bucket). Every RTP packet is looked
+/// up by its addresses, so this hash runs once or twice a packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct AddrKey(SocketAddr);
 
