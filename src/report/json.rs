@@ -69,6 +69,22 @@ pub fn push_addr(out: &mut Vec<u8>, addr: std::net::SocketAddr) {
     }
 }
 
+/// Appends a JSON array: `each` writes one element of `items` (the commas are written here).
+pub fn push_array<T>(
+    out: &mut Vec<u8>,
+    items: impl IntoIterator<Item = T>,
+    mut each: impl FnMut(&mut Vec<u8>, T),
+) {
+    out.push(b'[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(out, item);
+    }
+    out.push(b']');
+}
+
 /// Appends the decimal digits of `n`.
 pub fn push_u64(out: &mut Vec<u8>, n: u64) {
     let mut digits = [0u8; 20];

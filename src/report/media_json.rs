@@ -2,7 +2,7 @@
 //! side's session descriptions said, and every RTP stream with its loss, jitter, estimated MOS
 //! and what RTCP receivers reported about it.
 
-use super::json::{write_str, Object};
+use super::json::{push_array, write_str, Object};
 use crate::correlate::Call;
 use crate::media::{CallMedia, RtpStream};
 
@@ -10,12 +10,7 @@ use crate::media::{CallMedia, RtpStream};
 pub fn write_media(o: &mut Object<'_>, c: &Call) {
     let bye = c.last_bye_ts;
     let m = &c.media;
-    let out = o.key("sdp");
-    out.push(b'[');
-    for (i, r) in m.sdp.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
+    push_array(o.key("sdp"), &m.sdp, |out, r| {
         let mut so = Object::begin(out);
         so.uint("index", r.index.into())
             .str("what", r.what.as_bytes())
@@ -25,35 +20,19 @@ pub fn write_media(o: &mut Object<'_>, c: &Call) {
             None => so.null("rtp"),
         };
         so.str("direction", r.direction().as_str().as_bytes());
-        let codecs = so.key("codecs");
-        codecs.push(b'[');
-        if let Some(desc) = &r.media {
-            for (j, pt) in desc.formats.iter().enumerate() {
-                if j > 0 {
-                    codecs.push(b',');
+        let formats = r.media.iter().flat_map(|desc| desc.formats.iter().map(move |pt| (desc, *pt)));
+        push_array(so.key("codecs"), formats, |codecs, (desc, pt)| {
+            match desc.maps.iter().find(|x| x.pt == pt) {
+                Some(x) => {
+                    let _ = write_str(codecs, x.name.as_bytes());
                 }
-                match desc.maps.iter().find(|x| x.pt == *pt) {
-                    Some(x) => {
-                        let _ = write_str(codecs, x.name.as_bytes());
-                    }
-                    None => write_label(codecs, m.codecs.label(*pt)),
-                }
+                None => write_label(codecs, m.codecs.label(pt)),
             }
-        }
-        codecs.push(b']');
+        });
         so.bool("ice", r.media.as_ref().is_some_and(|d| d.ice));
         so.end();
-    }
-    out.push(b']');
-    let out = o.key("media");
-    out.push(b'[');
-    for (i, s) in m.streams.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_stream(out, m, s, bye);
-    }
-    out.push(b']');
+    });
+    push_array(o.key("media"), &m.streams, |out, s| write_stream(out, m, s, bye));
 }
 
 /// A payload type's name as a JSON string, without allocating.
@@ -84,17 +63,8 @@ fn write_stream(out: &mut Vec<u8>, m: &CallMedia, s: &RtpStream, bye: Option<cra
     let codecs = m.codecs_for(s);
     so.uint("payload_type", s.payload_type.into());
     write_label(so.key("codec"), codecs.label(s.payload_type));
-    let names = so.key("payload_types");
-    names.push(b'[');
-    let mut first = true;
-    for pt in (0..128u8).filter(|pt| s.payload_types & (1u128 << pt) != 0) {
-        if !first {
-            names.push(b',');
-        }
-        first = false;
-        write_label(names, codecs.label(pt));
-    }
-    names.push(b']');
+    let types = (0..128u8).filter(|pt| s.payload_types & (1u128 << pt) != 0);
+    push_array(so.key("payload_types"), types, |names, pt| write_label(names, codecs.label(pt)));
     so.uint("packets", s.packets)
         .uint("expected", s.expected())
         .opt_int("lost", Some(s.lost()))

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::json::{write_str, InertJson, Object};
+use super::json::{push_array, write_str, InertJson, Object};
 use super::{CallReport, Totals};
 use crate::correlate::{Call, Peer};
 use crate::diagnose::reason::{describe_reason, describe_warning};
@@ -92,14 +92,9 @@ pub fn write_call(out: &mut Vec<u8>, c: &Call) {
 }
 
 fn write_str_array<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a [u8]>) {
-    out.push(b'[');
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
+    push_array(out, items, |out, item| {
         let _ = write_str(out, item);
-    }
-    out.push(b']');
+    });
 }
 
 /// Appends one finding as a JSON object (members as in `docs/schema/report.schema.json`:
@@ -118,28 +113,14 @@ pub fn push_finding(out: &mut Vec<u8>, f: &Finding) {
     o.time("ts", f.ts);
     push_text(o.key("summary"), &f.summary);
     push_text(o.key("explanation"), &f.explanation);
-    let steps = o.key("next_steps");
-    steps.push(b'[');
-    for (i, step) in f.next_steps.iter().enumerate() {
-        if i > 0 {
-            steps.push(b',');
-        }
-        push_text(steps, step);
-    }
-    steps.push(b']');
-    let evidence = o.key("evidence");
-    evidence.push(b'[');
-    for (i, e) in f.evidence.iter().enumerate() {
-        if i > 0 {
-            evidence.push(b',');
-        }
-        let mut item = Object::begin(evidence);
+    push_array(o.key("next_steps"), &f.next_steps, |out, step| push_text(out, step));
+    push_array(o.key("evidence"), &f.evidence, |out, e| {
+        let mut item = Object::begin(out);
         push_text(item.key("call_id"), &e.call_id);
         item.uint("index", e.index.into());
         push_text(item.key("what"), &e.what);
         item.end();
-    }
-    evidence.push(b']');
+    });
     o.end();
 }
 
