@@ -137,7 +137,7 @@ pub fn parse_name_addr(buf: &[u8], start: usize, end: usize) -> NameAddr {
         i = (i + 1).min(end);
     }
     // Look for an angle-bracketed URI.
-    let lt = buf[i..end].iter().position(|&b| b == b'<').map(|p| i + p);
+    let lt = find(&buf[i..end], b'<').map(|p| i + p);
     let params_from;
     match lt {
         Some(lt) if display.is_empty() || buf[i..lt].iter().all(|&b| is_lws(b)) => {
@@ -145,7 +145,7 @@ pub fn parse_name_addr(buf: &[u8], start: usize, end: usize) -> NameAddr {
                 let (ds, de) = trim(buf, start, lt);
                 display = Span::new(ds, de);
             }
-            let gt = buf[lt + 1..end].iter().position(|&b| b == b'>').map_or(end, |p| lt + 1 + p);
+            let gt = find(&buf[lt + 1..end], b'>').map_or(end, |p| lt + 1 + p);
             let (us, ue) = trim(buf, lt + 1, gt);
             out.uri = Span::new(us, ue);
             params_from = (gt + 1).min(end);
