@@ -203,6 +203,45 @@ pub fn eq_lower(name: &[u8], lower: &[u8]) -> bool {
     }
 }
 
+/// Whether `hay` holds a space, a control byte (below 0x20) or DEL: what a Request-URI may not
+/// hold. 16 bytes at a time with SSE2 on x86_64 (every request's start line is checked).
+pub fn has_space_or_control(hay: &[u8]) -> bool {
+    let bad = |b: u8| b <= b' ' || b == 0x7f;
+    let i = space_or_control_blocks(hay);
+    i.is_none_or(|i| hay[i..].iter().any(|&b| bad(b)))
+}
+
+/// [`has_space_or_control`] over whole 16-byte blocks: `None` if one holds such a byte, else
+/// how far it looked.
+#[cfg(target_arch = "x86_64")]
+fn space_or_control_blocks(hay: &[u8]) -> Option<usize> {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    let mut i = 0;
+    // SAFETY: as in `line_and_colon_blocks`.
+    unsafe {
+        let (space, del) = (_mm_set1_epi8(b' ' as i8), _mm_set1_epi8(0x7f));
+        while i + 16 <= hay.len() {
+            let v = _mm_loadu_si128(hay.as_ptr().add(i).cast::<__m128i>());
+            // Unsigned v <= 0x20 exactly when min(v, 0x20) == v.
+            let low = _mm_cmpeq_epi8(_mm_min_epu8(v, space), v);
+            if _mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(v, del))) != 0 {
+                return None;
+            }
+            i += 16;
+        }
+    }
+    Some(i)
+}
+
+/// Elsewhere the byte loop in [`has_space_or_control`] does all the work.
+#[cfg(not(target_arch = "x86_64"))]
+fn space_or_control_blocks(_hay: &[u8]) -> Option<usize> {
+    Some(0)
+}
+
 fn u16w(b: &[u8], at: usize) -> u64 {
     u64::from(u16::from_le_bytes([b[at], b[at + 1]]))
 }
@@ -232,6 +271,16 @@ fn fold8(name: u64, lower: u64) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn space_or_control_agrees_with_a_byte_loop(hay in proptest::collection::vec(prop_oneof![Just(b' '), Just(0x7f), Just(0x1f), Just(0x21), Just(0x80), Just(0xff), Just(b'a'), any::<u8>()], 0..80)) {
+            for start in 0..hay.len().min(20) {
+                let h = &hay[start..];
+                prop_assert_eq!(has_space_or_control(h), h.iter().any(|&b| b <= b' ' || b == 0x7f));
+            }
+        }
+    }
 
     proptest! {
         #[test]

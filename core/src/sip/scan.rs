@@ -184,7 +184,7 @@ fn parse_start_line(line: &[u8]) -> Option<StartLine> {
         return None;
     }
     let uri = &line[sp1 + 1..uri_end];
-    if uri.is_empty() || uri.iter().any(|&b| b == b' ' || b < 0x21 || b == 0x7f) {
+    if uri.is_empty() || super::bytes::has_space_or_control(uri) {
         return None;
     }
     Some(StartLine::Request {
