@@ -162,6 +162,7 @@ pub fn v4_text(a: std::net::SocketAddrV4, out: &mut [u8; 21]) -> usize {
 
 /// The decimal digits of `n`, written at the end of `digits` two at a time from a table (one
 /// division per two digits): ports, lengths and sequence numbers on every line written.
+#[inline]
 pub fn decimal_digits(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
     while n >= 100 {
