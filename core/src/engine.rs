@@ -504,7 +504,7 @@ fn attach_media(
         let same_session = newest_at.millis_since(claim.at) <= media::SAME_SESSION_MS;
         if call.last_bye_ts.is_some() || (call.state.is_final() && call.answered().is_none()) || !same_session
         {
-            fallback.get_or_insert_with(|| (claim.call_key, claim.call_id.clone(), claim.kind));
+            fallback.get_or_insert((claim.call_key, &claim.call_id[..], claim.kind));
             continue;
         }
         add_media(call, d, payload, &packet, claim.kind, diagnoser);
@@ -512,7 +512,7 @@ fn attach_media(
     }
     if attached == 0 {
         if let Some((key, id, kind)) = fallback {
-            if let Some(call) = calls.get_mut_keyed(key, &id) {
+            if let Some(call) = calls.get_mut_keyed(key, id) {
                 add_media(call, d, payload, &packet, kind, diagnoser);
                 attached += 1;
             }

@@ -43,15 +43,23 @@ pub fn write_str(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
 
 /// Appends `bytes` as a JSON string literal (see [`write_str`]).
 pub fn push_str(out: &mut Vec<u8>, bytes: &[u8]) {
-    if sipscope_core::sanitize::is_plain_ascii(bytes) {
-        out.reserve(bytes.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-    } else {
+    if !push_plain(out, bytes) {
         // Writing into a Vec cannot fail.
         let _ = write_str(out, bytes);
     }
+}
+
+/// Appends `bytes` as a JSON string literal if they need no escaping at all (printable ASCII
+/// other than quote and backslash, nearly every text); false, with nothing written, otherwise.
+pub fn push_plain(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    if !sipscope_core::sanitize::is_plain_ascii(bytes) {
+        return false;
+    }
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(bytes);
+    out.push(b'"');
+    true
 }
 
 /// Appends an address as `ip:port` (IPv6 in brackets).

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::json::{push_array, write_str, InertJson, Object};
+use super::json::{push_array, push_plain, write_str, InertJson, Object};
 use super::{CallReport, Totals};
 use crate::correlate::{Call, Peer};
 use crate::diagnose::reason::{describe_reason, describe_warning};
@@ -128,11 +128,7 @@ pub fn push_finding(out: &mut Vec<u8>, f: &Finding) {
 /// is; anything else is escaped as serde_json does, then made terminal-inert (see
 /// [`InertJson`]), so that a text reads the same whichever writer produced it.
 fn push_text(out: &mut Vec<u8>, text: &str) {
-    if sipscope_core::sanitize::is_plain_ascii(text.as_bytes()) {
-        out.reserve(text.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
+    if push_plain(out, text.as_bytes()) {
         return;
     }
     let mut inert = InertJson::new(&mut *out);

@@ -82,14 +82,15 @@ impl FileSource {
             }
         }
         // An unreadable file is left to libpcap, which says why in its own words.
-        if let Ok(Some(plain)) = (path != "-").then(|| PcapFile::open(path)).transpose().map(Option::flatten)
-        {
-            return Ok(FileSource {
-                reader: Reader::Plain(Box::new(plain)),
-                path: path.to_string(),
-                linktype: crate::packet::linktype::ETHERNET,
-                records: 0,
-            });
+        if path != "-" {
+            if let Ok(Some(plain)) = PcapFile::open(path) {
+                return Ok(FileSource {
+                    reader: Reader::Plain(Box::new(plain)),
+                    path: path.to_string(),
+                    linktype: crate::packet::linktype::ETHERNET,
+                    records: 0,
+                });
+            }
         }
         let cap =
             pcap::Capture::from_file_with_precision(Path::new(path), pcap::Precision::Nano).map_err(|e| {
