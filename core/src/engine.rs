@@ -345,7 +345,10 @@ impl Engine {
         if let Some(c) = self.correlator.as_mut() {
             self.flags.clear();
             let Engine { media, diagnoser, sdp_scratch, .. } = self;
-            for m in &self.out {
+            for m in &mut self.out {
+                // Correlation reads the To tag and the Via branch several times: find them once.
+                m.headers.index_dialog_keys(&m.raw);
+                let m = &*m;
                 let added = c.add_then(m, |added, call| {
                     if let Some(table) = media.as_mut() {
                         if !added.duplicate && !added.retransmission {

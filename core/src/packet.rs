@@ -154,10 +154,44 @@ pub fn v4_text(a: std::net::SocketAddrV4, out: &mut [u8; 21]) -> usize {
     }
     out[n] = b':';
     n += 1;
-    let mut tmp = [0u8; 20];
-    let port = decimal_digits(u64::from(a.port()), &mut tmp);
-    out[n..n + port.len()].copy_from_slice(port);
-    n + port.len()
+    // The port's digits written in place, last first: copying a few bytes of variable length
+    // would be a call to memcpy, dearer than the digits.
+    let port = u32::from(a.port());
+    let len = match port {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1000..=9999 => 4,
+        _ => 5,
+    };
+    let mut rest = port;
+    for at in (n..n + len).rev() {
+        out[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    n + len
+}
+
+/// Appends the first `len` bytes of `text` to `out` with a copy of constant size (a few register
+/// moves), not a call to memcpy for a few bytes: addresses and numbers on every line written.
+#[inline(always)]
+pub fn push_prefix<const N: usize>(out: &mut Vec<u8>, text: &[u8; N], len: usize) {
+    let at = out.len();
+    out.extend_from_slice(text);
+    out.truncate(at + len.min(N));
+}
+
+/// Appends the decimal digits of `n` to `out` (see [`decimal_digits`] and [`push_prefix`]).
+#[inline]
+pub fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    // The digits end at byte 20; the 20 bytes after them are room to copy a constant 20 bytes
+    // from wherever the digits begin.
+    let mut buf = [0u8; 40];
+    let digits: &mut [u8; 20] = (&mut buf[..20]).try_into().expect("20 bytes");
+    let len = decimal_digits(n, digits).len();
+    let from = 20 - len;
+    let window: &[u8; 20] = buf[from..from + 20].try_into().expect("20 bytes");
+    push_prefix(out, window, len);
 }
 
 /// The decimal digits of `n`, written at the end of `digits` two at a time from a table (one
@@ -215,6 +249,31 @@ mod tests {
         for n in [u64::MAX, u64::MAX / 10, 10u64.pow(19), 10u64.pow(19) - 1, 99, 100, 999_999_999_999] {
             assert_eq!(decimal_digits(n, &mut digits), n.to_string().as_bytes());
         }
+    }
+
+    #[test]
+    fn push_decimal_appends_the_standard_formatting() {
+        let mut out = b"x".to_vec();
+        let mut want = String::from("x");
+        for n in [
+            0,
+            7,
+            10,
+            99,
+            100,
+            5060,
+            65535,
+            1 << 32,
+            u64::MAX / 10,
+            10u64.pow(19) - 1,
+            10u64.pow(19),
+            u64::MAX,
+        ] {
+            push_decimal(&mut out, n);
+            out.push(b',');
+            want.push_str(&format!("{n},"));
+        }
+        assert_eq!(std::str::from_utf8(&out).unwrap(), want);
     }
 
     #[test]

@@ -52,12 +52,37 @@ impl fmt::Display for Inert<'_> {
 /// (this runs over every text field of every message and call written out).
 pub fn is_plain_ascii(bytes: &[u8]) -> bool {
     let plain = |b: u8| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+    // Short texts (methods, tags, numbers) as one or two overlapping words.
+    let n = bytes.len();
+    if n < 16 {
+        let word8 = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        let word4 = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+        return match n {
+            8.. => plain_word(word8(0)) && plain_word(word8(n - 8)),
+            4.. => plain_word(u64::from(word4(0)) | u64::from(word4(n - 4)) << 32),
+            _ => bytes.iter().all(|&b| plain(b)),
+        };
+    }
     match plain_blocks(bytes) {
         None => false,
         // The last partial block is checked again as the last 16 bytes, overlapping.
         Some(i) if i < bytes.len() && bytes.len() >= 16 => plain_blocks(&bytes[bytes.len() - 16..]).is_some(),
         Some(i) => bytes[i..].iter().all(|&b| plain(b)),
     }
+}
+
+/// Whether all eight bytes of `w` are plain (see [`is_plain_ascii`]), by word arithmetic: each
+/// test flags the high bit of a byte that fails it, and the lowest flag is always a true one.
+fn plain_word(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w;
+    // 0x7e + 1 stays below 0x80; DEL (0x7f) + 1 reaches it; bytes from 0x80 have it already.
+    let del_or_high = w.wrapping_add(ONES) | w;
+    let zero_in = |x: u64| x.wrapping_sub(ONES) & !x;
+    let quote = zero_in(w ^ (ONES * u64::from(b'"')));
+    let backslash = zero_in(w ^ (ONES * u64::from(b'\\')));
+    (below_space | del_or_high | quote | backslash) & HIGHS == 0
 }
 
 /// [`is_plain_ascii`] over whole 16-byte blocks: `None` if one holds a byte that is not plain,
@@ -118,7 +143,7 @@ mod tests {
 
     #[test]
     fn plain_ascii_refuses_each_unsafe_byte_at_each_place() {
-        for len in [1usize, 15, 16, 17, 40] {
+        for len in [1usize, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 40] {
             for at in 0..len {
                 for b in [0u8, 0x1b, 0x1f, b'"', b'\\', 0x7f, 0x80, 0xc3, 0xff] {
                     let mut v = vec![b'a'; len];

@@ -10,12 +10,17 @@ fuzz_target!(|data: &[u8]| {
         if let Scan::Complete { len, headers } = scan(data, framing) {
             assert!(len <= data.len());
             assert!(headers.body.end as usize <= len);
-            let (from, contact) = (headers.from_addr(&data[..len]), headers.contact_addr(&data[..len]));
-            // The eagerly indexed To tag and Via branch agree with the full parsers.
-            assert_eq!(headers.to_tag.get(data), headers.to_addr(&data[..len]).tag.get(data));
-            let top = headers.top_via(&data[..len]);
+            let raw = &data[..len];
+            let (from, contact) = (headers.from_addr(raw), headers.contact_addr(raw));
+            // The dialog keys, read lazily or indexed once, agree with the full parsers.
+            let mut indexed = headers;
+            indexed.index_dialog_keys(raw);
+            let (to_tag, via_branch) = (headers.to_tag(raw), headers.via_branch(raw));
+            assert_eq!((indexed.to_tag(raw), indexed.via_branch(raw)), (to_tag, via_branch));
+            assert_eq!(to_tag.get(data), headers.to_addr(raw).tag.get(data));
+            let top = headers.top_via(raw);
             if !top.transport.is_empty() && !top.sent_by.get(data).contains(&b';') {
-                assert_eq!(headers.via_branch.get(data), top.branch.get(data));
+                assert_eq!(via_branch.get(data), top.branch.get(data));
             }
             for span in [
                 headers.call_id,
@@ -23,8 +28,8 @@ fuzz_target!(|data: &[u8]| {
                 from.tag,
                 from.display,
                 contact.uri,
-                headers.to_tag,
-                headers.via_branch,
+                to_tag,
+                via_branch,
                 headers.to_addr(&data[..len]).tag,
                 headers.top_via(&data[..len]).sent_by,
                 headers.reason,

@@ -1,6 +1,6 @@
 //! `sipscope messages -r FILE`: every SIP message, one line each.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
 use super::{finish_output, open_input, run_input};
 use crate::cli::MessagesArgs;
@@ -18,10 +18,8 @@ pub fn run(args: &MessagesArgs) -> i32 {
     };
     let live = input.is_live();
     let mut engine = Engine::new(EngineConfig { ports, ..Default::default() });
-    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let mut sink =
-        MessageSink { out: &mut out, format: args.format, flush_each: live, line: Vec::with_capacity(1024) };
-    let result = run_input(&mut input, &mut engine, &mut sink).and_then(|code| out.flush().map(|_| code));
+    let mut sink = MessageSink::new(io::stdout().lock(), args.format, live);
+    let result = run_input(&mut input, &mut engine, &mut sink).and_then(|code| sink.flush().map(|_| code));
     let code = finish_output(result);
     eprintln!("sipscope: {}", Summary(&engine.stats()));
     if live {
@@ -34,27 +32,40 @@ pub fn run(args: &MessagesArgs) -> i32 {
     code
 }
 
-/// One line per SIP message, text or NDJSON; flushed per message live.
-struct MessageSink<'a, W: Write> {
-    out: &'a mut W,
+/// How many bytes of lines are gathered before they are written: one large write instead of a
+/// copy per line into a buffered writer.
+const BATCH: usize = 1 << 16;
+
+/// One line per SIP message, text or NDJSON; written in batches, or line by line live.
+struct MessageSink<W: Write> {
+    out: W,
     format: Format,
     flush_each: bool,
-    /// The NDJSON line being built (kept between messages, so no allocation per line).
-    line: Vec<u8>,
+    /// Lines not written yet (kept between batches, so no allocation per line).
+    pending: Vec<u8>,
 }
 
-impl<W: Write> Sink for MessageSink<'_, W> {
+impl<W: Write> MessageSink<W> {
+    fn new(out: W, format: Format, flush_each: bool) -> Self {
+        MessageSink { out, format, flush_each, pending: Vec::with_capacity(BATCH + 4096) }
+    }
+
+    /// Writes the lines gathered so far and flushes the output.
+    fn flush(&mut self) -> io::Result<()> {
+        let result = self.out.write_all(&self.pending);
+        self.pending.clear();
+        result.and_then(|_| self.out.flush())
+    }
+}
+
+impl<W: Write> Sink for MessageSink<W> {
     fn message(&mut self, m: &SipMessage, _added: Option<crate::correlate::Added>) -> io::Result<()> {
         match self.format {
-            Format::Text => write_text(self.out, m)?,
-            Format::Ndjson => {
-                self.line.clear();
-                push_ndjson(&mut self.line, m);
-                self.out.write_all(&self.line)?;
-            }
+            Format::Text => write_text(&mut self.pending, m)?,
+            Format::Ndjson => push_ndjson(&mut self.pending, m),
         }
-        if self.flush_each {
-            self.out.flush()?;
+        if self.flush_each || self.pending.len() >= BATCH {
+            self.flush()?;
         }
         Ok(())
     }

@@ -57,9 +57,29 @@ pub fn push_plain(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     }
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    out.extend_from_slice(bytes);
+    push_bytes(out, bytes);
     out.push(b'"');
     true
+}
+
+/// Appends `bytes`; a short text (a method, a tag, a number) as two overlapping words of
+/// constant size, as a call to memcpy for a few bytes costs more than the bytes.
+fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let n = bytes.len();
+    let at = out.len();
+    match n {
+        8..=16 => {
+            out.extend_from_slice(<&[u8; 8]>::try_from(&bytes[..8]).expect("8 bytes"));
+            out.truncate(at + n - 8);
+            out.extend_from_slice(<&[u8; 8]>::try_from(&bytes[n - 8..]).expect("8 bytes"));
+        }
+        4..=7 => {
+            out.extend_from_slice(<&[u8; 4]>::try_from(&bytes[..4]).expect("4 bytes"));
+            out.truncate(at + n - 4);
+            out.extend_from_slice(<&[u8; 4]>::try_from(&bytes[n - 4..]).expect("4 bytes"));
+        }
+        _ => out.extend_from_slice(bytes),
+    }
 }
 
 /// Appends an address as `ip:port` (IPv6 in brackets).
@@ -68,7 +88,7 @@ pub fn push_addr(out: &mut Vec<u8>, addr: std::net::SocketAddr) {
         std::net::SocketAddr::V4(a) => {
             let mut buf = [0u8; 21];
             let n = crate::packet::v4_text(a, &mut buf);
-            out.extend_from_slice(&buf[..n]);
+            crate::packet::push_prefix(out, &buf, n);
         }
         // Writing into a Vec cannot fail.
         std::net::SocketAddr::V6(_) => {
@@ -95,8 +115,7 @@ pub fn push_array<T>(
 
 /// Appends the decimal digits of `n`.
 pub fn push_u64(out: &mut Vec<u8>, n: u64) {
-    let mut digits = [0u8; 20];
-    out.extend_from_slice(sipscope_core::packet::decimal_digits(n, &mut digits));
+    sipscope_core::packet::push_decimal(out, n);
 }
 
 /// Writes the decimal digits of `n`.
@@ -350,6 +369,16 @@ impl<W: Write> Write for InertJson<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_bytes_appends_every_length_whole() {
+        let text: Vec<u8> = (0..40u8).map(|i| b'A' + i).collect();
+        for n in 0..=text.len() {
+            let mut out = b"prefix".to_vec();
+            push_bytes(&mut out, &text[..n]);
+            assert_eq!(out, [&b"prefix"[..], &text[..n]].concat(), "length {n}");
+        }
+    }
 
     /// Members with keys of every length around the one-piece limit, strings plain and not,
     /// IPv4 and IPv6 addresses: the object parses back to exactly what went in.

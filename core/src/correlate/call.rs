@@ -219,7 +219,7 @@ impl Fingerprints {
 /// The dialog a request belongs to, whoever sent it: its two tags, in either order, hashed.
 fn dialog_key(msg: &SipMessage) -> u64 {
     let from = msg.slice(msg.headers.from_addr(&msg.raw).tag);
-    let to = msg.slice(msg.headers.to_tag);
+    let to = msg.to_tag();
     let (a, b) = if from <= to { (from, to) } else { (to, from) };
     let mut h = FastHasher::default();
     h.write(a);
@@ -286,7 +286,7 @@ fn content_digest(raw: &[u8]) -> u64 {
 impl Call {
     /// A call started by `msg`.
     pub fn new(msg: &SipMessage) -> Call {
-        let in_dialog = msg.is_request() && !msg.headers.to_tag.is_empty();
+        let in_dialog = msg.is_request() && !msg.to_tag().is_empty();
         let primary = if in_dialog { dialog_method(msg.method()) } else { msg.method() };
         Call {
             call_id: msg.call_id().into(),
@@ -365,13 +365,13 @@ impl Call {
         let h = &msg.headers;
         let content = content_digest(&msg.raw);
         let transaction_key = hash64(|s| {
-            msg.slice(h.via_branch).hash(s);
+            msg.via_branch().hash(s);
             h.cseq.hash(s);
             msg.slice(h.cseq_method_span).hash(s);
             (msg.src, msg.dst).hash(s);
             match h.start {
                 StartLine::Request { method_span, .. } => (0u16, msg.slice(method_span)).hash(s),
-                StartLine::Response { code, .. } => (code, msg.slice(h.to_tag)).hash(s),
+                StartLine::Response { code, .. } => (code, msg.to_tag()).hash(s),
             }
         });
         // The latest copy of the same transaction and message: a retransmission if it came
@@ -420,7 +420,7 @@ impl Call {
     }
 
     fn branch_of(msg: &SipMessage) -> u64 {
-        hash64(|s| msg.slice(msg.headers.via_branch).hash(s))
+        hash64(|s| msg.via_branch().hash(s))
     }
 
     fn find_tx(&mut self, branch: u64, method: Method, cseq: u32) -> Option<&mut Transaction> {
@@ -460,7 +460,7 @@ impl Call {
     fn add_request(&mut self, method: Method, index: u32, msg: &SipMessage) {
         let h = &msg.headers;
         let branch = Self::branch_of(msg);
-        let in_dialog = !h.to_tag.is_empty();
+        let in_dialog = !msg.to_tag().is_empty();
         if h.max_forwards == Some(0) && self.max_forwards_zero.is_none() {
             self.max_forwards_zero = Some(index);
         }
@@ -714,7 +714,7 @@ impl Call {
             for t in legs {
                 let decisive = t.decisive();
                 let to_tag = decisive
-                    .map(|r| r.msg.slice(r.msg.headers.to_tag))
+                    .map(|r| r.msg.to_tag())
                     .or_else(|| t.tags.last().map(|b| b.tag_bytes()))
                     .unwrap_or_default();
                 f(BranchRef { peer: Peer::Addr(t.dst), to_tag, final_code: decisive.map(|r| r.code) });

@@ -237,7 +237,7 @@ impl Transaction {
                 self.first_success = Some(resp);
             }
         }
-        let tag = msg.slice(msg.headers.to_tag);
+        let tag = msg.to_tag();
         if tag.is_empty() {
             return;
         }

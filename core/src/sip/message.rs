@@ -178,12 +178,11 @@ pub struct Headers {
     pub from: Span,
     /// The To value, whole (parse it with [`Headers::to_addr`]).
     pub to: Span,
-    /// The To `tag` parameter (empty if none): it tells dialogs and forked branches apart.
-    pub to_tag: Span,
     /// The top (first) Via value (parse it with [`Headers::top_via`]).
     pub via: Span,
-    /// The `branch` parameter of the top Via: it names the transaction.
-    pub via_branch: Span,
+    /// The To tag and the top Via's branch, once indexed ([`Headers::index_dialog_keys`]);
+    /// read them with [`Headers::to_tag`] and [`Headers::via_branch`].
+    keys: Option<DialogKeys>,
     /// Number of Via values in the message (comma-separated values counted one by one).
     pub via_count: u16,
     /// The Contact header value, whole (parse its first entry with [`Headers::contact_addr`]).
@@ -216,6 +215,14 @@ pub struct Headers {
     pub truncated: bool,
 }
 
+/// What tells dialogs, forked branches and transactions apart: found when correlation asks for
+/// it, not by the scanner (a plain listing of messages never reads them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DialogKeys {
+    to_tag: Span,
+    via_branch: Span,
+}
+
 /// `span` as offsets into `raw`, if it lies within it.
 fn bounds(span: Span, raw: &[u8]) -> Option<(usize, usize)> {
     let (start, end) = (span.start as usize, span.end as usize);
@@ -223,6 +230,73 @@ fn bounds(span: Span, raw: &[u8]) -> Option<(usize, usize)> {
 }
 
 impl Headers {
+    /// An index with only the start line filled in: the scanner's starting point.
+    pub(crate) fn new(start: StartLine) -> Headers {
+        Headers {
+            start,
+            call_id: Span::NONE,
+            cseq: 0,
+            cseq_method: Method::Other,
+            cseq_method_span: Span::NONE,
+            from: Span::NONE,
+            to: Span::NONE,
+            via: Span::NONE,
+            keys: None,
+            via_count: 0,
+            contact: Span::NONE,
+            reason: Span::NONE,
+            warning: Span::NONE,
+            user_agent: Span::NONE,
+            server: Span::NONE,
+            content_type: Span::NONE,
+            content_length: None,
+            max_forwards: None,
+            record_route: false,
+            credentials: false,
+            header_count: 0,
+            body: Span::NONE,
+            bad_content_length: false,
+            truncated: false,
+        }
+    }
+
+    /// Finds the To tag and the top Via's branch once, so that [`Headers::to_tag`] and
+    /// [`Headers::via_branch`] are plain reads after (correlation calls this before it reads them
+    /// several times). `raw` is the message the index is of.
+    pub fn index_dialog_keys(&mut self, raw: &[u8]) {
+        if self.keys.is_none() {
+            self.keys =
+                Some(DialogKeys { to_tag: self.find_to_tag(raw), via_branch: self.find_via_branch(raw) });
+        }
+    }
+
+    /// The To `tag` parameter (empty if none): it tells dialogs and forked branches apart.
+    /// Found now unless [`Headers::index_dialog_keys`] has run.
+    pub fn to_tag(&self, raw: &[u8]) -> Span {
+        match self.keys {
+            Some(k) => k.to_tag,
+            None => self.find_to_tag(raw),
+        }
+    }
+
+    /// The `branch` parameter of the top Via (empty if none): it names the transaction. Found
+    /// now unless [`Headers::index_dialog_keys`] has run.
+    pub fn via_branch(&self, raw: &[u8]) -> Span {
+        match self.keys {
+            Some(k) => k.via_branch,
+            None => self.find_via_branch(raw),
+        }
+    }
+
+    fn find_to_tag(&self, raw: &[u8]) -> Span {
+        bounds(self.to, raw).map_or(Span::NONE, |(s, e)| super::fields::name_addr_tag(raw, s, e))
+    }
+
+    fn find_via_branch(&self, raw: &[u8]) -> Span {
+        // sent-protocol and sent-by hold no ';', so the first one starts the parameters.
+        bounds(self.via, raw).map_or(Span::NONE, |(s, e)| super::fields::find_param(raw, s, e, b"branch"))
+    }
+
     /// The From header's display name, URI and tag. Parsed on demand: most messages never need
     /// it, so the scanner only notes where the value is. `raw` is the message the index is of.
     pub fn from_addr(&self, raw: &[u8]) -> NameAddr {
@@ -306,6 +380,16 @@ impl SipMessage {
     /// The first Contact, parsed (see [`Headers::contact_addr`]).
     pub fn contact_addr(&self) -> NameAddr {
         self.headers.contact_addr(&self.raw)
+    }
+
+    /// The To tag (see [`Headers::to_tag`]).
+    pub fn to_tag(&self) -> &[u8] {
+        self.slice(self.headers.to_tag(&self.raw))
+    }
+
+    /// The top Via's branch (see [`Headers::via_branch`]).
+    pub fn via_branch(&self) -> &[u8] {
+        self.slice(self.headers.via_branch(&self.raw))
     }
 
     /// Call-ID bytes.

@@ -7,7 +7,7 @@
 
 use super::bytes::{eq_lower, find, find_line_and_colon};
 
-use super::fields::{find_param, name_addr_tag, parse_cseq, parse_u32, split_first_value, trim};
+use super::fields::{parse_cseq, parse_u32, split_first_value, trim};
 use super::message::{Headers, Method, Span, StartLine};
 
 /// How the bytes reached us, which decides how the message end is found.
@@ -272,33 +272,7 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         Some(s) => s,
         None => return Scan::Invalid(Invalid::NotSip),
     };
-    let mut h = Headers {
-        start,
-        call_id: Span::NONE,
-        cseq: 0,
-        cseq_method: Method::Other,
-        cseq_method_span: Span::NONE,
-        from: Span::NONE,
-        to: Span::NONE,
-        to_tag: Span::NONE,
-        via: Span::NONE,
-        via_branch: Span::NONE,
-        via_count: 0,
-        contact: Span::NONE,
-        reason: Span::NONE,
-        warning: Span::NONE,
-        user_agent: Span::NONE,
-        server: Span::NONE,
-        content_type: Span::NONE,
-        content_length: None,
-        max_forwards: None,
-        record_route: false,
-        credentials: false,
-        header_count: 0,
-        body: Span::NONE,
-        bad_content_length: false,
-        truncated: false,
-    };
+    let mut h = Headers::new(start);
 
     // Walk header lines. `pos` is the start of the current line.
     let mut pos = line_end + 1;
@@ -450,15 +424,12 @@ fn index_field(buf: &[u8], start: usize, end: usize, colon: Option<usize>, h: &m
         Name::To => {
             if h.to.is_empty() {
                 h.to = value;
-                h.to_tag = name_addr_tag(buf, vs, ve);
             }
         }
         Name::Via => {
             let (count, first_end) = split_first_value(buf, vs, ve);
             if h.via_count == 0 {
                 h.via = Span::new(vs, first_end);
-                // sent-protocol and sent-by hold no ';', so the first one starts the parameters.
-                h.via_branch = find_param(buf, vs, first_end, b"branch");
             }
             h.via_count = h.via_count.saturating_add(count);
         }

@@ -172,7 +172,7 @@ pub fn header(cols: &[String], width: usize) -> Line<'static> {
 pub fn branch_letters(messages: &[&Shown]) -> Vec<(Vec<u8>, char)> {
     let mut tags: Vec<(Vec<u8>, char)> = Vec::new();
     for s in messages {
-        let tag = s.msg.slice(s.msg.headers.to_tag);
+        let tag = s.msg.to_tag();
         if !tag.is_empty() && !tags.iter().any(|(t, _)| t == tag) && tags.len() < 26 {
             tags.push((tag.to_vec(), char::from(b'A' + tags.len() as u8)));
         }
@@ -185,7 +185,7 @@ pub fn branch_letters(messages: &[&Shown]) -> Vec<(Vec<u8>, char)> {
 
 /// The branch letter of a message (see [`branch_letters`]).
 pub fn branch_of(s: &Shown, letters: &[(Vec<u8>, char)]) -> Option<char> {
-    let tag = s.msg.slice(s.msg.headers.to_tag);
+    let tag = s.msg.to_tag();
     letters.iter().find(|(t, _)| t == tag).map(|(_, c)| *c)
 }
 
