@@ -211,7 +211,9 @@ impl Engine {
                 if let Some(m) = self.media.as_mut() {
                     // The Call-ID's next part may be live already (handed out between sweeps):
                     // the addresses it announced again stay its.
-                    let keep = c.get(&call.call_id).map_or(&[][..], |next| &next.media.endpoints[..]);
+                    let keep = c
+                        .get_keyed(call.key, &call.call_id)
+                        .map_or(&[][..], |next| &next.media.endpoints[..]);
                     m.forget(&call.call_id, &call.media, keep);
                 }
                 self.diagnoser.on_end(call, self.last_ts);
@@ -588,7 +590,9 @@ fn read_sdp(
         }
         None => media::codec::ShortName::new(msg.method().as_str().as_bytes()),
     };
-    let key = call.media.key.get_or_insert_with(|| call.call_id.clone()).clone();
+    // The call's media key, lent out of it while the table takes its announcements (moved, not
+    // cloned: no atomic count touched on a call's memory for nothing).
+    let key = call.media.key.take().unwrap_or_else(|| call.call_id.clone());
     for m in sdp.media.iter().filter(|m| m.is_rtp()) {
         let kind = media::Kind::of(m);
         if let Some(a) = m.rtp_addr() {
@@ -598,6 +602,7 @@ fn read_sdp(
             table.announce(&key, call.key, a, kind, m.rtcp.is_some() || m.rtcp_mux, msg.ts, &mut call.media);
         }
     }
+    call.media.key = Some(key);
     call.media.learn_codecs(sdp);
     // The record keeps the first audio section (or the first section), moved out, not copied.
     let at = sdp.media.iter().position(|m| media::Kind::of(m) == media::Kind::Audio).unwrap_or(0);

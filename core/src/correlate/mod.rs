@@ -214,6 +214,12 @@ impl Correlator {
         self.calls.get_mut(&key).filter(|c| *c.call_id == *call_id).map(|c| &mut **c)
     }
 
+    /// The live call with this Call-ID, found by its key (see [`Call`]'s `key`) instead of
+    /// hashing the Call-ID again: a call handed out looks for the Call-ID's next part.
+    pub(crate) fn get_keyed(&self, key: u64, call_id: &[u8]) -> Option<&Call> {
+        self.calls.get(&key).filter(|c| *c.call_id == *call_id).map(|c| &**c)
+    }
+
     /// The live call with this Call-ID, found by its key (see [`Call`]'s `key`, kept by the
     /// media table) instead of hashing the Call-ID again.
     pub(crate) fn get_mut_keyed(&mut self, key: u64, call_id: &[u8]) -> Option<&mut Call> {
@@ -432,7 +438,9 @@ impl Correlator {
         if self.config.max_ended == 0 {
             return;
         }
-        let key = self.id_key(&call.call_id);
+        // The key the call was filed under: the Call-ID's digest, not computed again.
+        let key = call.key;
+        debug_assert_eq!(key, self.id_key(&call.call_id));
         let seq = self.ended_seq;
         self.ended_seq = self.ended_seq.wrapping_add(1);
         let resumed = Resumed {

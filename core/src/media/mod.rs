@@ -16,6 +16,7 @@ pub mod rtp;
 pub mod sdp;
 pub mod stream;
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -233,12 +234,13 @@ impl MediaTable {
         }
         let claim = Claim { call_id: call_id.clone(), call_key, kind, explicit, at };
         let full = self.owners.len() >= self.config.max_endpoints;
-        match self.owners.get_mut(&AddrKey(addr)) {
-            Some(claims) => claims.put_first(claim),
-            None if !full => {
-                self.owners.insert(AddrKey(addr), Claims::One(claim));
+        // One lookup whether the address is claimed already or not.
+        match self.owners.entry(AddrKey(addr)) {
+            Entry::Occupied(claims) => claims.into_mut().put_first(claim),
+            Entry::Vacant(place) if !full => {
+                place.insert(Claims::One(claim));
             }
-            None => self.stats.endpoints_refused += 1,
+            Entry::Vacant(_) => self.stats.endpoints_refused += 1,
         }
     }
 
@@ -268,9 +270,11 @@ impl MediaTable {
     /// Call-ID's next part, already live, announced again).
     pub fn forget(&mut self, call_id: &[u8], media: &CallMedia, keep: &[SocketAddr]) {
         for a in media.endpoints.iter().filter(|a| !keep.contains(a)) {
-            let key = AddrKey(*a);
-            if self.owners.get_mut(&key).is_some_and(|claims| claims.drop_call(call_id)) {
-                self.owners.remove(&key);
+            // One lookup for both the claim and its removal.
+            if let Entry::Occupied(mut claims) = self.owners.entry(AddrKey(*a)) {
+                if claims.get_mut().drop_call(call_id) {
+                    claims.remove();
+                }
             }
         }
     }

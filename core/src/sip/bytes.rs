@@ -9,7 +9,7 @@ const HIGHS: u64 = 0x8080_8080_8080_8080;
 const NEAR: usize = 64;
 
 /// Position of the first `byte` in `hay`.
-#[inline]
+#[inline(always)]
 pub fn find(hay: &[u8], byte: u8) -> Option<usize> {
     let near = hay.len().min(NEAR);
     let (found, mut i) = find_blocks(&hay[..near], byte);
