@@ -212,10 +212,10 @@ fn to_tag_is_the_header_parameter_only() {
 }
 
 /// Found by the `scan` fuzz target: a Via whose quoted branch never closes, followed by folded
-/// white space and a second value. The eager branch and the full Via parser must agree (the
+/// white space and a second value. The indexed branch and the full Via parser must agree (the
 /// unterminated value runs to the end of the first value, trailing white space excluded).
 #[test]
-fn unterminated_quoted_branch_is_the_same_eagerly_and_parsed() {
+fn unterminated_quoted_branch_is_the_same_indexed_and_parsed() {
     let msg: &[u8] = b"SIP/2.0 200\nV:/4./.\tbranch=\"cXX\t\t\t2\x00\t\t\t:W;ta0;\tbranch=\"cXX\t\t\t2\x00\t\t\t:W;tamg\t=\ri\t\t\t\t\t\n\t\t,\x00\n";
     let (len, h) = complete(msg, Framing::Datagram);
     let top = h.top_via(&msg[..len]);
@@ -245,5 +245,7 @@ fn on_demand_parsers_refuse_bytes_that_do_not_fit_the_index() {
         assert_eq!(h.to_addr(short).uri, Default::default());
         assert_eq!(h.contact_addr(short).uri, Default::default());
         assert_eq!(h.top_via(short).branch, Default::default());
+        assert_eq!(h.to_tag(short), Default::default());
+        assert_eq!(h.via_branch(short), Default::default());
     }
 }

@@ -279,6 +279,11 @@ mod tests {
     #[test]
     fn v4_text_matches_the_standard_formatting() {
         let mut buf = [0u8; 21];
+        for port in 0..=u16::MAX {
+            let a = SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), port);
+            let n = v4_text(a, &mut buf);
+            assert_eq!(std::str::from_utf8(&buf[..n]).unwrap(), a.to_string());
+        }
         for v in 0..=255u8 {
             for port in [0u16, 7, 10, 99, 100, 5060, 9999, 10000, 65535] {
                 for ip in

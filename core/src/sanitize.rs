@@ -141,6 +141,22 @@ mod tests {
         }
     }
 
+    /// Every byte value at every place of every short length (the word-arithmetic path), both
+    /// ways: no unsafe byte passes and no plain one is refused.
+    #[test]
+    fn plain_ascii_is_exact_for_short_texts() {
+        for len in 1..=16usize {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    let mut v = vec![b'~'; len];
+                    v[at] = b;
+                    let want = (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\';
+                    assert_eq!(is_plain_ascii(&v), want, "{v:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn plain_ascii_refuses_each_unsafe_byte_at_each_place() {
         for len in [1usize, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 40] {

@@ -66,6 +66,18 @@ pub const SCANNER_AGENTS: &[&str] = &[
     "smap",
 ];
 
+/// Whether `v` holds any of [`SCANNER_AGENTS`], compared case-blind: one walk over `v` that
+/// looks at the names only where a byte could begin one (every request's User-Agent is read).
+fn names_a_scanner(v: &[u8]) -> bool {
+    v.iter().enumerate().any(|(i, &b)| {
+        // `| 0x20` folds an upper-case letter onto its lower case (and nothing else onto these).
+        matches!(b | 0x20, b'f' | b's' | b'v' | b'i' | b'p')
+            && SCANNER_AGENTS
+                .iter()
+                .any(|t| v.get(i..i + t.len()).is_some_and(|w| w.eq_ignore_ascii_case(t.as_bytes())))
+    })
+}
+
 /// What one source did with one user (the user part of the To URI) in a window.
 #[derive(Debug, Clone, Copy, Default)]
 struct UserTrack {
@@ -263,17 +275,20 @@ fn destination(user: &[u8]) -> u64 {
 
 impl SourceRules {
     fn source(&mut self, ip: IpAddr, now: Timestamp) -> Option<&mut Source> {
-        if !self.sources.contains_key(&ip) {
-            if self.sources.len() >= MAX_SOURCES {
-                self.forget(now);
-            }
+        // A new source when the table is full: make room first, or leave it untracked.
+        if self.sources.len() >= MAX_SOURCES && !self.sources.contains_key(&ip) {
+            self.forget(now);
             if self.sources.len() >= MAX_SOURCES {
                 self.untracked += 1;
                 return None;
             }
-            self.sources.insert(ip, Source { window_start: now, long_start: now, ..Default::default() });
         }
-        let s = self.sources.get_mut(&ip)?;
+        // Otherwise one lookup finds or makes it.
+        let s = self.sources.entry(ip).or_insert_with(|| Source {
+            window_start: now,
+            long_start: now,
+            ..Default::default()
+        });
         s.roll(now);
         Some(s)
     }
@@ -334,6 +349,9 @@ impl SourceRules {
             // its name while its User-Agent is changed to hide it.
             let ua = msg.slice(msg.headers.user_agent);
             let named = |v: &[u8]| {
+                if !names_a_scanner(v) {
+                    return None; // nearly every request: no copy, no search per name
+                }
                 let lower = v.to_ascii_lowercase();
                 SCANNER_AGENTS.iter().find(|t| memchr::memmem::find(&lower, t.as_bytes()).is_some())
             };
@@ -541,6 +559,69 @@ fn judge(ip: IpAddr, s: &mut Source, now: Timestamp, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::looks_international;
+
+    #[test]
+    fn a_full_table_leaves_new_sources_untracked_until_old_ones_are_forgotten() {
+        use crate::time::Timestamp;
+        use std::net::{IpAddr, Ipv4Addr};
+        let ip = |n: u32| IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + n));
+        let t0 = Timestamp(1_000_000_000_000);
+        let mut rules = super::SourceRules::default();
+        for n in 0..super::MAX_SOURCES as u32 {
+            assert!(rules.source(ip(n), t0).is_some());
+        }
+        let soon = Timestamp(t0.0 + 1_000_000_000);
+        assert!(rules.source(ip(u32::MAX >> 8), soon).is_none(), "no room for a new source");
+        assert_eq!(rules.untracked, 1);
+        assert!(rules.source(ip(7), soon).is_some(), "a known source is still tracked");
+        assert_eq!(rules.untracked, 1);
+        let later = Timestamp(t0.0 + (super::LONG_WINDOW_MS + 1_000) * 1_000_000);
+        assert!(rules.source(ip(u32::MAX >> 8), later).is_some(), "idle sources forgotten to make room");
+        assert_eq!(rules.sources.len(), 2, "only the two seen within the long window remain");
+    }
+
+    #[test]
+    fn scanner_names_are_found_in_any_case_anywhere_and_only_they() {
+        for t in super::SCANNER_AGENTS {
+            assert!(
+                t.bytes().next().is_some_and(|b| b"fsvip".contains(&b)),
+                "{t}: first letter not looked for"
+            );
+            for text in
+                [t.to_string(), t.to_uppercase(), format!("x/1.0 ({})", t.to_uppercase()), format!("{t}z")]
+            {
+                assert!(super::names_a_scanner(text.as_bytes()), "{text}");
+            }
+            assert!(!super::names_a_scanner(&t.as_bytes()[..t.len() - 1]), "{t} cut short");
+        }
+        for text in
+            ["", "Asterisk PBX 18.0", "Linphone/5.2", "FPBX-16.0.40(18.9.0)", "SIPp/3.7", "Vox i w a r"]
+        {
+            assert!(!super::names_a_scanner(text.as_bytes()), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scanner_names_agree_with_a_lower_case_search(
+            text in proptest::collection::vec(proptest::prop_oneof![
+                proptest::sample::select(b"fsvipFSVIPcarmnwyud-xSCANER".to_vec()),
+                proptest::prelude::any::<u8>(),
+            ], 0..40),
+            agent in proptest::sample::select(super::SCANNER_AGENTS.to_vec()),
+            at in 0usize..40,
+            upper in proptest::prelude::any::<bool>(),
+        ) {
+            let mut with = text.clone();
+            let name = if upper { agent.to_uppercase() } else { agent.to_string() };
+            with.splice(at.min(with.len())..at.min(with.len()), name.bytes());
+            for v in [text, with] {
+                let lower = v.to_ascii_lowercase();
+                let want = super::SCANNER_AGENTS.iter().any(|t| memchr::memmem::find(&lower, t.as_bytes()).is_some());
+                proptest::prop_assert_eq!(super::names_a_scanner(&v), want);
+            }
+        }
+    }
 
     #[test]
     fn international_numbers() {

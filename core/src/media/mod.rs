@@ -234,13 +234,20 @@ impl MediaTable {
         }
         let claim = Claim { call_id: call_id.clone(), call_key, kind, explicit, at };
         let full = self.owners.len() >= self.config.max_endpoints;
-        // One lookup whether the address is claimed already or not.
-        match self.owners.entry(AddrKey(addr)) {
-            Entry::Occupied(claims) => claims.into_mut().put_first(claim),
-            Entry::Vacant(place) if !full => {
-                place.insert(Claims::One(claim));
+        if full {
+            // A lookup only: an entry would reserve room, and the table may not grow now.
+            match self.owners.get_mut(&AddrKey(addr)) {
+                Some(claims) => claims.put_first(claim),
+                None => self.stats.endpoints_refused += 1,
             }
-            Entry::Vacant(_) => self.stats.endpoints_refused += 1,
+        } else {
+            // One lookup whether the address is claimed already or not.
+            match self.owners.entry(AddrKey(addr)) {
+                Entry::Occupied(claims) => claims.into_mut().put_first(claim),
+                Entry::Vacant(place) => {
+                    place.insert(Claims::One(claim));
+                }
+            }
         }
     }
 
@@ -270,11 +277,9 @@ impl MediaTable {
     /// Call-ID's next part, already live, announced again).
     pub fn forget(&mut self, call_id: &[u8], media: &CallMedia, keep: &[SocketAddr]) {
         for a in media.endpoints.iter().filter(|a| !keep.contains(a)) {
-            // One lookup for both the claim and its removal.
-            if let Entry::Occupied(mut claims) = self.owners.entry(AddrKey(*a)) {
-                if claims.get_mut().drop_call(call_id) {
-                    claims.remove();
-                }
+            let key = AddrKey(*a);
+            if self.owners.get_mut(&key).is_some_and(|claims| claims.drop_call(call_id)) {
+                self.owners.remove(&key);
             }
         }
     }
