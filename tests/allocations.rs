@@ -35,8 +35,9 @@ static GLOBAL: Counting = Counting;
 /// Runs frames through the engine and both writers; returns (messages, allocations).
 fn count(engine: &mut Engine, frames: &[Vec<u8>], t0: i64) -> (u64, u64) {
     let mut sink = std::io::sink();
-    // The NDJSON line buffer is made once, as the messages command does.
+    // The NDJSON line buffer and the address texts are made once, as the messages command does.
     let mut line = Vec::with_capacity(1024);
+    let mut addrs = sipscope::report::json::AddrTexts::default();
     let before = ALLOCS.load(Ordering::Relaxed);
     let mut n = 0;
     for (i, f) in frames.iter().enumerate() {
@@ -48,7 +49,7 @@ fn count(engine: &mut Engine, frames: &[Vec<u8>], t0: i64) -> (u64, u64) {
         };
         for m in engine.ingest(&pkt) {
             line.clear();
-            push_ndjson(&mut line, &m);
+            push_ndjson(&mut line, &m, &mut addrs);
             assert!(line.ends_with(b"}\n"));
             write_text(&mut sink, &m).unwrap();
             n += 1;

@@ -6,6 +6,7 @@ use super::{finish_output, open_input, run_input};
 use crate::cli::MessagesArgs;
 use crate::driver::Sink;
 use crate::engine::{Engine, EngineConfig};
+use crate::report::json::AddrTexts;
 use crate::report::messages::{push_ndjson, write_text, Format};
 use crate::report::summary::Summary;
 use crate::sip::SipMessage;
@@ -46,11 +47,19 @@ struct MessageSink<W: Write> {
     flush_each: bool,
     /// Lines not written yet (kept between batches, so no allocation per line).
     pending: Vec<u8>,
+    /// The text of the addresses written lately.
+    addrs: AddrTexts,
 }
 
 impl<W: Write> MessageSink<W> {
     fn new(out: W, format: Format, flush_each: bool) -> Self {
-        MessageSink { out, format, flush_each, pending: Vec::with_capacity(BATCH + 4096) }
+        MessageSink {
+            out,
+            format,
+            flush_each,
+            pending: Vec::with_capacity(BATCH + 4096),
+            addrs: AddrTexts::default(),
+        }
     }
 
     /// Writes the lines gathered so far and flushes the output.
@@ -65,7 +74,7 @@ impl<W: Write> Sink for MessageSink<W> {
     fn message(&mut self, m: &SipMessage, _added: Option<crate::correlate::Added>) -> io::Result<()> {
         match self.format {
             Format::Text => write_text(&mut self.pending, m)?,
-            Format::Ndjson => push_ndjson(&mut self.pending, m),
+            Format::Ndjson => push_ndjson(&mut self.pending, m, &mut self.addrs),
         }
         if self.flush_each || self.pending.len() >= BATCH {
             self.flush()?;
@@ -112,7 +121,7 @@ mod tests {
     fn lines_are_written_in_batches_and_all_of_them() {
         let m = message();
         let mut line = Vec::new();
-        push_ndjson(&mut line, &m);
+        push_ndjson(&mut line, &m, &mut AddrTexts::default());
         let count = 2 * BATCH / line.len() + 3;
         let mut sink = MessageSink::new(Writes::default(), Format::Ndjson, false);
         for _ in 0..count {

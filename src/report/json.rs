@@ -97,6 +97,33 @@ pub fn push_addr(out: &mut Vec<u8>, addr: std::net::SocketAddr) {
     }
 }
 
+/// The text of the last few IPv4 addresses written, for a writer of many lines: a capture's
+/// messages go back and forth between a handful of addresses, and each is written as text
+/// once instead of on every line.
+#[derive(Debug, Default)]
+pub struct AddrTexts {
+    /// Address, its text and the text's length (0: an empty slot).
+    slots: [(Option<std::net::SocketAddrV4>, [u8; 21], u8); 4],
+    /// The slot the next new address replaces.
+    next: usize,
+}
+
+impl AddrTexts {
+    /// Appends `addr` as [`push_addr`] would.
+    pub fn push(&mut self, out: &mut Vec<u8>, addr: std::net::SocketAddr) {
+        let std::net::SocketAddr::V4(a) = addr else { return push_addr(out, addr) };
+        if let Some((_, text, len)) = self.slots.iter().find(|(k, _, _)| *k == Some(a)) {
+            crate::packet::push_prefix(out, text, usize::from(*len));
+            return;
+        }
+        let mut text = [0u8; 21];
+        let len = crate::packet::v4_text(a, &mut text);
+        crate::packet::push_prefix(out, &text, len);
+        self.slots[self.next] = (Some(a), text, len as u8);
+        self.next = (self.next + 1) % self.slots.len();
+    }
+}
+
 /// Appends a JSON array: `each` writes one element of `items` (the commas are written here).
 pub fn push_array<T>(
     out: &mut Vec<u8>,
@@ -369,6 +396,38 @@ impl<W: Write> Write for InertJson<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Remembered texts are those of their own addresses, as the slots fill, hit and are replaced.
+    #[test]
+    fn remembered_address_texts_are_the_addresses_written_afresh() {
+        let addrs: Vec<std::net::SocketAddr> = [
+            "192.0.2.1:5060",
+            "192.0.2.2:5060",
+            "192.0.2.1:5060",
+            "[2001:db8::1]:5060",
+            "10.0.0.1:1",
+            "10.0.0.2:65535",
+            "255.255.255.255:65535",
+            "192.0.2.2:5060",
+            "0.0.0.0:0",
+            "192.0.2.1:5061",
+            "192.0.2.1:5060",
+            "0.0.0.0:0",
+            "10.0.0.1:1",
+        ]
+        .iter()
+        .map(|a| a.parse().unwrap())
+        .collect();
+        let mut texts = AddrTexts::default();
+        for round in 0..3 {
+            for a in &addrs {
+                let (mut got, mut want) = (b"x".to_vec(), b"x".to_vec());
+                texts.push(&mut got, *a);
+                push_addr(&mut want, *a);
+                assert_eq!(got, want, "round {round}: {a}");
+            }
+        }
+    }
 
     #[test]
     fn push_bytes_appends_every_length_whole() {

@@ -39,15 +39,16 @@ pub fn write_text(w: &mut impl Write, m: &SipMessage) -> io::Result<()> {
 }
 
 /// Appends one message as an NDJSON line (fields documented in `docs/cli.md`) to `out`: built in
-/// one buffer and written at once, as a writer call per field cost more than the fields.
-pub fn push_ndjson(out: &mut Vec<u8>, m: &SipMessage) {
+/// one buffer and written at once, as a writer call per field cost more than the fields;
+/// `addrs` remembers the text of the addresses of the lines before.
+pub fn push_ndjson(out: &mut Vec<u8>, m: &SipMessage, addrs: &mut json::AddrTexts) {
     let h = &m.headers;
     out.extend_from_slice(b"{\"ts\":\"");
     out.extend_from_slice(&m.ts.rfc3339().to_bytes());
     out.extend_from_slice(b"\",\"src\":\"");
-    json::push_addr(out, m.src);
+    addrs.push(out, m.src);
     out.extend_from_slice(b"\",\"dst\":\"");
-    json::push_addr(out, m.dst);
+    addrs.push(out, m.dst);
     out.extend_from_slice(b"\",\"transport\":\"");
     out.extend_from_slice(m.transport.as_str().as_bytes());
     out.extend_from_slice(b"\",");
