@@ -2,7 +2,7 @@
 //! side's session descriptions said, and every RTP stream with its loss, jitter, estimated MOS
 //! and what RTCP receivers reported about it.
 
-use super::json::{push_array, write_str, Object};
+use super::json::{push_array, push_str, Object};
 use crate::correlate::Call;
 use crate::media::{CallMedia, RtpStream};
 
@@ -24,7 +24,7 @@ pub fn write_media(o: &mut Object<'_>, c: &Call) {
         push_array(so.key("codecs"), formats, |codecs, (desc, pt)| {
             match desc.maps.iter().find(|x| x.pt == pt) {
                 Some(x) => {
-                    let _ = write_str(codecs, x.name.as_bytes());
+                    push_str(codecs, x.name.as_bytes());
                 }
                 None => write_label(codecs, m.codecs.label(pt)),
             }
@@ -40,10 +40,10 @@ fn write_label(out: &mut Vec<u8>, label: crate::media::codec::Label) {
     use crate::media::codec::Label;
     match label {
         Label::Static(s) => {
-            let _ = write_str(out, s.as_bytes());
+            push_str(out, s.as_bytes());
         }
         Label::Mapped(n) => {
-            let _ = write_str(out, n.as_bytes());
+            push_str(out, n.as_bytes());
         }
         Label::Number(pt) => {
             out.extend_from_slice(b"\"PT");

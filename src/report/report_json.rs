@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::json::{push_array, push_plain, write_str, InertJson, Object};
+use super::json::{push_array, push_plain, push_str, InertJson, Object};
 use super::{CallReport, Totals};
 use crate::correlate::{Call, Peer};
 use crate::diagnose::reason::{describe_reason, describe_warning};
@@ -92,9 +92,7 @@ pub fn write_call(out: &mut Vec<u8>, c: &Call) {
 }
 
 fn write_str_array<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a [u8]>) {
-    push_array(out, items, |out, item| {
-        let _ = write_str(out, item);
-    });
+    push_array(out, items, push_str);
 }
 
 /// Appends one finding as a JSON object (members as in `docs/schema/report.schema.json`:
