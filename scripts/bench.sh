@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compares sipscope with sipnab, sngrep, tshark and the bare libpcap read loop on one large capture, in
-# one run, RUNS times each (default 3): wall time, CPU time (user+sys) and peak RSS from
+# one run, RUNS rounds of every tool (default 3, tools interleaved): wall time, CPU time (user+sys) and peak RSS from
 # /usr/bin/time -v, then the ratios. Builds the capture if missing (root; see
 # shared/bench/README.md). Installs sngrep and tshark if missing (Debian packages). sngrep and
 # tshark take many minutes per run on the large capture, so they run SLOW_RUNS times (default 1).
@@ -46,10 +46,17 @@ declare -A CMD=(
 )
 ORDER=${TOOLS:-floor sipscope-report sipscope-messages sipnab sngrep tshark}
 out=$(mktemp)
-for name in $ORDER; do
-  if [ "$name" = sipnab ] && [ ! -x "$SIPNAB" ]; then echo "sipnab: not built ($SIPNAB); skipped (../shared/peers/build-sipnab.sh builds it)"; continue; fi
-  case $name in sngrep|tshark) n=$SLOW_RUNS ;; *) n=$RUNS ;; esac
-  for i in $(seq 1 "$n"); do
+if [[ " $ORDER " == *" sipnab "* ]] && [ ! -x "$SIPNAB" ]; then
+  echo "sipnab: not built ($SIPNAB); skipped (../shared/peers/build-sipnab.sh builds it)"
+  ORDER=${ORDER//sipnab/}
+fi
+# Round by round, every tool once per round: the VM's speed drifts by the minute, and each
+# ratio should compare runs made under the same conditions (sngrep and tshark in the first
+# SLOW_RUNS rounds only).
+for i in $(seq 1 "$(( RUNS > SLOW_RUNS ? RUNS : SLOW_RUNS ))"); do
+  for name in $ORDER; do
+    case $name in sngrep|tshark) n=$SLOW_RUNS ;; *) n=$RUNS ;; esac
+    [ "$i" -le "$n" ] || continue
     /usr/bin/time -v -o "$out.time" ${CMD[$name]} > /dev/null 2>"$out.err" || true
     wall=$(awk -F': ' '/Elapsed/ {print $2}' "$out.time")
     user=$(awk -F': ' '/User time/ {print $2}' "$out.time")
