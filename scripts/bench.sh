@@ -85,6 +85,15 @@ if r and s: print(f"sngrep / sipscope report: CPU {s[1] / r[1]:.1f}x, peak memor
 if r and t: print(f"tshark / sipscope report: CPU {t[1] / r[1]:.1f}x, peak memory {t[2] / r[2]:.1f}x")
 if r and f: print(f"sipscope report / libpcap floor: CPU {r[1] / f[1]:.1f}x")
 if m and f: print(f"sipscope messages / libpcap floor: CPU {m[1] / f[1]:.1f}x")
+# The same ratios taken round by round (each tool's run against the other's in the same round),
+# for information: the targets below use the medians above.
+def paired(a, b):
+    pairs = [x[1] / y[1] for x, y in zip(rows.get(a, []), rows.get(b, [])) if y[1]]
+    return f"{statistics.median(pairs):.1f}x (rounds: {', '.join(f'{p:.1f}' for p in pairs)})" if pairs else None
+for label, a, b in (("sipnab / sipscope report", "sipnab", "sipscope-report"),
+                    ("sipscope messages / libpcap floor", "sipscope-messages", "floor")):
+    p = paired(a, b)
+    if p: print(f"{label}, round by round: median {p}")
 print()
 def target(name, ok, got):
     print(f"target {name}: {'met' if ok else 'MISSED'} ({got})")
