@@ -590,19 +590,17 @@ fn read_sdp(
         }
         None => media::codec::ShortName::new(msg.method().as_str().as_bytes()),
     };
-    // The call's media key, lent out of it while the table takes its announcements (moved, not
-    // cloned: no atomic count touched on a call's memory for nothing).
-    let key = call.media.key.take().unwrap_or_else(|| call.call_id.clone());
+    // The table's claims share the call's Call-ID.
+    let (id, key) = (&call.call_id, call.key);
     for m in sdp.media.iter().filter(|m| m.is_rtp()) {
         let kind = media::Kind::of(m);
         if let Some(a) = m.rtp_addr() {
-            table.announce(&key, call.key, a, kind, true, msg.ts, &mut call.media);
+            table.announce(id, key, a, kind, true, msg.ts, &mut call.media);
         }
         if let Some(a) = m.rtcp_addr() {
-            table.announce(&key, call.key, a, kind, m.rtcp.is_some() || m.rtcp_mux, msg.ts, &mut call.media);
+            table.announce(id, key, a, kind, m.rtcp.is_some() || m.rtcp_mux, msg.ts, &mut call.media);
         }
     }
-    call.media.key = Some(key);
     call.media.learn_codecs(sdp);
     // The record keeps the first audio section (or the first section), moved out, not copied.
     let at = sdp.media.iter().position(|m| media::Kind::of(m) == media::Kind::Audio).unwrap_or(0);

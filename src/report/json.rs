@@ -102,7 +102,7 @@ pub fn push_addr(out: &mut Vec<u8>, addr: std::net::SocketAddr) {
 /// once instead of on every line.
 #[derive(Debug, Default)]
 pub struct AddrTexts {
-    /// Address, its text and the text's length (0: an empty slot).
+    /// Address (`None`: an empty slot), its text and the text's length.
     slots: [(Option<std::net::SocketAddrV4>, [u8; 21], u8); 4],
     /// The slot the next new address replaces.
     next: usize,

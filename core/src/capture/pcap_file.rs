@@ -87,14 +87,11 @@ impl PcapFile {
             return Ok(None);
         }
         let mut head = [0u8; 24];
-        let mut got = 0;
-        while got < head.len() {
-            match file.read(&mut head[got..]) {
-                Ok(0) => return Ok(None),
-                Ok(n) => got += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        match file.read_exact(&mut head) {
+            Ok(()) => {}
+            // Shorter than a file header: libpcap says what it is.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
         }
         let Some(h) = header(&head) else { return Ok(None) };
         Ok(Some(PcapFile {

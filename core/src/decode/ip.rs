@@ -1,4 +1,5 @@
-//! IPv4 and IPv6 headers (parsed with `etherparse`): addresses, payload protocol, fragment info.
+//! IPv4 and IPv6 headers: addresses, payload protocol, fragment info. An ordinary IPv4 header is
+//! read here directly; every other packet is parsed with `etherparse`.
 
 use std::net::{IpAddr, Ipv4Addr};
 

@@ -5,8 +5,6 @@
 
 use std::net::SocketAddr;
 
-use std::sync::Arc;
-
 use super::codec::{Codecs, ShortName};
 use super::rtcp::{self, RtcpItem};
 use super::rtp::RtpHeader;
@@ -84,8 +82,6 @@ pub struct CallMedia {
     pub video_codecs: Codecs,
     /// Capture time of the last RTP or RTCP packet attached.
     pub last_packet: Option<Timestamp>,
-    /// The call's key in the media table (shared by its claims).
-    pub key: Option<Arc<[u8]>>,
     bye_seen: Option<Timestamp>,
     /// Session descriptions, in order.
     pub sdp: Vec<SdpRecord>,
