@@ -152,9 +152,12 @@ fn live_dashboard_shows_calls_within_a_second_and_quits_at_once() {
         "tmux-live-%u@%s",
     ];
     let mut uac = Proc(sipp(&[&uac_args[..], &common].concat()).spawn().unwrap());
-    // The INVITE is on screen within a second, ringing, before the 603 comes (1 s later).
-    s.wait_for("ringing");
-    assert!(started.elapsed() < Duration::from_millis(1000), "call shown after {:?}", started.elapsed());
+    // The call is on screen ringing before the 603, which comes one second after the 180: it
+    // was shown within that second. (Timed from here, the check would also count SIPp's own
+    // start, which takes longer than a second when the whole suite runs on two cores.)
+    let ringing = s.wait_for("ringing");
+    assert!(!ringing.contains("declined"), "the call was first shown declined:\n{ringing}");
+    assert!(started.elapsed() < Duration::from_secs(5), "call shown after {:?}", started.elapsed());
     s.wait_for("declined");
     assert!(uac.0.wait().unwrap().success());
     let _ = uas.0.wait();

@@ -102,7 +102,11 @@ fn hand_over(engine: &mut Engine, sink: &mut dyn Sink) -> io::Result<()> {
     for f in engine.drain_findings() {
         sink.finding(&f)?;
     }
-    for c in engine.drain_finished_calls() {
+    let mut calls = engine.drain_finished_calls();
+    crate::correlate::warm::start(calls.as_slice());
+    while let Some(c) = calls.next() {
+        // Handed out long after their last message: their memory is fetched a few calls ahead.
+        crate::correlate::warm::ahead(calls.as_slice());
         sink.call(&c)?;
     }
     Ok(())

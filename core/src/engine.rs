@@ -207,7 +207,10 @@ impl Engine {
         if let Some(c) = self.correlator.as_mut() {
             let start = self.finished.len();
             self.finished.extend(c.drain_finished());
-            for call in &mut self.finished[start..] {
+            crate::correlate::warm::start(&self.finished[start..]);
+            for i in start..self.finished.len() {
+                crate::correlate::warm::ahead(&self.finished[i + 1..]);
+                let call = &mut self.finished[i];
                 if let Some(m) = self.media.as_mut() {
                     // The Call-ID's next part may be live already (handed out between sweeps):
                     // the addresses it announced again stay its.

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod registrations;
 pub mod schedule;
 pub mod transaction;
+pub(crate) mod warm;
 
 use std::collections::{HashMap, VecDeque};
 
@@ -367,10 +368,13 @@ impl Correlator {
             done.iter().filter_map(|k| calls.get(k).map(|c| (c.first_ts, &*c.call_id, *k))).collect();
         order.sort_unstable();
         let keys: Vec<u64> = order.into_iter().map(|(_, _, key)| key).collect();
-        for key in keys {
-            if let Some(call) = self.calls.remove(&key) {
-                self.hand_out(call);
-            }
+        #[allow(clippy::vec_box)] // the calls stay boxed: they are handed on as they are
+        let leaving: Vec<Box<Call>> = keys.iter().filter_map(|key| self.calls.remove(key)).collect();
+        warm::start(&leaving);
+        let mut leaving = leaving.into_iter();
+        while let Some(call) = leaving.next() {
+            warm::ahead(leaving.as_slice());
+            self.hand_out(call);
         }
         let calls = &self.calls;
         self.oldest_live = self.schedule.earliest_start(|key| calls.get(&key).map(|c| c.first_ts));
@@ -628,6 +632,28 @@ mod tests {
             raw,
             headers,
         }
+    }
+
+    /// The loops handing calls out warm the calls ahead of them, with any number of calls left,
+    /// fewer than the distance looked ahead included.
+    #[test]
+    fn calls_are_warmed_ahead_whatever_is_left() {
+        let mut c = Correlator::new(CorrelatorConfig::default());
+        for i in 0..8 {
+            c.add(&invite(i, Timestamp(i as i64)));
+        }
+        c.finish();
+        let calls: Vec<Box<Call>> = c.drain_finished().collect();
+        assert_eq!(calls.len(), 8);
+        for n in 0..=calls.len() {
+            let list = &calls[..n];
+            warm::start(list);
+            for i in 0..n {
+                warm::ahead(&list[i + 1..]);
+            }
+        }
+        warm::start(&[]);
+        warm::ahead(&[]);
     }
 
     /// A flood of new Call-IDs within one second of capture time (no tick to clean up) with a

@@ -1,0 +1,82 @@
+//! Warming calls about to be handed out.
+//!
+//! A call is handed out about half a minute after its last message (see
+//! [`super::linger_ms`]), so its memory has left the CPU's caches by then. Handing it out reads
+//! it in several loops over the calls a tick hands out (metrics, the media table, the end-of-call
+//! rules, then the report and the free): a few hundred calls a second, more than the CPU's
+//! cache keeps from one loop to the next. Each first read of a line waited for memory, one call
+//! after another. Each loop now asks for the memory of the calls a few places ahead while it
+//! works on the current one (prefetch hints), so the loads overlap with work. Hints change no
+//! result, only when memory arrives.
+
+use super::call::Call;
+
+/// Most bytes of one region prefetched (a region is one allocation: the call, its
+/// transactions, its media, a response).
+const MAX_REGION: usize = 1024;
+
+/// For a loop over calls that handles them one at a time: starts loading the calls after the
+/// current one, `rest` being those still to come. A call is warmed in three steps as the loop
+/// comes nearer, each reading only pointers an earlier step has fetched: the call itself (five
+/// ahead), what it points at (three ahead), what its transactions and media point at (next).
+#[inline]
+pub(crate) fn ahead(rest: &[Box<Call>]) {
+    if let Some(call) = rest.get(4) {
+        fetch_call(call);
+    }
+    if let Some(call) = rest.get(2) {
+        fetch_parts(call);
+    }
+    if let Some(call) = rest.first() {
+        fetch_leaves(call);
+    }
+}
+
+/// Before a loop over `calls` with [`ahead`]: the steps `ahead` would have taken for the first.
+pub(crate) fn start(calls: &[Box<Call>]) {
+    calls.iter().take(5).for_each(|c| fetch_call(c));
+    calls.iter().take(3).for_each(|c| fetch_parts(c));
+    calls.iter().take(1).for_each(|c| fetch_leaves(c));
+}
+
+/// The call's own bytes.
+fn fetch_call(call: &Call) {
+    region(call as *const Call as *const u8, std::mem::size_of::<Call>());
+}
+
+/// What the call points at: its transactions, media and Call-ID.
+fn fetch_parts(call: &Call) {
+    region(call.transactions.as_ptr() as *const u8, std::mem::size_of_val(&call.transactions[..]));
+    region(&*call.media as *const _ as *const u8, std::mem::size_of_val(&*call.media));
+    region(call.call_id.as_ptr(), call.call_id.len());
+}
+
+/// What its transactions and media point at: the responses kept, SDP records, endpoints.
+fn fetch_leaves(call: &Call) {
+    for t in &call.transactions {
+        for r in [&t.first_final, &t.first_success].into_iter().flatten() {
+            region(&**r as *const _ as *const u8, std::mem::size_of_val(&**r));
+        }
+    }
+    let media = &*call.media;
+    region(media.sdp.as_ptr() as *const u8, std::mem::size_of_val(&media.sdp[..]));
+    region(media.endpoints.as_ptr() as *const u8, std::mem::size_of_val(&media.endpoints[..]));
+}
+
+/// Hints the cache lines of `len` bytes from `start` (at most [`MAX_REGION`]).
+#[inline(always)]
+fn region(start: *const u8, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let mut offset = 0;
+        while offset < len.min(MAX_REGION) {
+            // SAFETY: a prefetch is only a hint: it never faults, whatever the address, and
+            // reads nothing the program sees. SSE is part of every x86-64 CPU.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset) as *const i8) };
+            offset += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (start, len);
+}
