@@ -196,7 +196,7 @@ struct MetricsJson {
 pub struct JsonReport<W: Write> {
     w: W,
     calls: u64,
-    /// Reused buffer one call is built in before it is written.
+    /// Reused buffer a call (or a finding) is built in before it is written.
     buf: Vec<u8>,
     /// The findings, rendered as they come, written after the calls.
     findings: super::spool::Spool,
@@ -212,10 +212,12 @@ impl<W: Write> JsonReport<W> {
 
 impl<W: Write> CallReport for JsonReport<W> {
     fn finding(&mut self, f: &Finding) -> io::Result<()> {
-        let mut item = Vec::with_capacity(1536);
-        item.extend_from_slice(if self.findings.items() == 0 { b"\n" } else { b",\n" });
-        push_finding(&mut item, f);
-        self.findings.push(&item)
+        // Rendered in the buffer calls use (a finding is over a kilobyte: a fresh one each time
+        // was a trip through malloc's slower bins).
+        self.buf.clear();
+        self.buf.extend_from_slice(if self.findings.items() == 0 { b"\n" } else { b",\n" });
+        push_finding(&mut self.buf, f);
+        self.findings.push(&self.buf)
     }
 
     fn call(&mut self, c: &Call) -> io::Result<()> {

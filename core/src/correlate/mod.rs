@@ -640,11 +640,28 @@ mod tests {
     fn calls_are_warmed_ahead_whatever_is_left() {
         let mut c = Correlator::new(CorrelatorConfig::default());
         for i in 0..8 {
-            c.add(&invite(i, Timestamp(i as i64)));
+            let invite = invite(i, Timestamp(i as i64));
+            c.add(&invite);
+            // Half of them answered: a response kept as evidence for the last step to fetch.
+            if i % 2 == 0 {
+                let text = format!(
+                    "SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK{i}-1\r\nFrom: <sip:a@192.0.2.1>;tag=1\r\nTo: <sip:b@192.0.2.2>;tag=b\r\nCall-ID: flood-{i}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+                );
+                let raw: Arc<[u8]> = text.into_bytes().into();
+                let Scan::Complete { headers, .. } = scan(&raw, Framing::Datagram) else {
+                    panic!("test message")
+                };
+                let busy = SipMessage { src: invite.dst, dst: invite.src, raw, headers, ..invite.clone() };
+                c.add(&busy);
+            }
         }
         c.finish();
         let calls: Vec<Box<Call>> = c.drain_finished().collect();
         assert_eq!(calls.len(), 8);
+        assert_eq!(
+            calls.iter().filter(|c| c.transactions.iter().any(|t| t.first_final.is_some())).count(),
+            4
+        );
         for n in 0..=calls.len() {
             let list = &calls[..n];
             warm::start(list);

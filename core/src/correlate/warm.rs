@@ -13,6 +13,7 @@ use super::call::Call;
 
 /// Most bytes of one region prefetched (a region is one allocation: the call, its
 /// transactions, its media, a response).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const MAX_REGION: usize = 1024;
 
 /// For a loop over calls that handles them one at a time: starts loading the calls after the
