@@ -152,9 +152,10 @@ pub struct Call {
     pub rolled_up: Vec<&'static str>,
     /// The call was forced out of memory before it ended.
     pub evicted: bool,
-    /// Session descriptions, RTP streams and RTCP reports of the call (boxed: calls move
-    /// between tables, and most of their life this is empty).
-    pub media: Box<crate::media::CallMedia>,
+    /// Session descriptions, RTP streams and RTCP reports of the call (inline: the call itself
+    /// is boxed, so this moves with it for free, and a box of its own cost an allocation and a
+    /// pointer to follow for every call).
+    pub media: crate::media::CallMedia,
     /// Where the correlator's schedule has the call (its next moment, whether rules watch it).
     pub(crate) slot: super::schedule::Slot,
     /// The correlator's key of the Call-ID (its keyed digest), set when the call is filed (every
@@ -322,7 +323,7 @@ impl Call {
             findings: Vec::new(),
             rolled_up: Vec::new(),
             evicted: false,
-            media: Box::default(),
+            media: Default::default(),
             fingerprints: Fingerprints::default(),
             slot: Default::default(),
             key: 0,
