@@ -300,20 +300,26 @@ impl Diagnoser {
         };
         let mut new = Vec::new();
         let facts = rules::facts_of(call);
-        for rule in rules::CALL_RULES {
-            if (timed_only && !rule.timed) || (rule.at_end_only && !at.ended) {
-                continue;
-            }
-            // The cheapest test first: most rules need a fact most calls do not have.
-            if rule.needs != rules::facts::ANY && facts & rule.needs == 0 {
-                // The rule's own first test would fail: it cannot find anything.
-                debug_assert!(
+        // Most rules need a fact most calls do not have: only the rules that can find something
+        // are visited, in their order.
+        let run = rules::to_run(facts, timed_only, at.ended);
+        if cfg!(debug_assertions) {
+            // A rule left out would fail its own first test: check that it finds nothing.
+            let mut skipped = rules::allowed(timed_only, at.ended) & !run;
+            while skipped != 0 {
+                let rule = &rules::CALL_RULES[skipped.trailing_zeros() as usize];
+                skipped &= skipped - 1;
+                assert!(
                     (rule.check)(call, &ctx).is_none(),
                     "rule {} found something without the facts it needs",
                     rule.id
                 );
-                continue;
             }
+        }
+        let mut bits = run;
+        while bits != 0 {
+            let rule = &rules::CALL_RULES[bits.trailing_zeros() as usize];
+            bits &= bits - 1;
             if call.findings.contains(&rule.id) || call.rolled_up.contains(&rule.id) {
                 continue;
             }

@@ -303,6 +303,79 @@ pub const CALL_RULES: &[CallRule] = &[
     },
 ];
 
+/// Which rules of [`CALL_RULES`] may run (bit `i` for rule `i`), worked out once from what each
+/// needs, so that a check visits only the rules that can find something instead of testing
+/// every rule's needs on every message.
+struct RuleMasks {
+    /// Rules that always run (`needs` is [`facts::ANY`]).
+    any: u32,
+    /// For each fact bit, the rules that need it.
+    by_fact: [u32; 32],
+    /// Rules that run on ticks too.
+    timed: u32,
+    /// Rules that run only once the call has ended.
+    at_end_only: u32,
+}
+
+const _: () = assert!(CALL_RULES.len() <= 32, "rule sets are kept as bits of a u32");
+
+const fn rule_masks() -> RuleMasks {
+    let mut m = RuleMasks { any: 0, by_fact: [0; 32], timed: 0, at_end_only: 0 };
+    let mut i = 0;
+    while i < CALL_RULES.len() {
+        let rule = &CALL_RULES[i];
+        let bit = 1u32 << i;
+        if rule.needs == facts::ANY {
+            m.any |= bit;
+        } else {
+            let mut b = 0;
+            while b < 32 {
+                if rule.needs & (1 << b) != 0 {
+                    m.by_fact[b] |= bit;
+                }
+                b += 1;
+            }
+        }
+        if rule.timed {
+            m.timed |= bit;
+        }
+        if rule.at_end_only {
+            m.at_end_only |= bit;
+        }
+        i += 1;
+    }
+    m
+}
+
+static MASKS: RuleMasks = rule_masks();
+
+/// The rules the moment allows (on a tick only the timed ones; the end-only ones once the call
+/// has ended), whatever the call's facts.
+pub fn allowed(timed_only: bool, ended: bool) -> u32 {
+    let all = if CALL_RULES.len() == 32 { u32::MAX } else { (1u32 << CALL_RULES.len()) - 1 };
+    let mut set = all;
+    if timed_only {
+        set &= MASKS.timed;
+    }
+    if !ended {
+        set &= !MASKS.at_end_only;
+    }
+    set
+}
+
+/// The rules to run for a call with `facts` (see [`facts_of`]) at this moment: those
+/// [`allowed`] that need nothing in particular or need a fact the call has, as bits in the
+/// order of [`CALL_RULES`].
+pub fn to_run(facts: u32, timed_only: bool, ended: bool) -> u32 {
+    let mut set = MASKS.any;
+    let mut f = facts;
+    while f != 0 {
+        set |= MASKS.by_fact[f.trailing_zeros() as usize];
+        f &= f - 1;
+    }
+    set & allowed(timed_only, ended)
+}
+
 /// The facts at least one timed rule needs: a call with none of them holds nothing that time
 /// alone can complete, so the rules' tick need not look at it.
 pub const TIMED_FACTS: u32 = {
@@ -415,5 +488,30 @@ pub(crate) fn call_finding(
         explanation: explanation.into(),
         next_steps: next_steps.iter().map(|s| (*s).into()).collect(),
         evidence,
+    }
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    /// The rules to run are exactly those the plain test of each rule picks, for every set of
+    /// facts, on messages, ticks and at the end.
+    #[test]
+    fn rules_to_run_are_those_each_rule_asks_for() {
+        for facts in (0..1u32 << 16).chain([u32::MAX, 1 << 31, 1 << 20 | facts::F403]) {
+            for (timed_only, ended) in [(false, false), (true, false), (false, true), (true, true)] {
+                let mut want = 0u32;
+                for (i, rule) in CALL_RULES.iter().enumerate() {
+                    let moment = (!timed_only || rule.timed) && (!rule.at_end_only || ended);
+                    let can = rule.needs == facts::ANY || facts & rule.needs != 0;
+                    if moment && can {
+                        want |= 1 << i;
+                    }
+                }
+                assert_eq!(to_run(facts, timed_only, ended), want, "facts {facts:#x} {timed_only} {ended}");
+                assert_eq!(to_run(facts, timed_only, ended) & !allowed(timed_only, ended), 0);
+            }
+        }
     }
 }
