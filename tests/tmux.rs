@@ -24,6 +24,14 @@ impl Session {
     fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", &self.0])
     }
+    /// Waits until the screen no longer contains `text` (or fails after a few seconds).
+    fn wait_gone(&self, text: &str) {
+        let start = Instant::now();
+        while self.screen().contains(text) {
+            assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting for {text:?} to go");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
     /// Waits until the screen contains `text` (or fails after a few seconds).
     fn wait_for(&self, text: &str) -> String {
         let start = Instant::now();
@@ -106,8 +114,13 @@ fn one_way_audio_in_tmux() {
     assert!(call.contains("caller PCMU") && call.contains("127.0.0.11:16200 → 127.0.0.12:26200"), "{call}");
     assert!(call.contains("SDP #0 INVITE caller 127.0.0.11:16200 sendrecv"), "{call}");
     assert!(call.contains("one-way-media") && call.contains("One-way audio: the callee"), "{call}");
+    // One key at a time, each once the screen has answered the last: an Escape that reaches
+    // the terminal in the same read as the next key is read as Alt and that key.
     s.keys(&["Escape"]);
-    s.keys(&["Tab", "Tab"]);
+    s.wait_gone("media: 1 streams");
+    s.keys(&["Tab"]);
+    s.wait_for("Findings 1 ·");
+    s.keys(&["Tab"]);
     let streams = s.wait_for("RTP streams 1");
     assert!(streams.contains("media-one-way-1@127.0.0.11"), "{streams}");
     s.keys(&["q"]);

@@ -290,6 +290,16 @@ fn parse_num<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
 
 /// `c=IN IP4 192.0.2.1` (a multicast `/ttl` suffix dropped).
 fn connection(v: &[u8]) -> Option<IpAddr> {
+    // The usual line, `IN IP4 ` and a dotted quad, in one pass; anything else (and anything
+    // this does not take) goes the general way below, which decides.
+    if let Some(ip) = v.strip_prefix(b"IN IP4 ").and_then(plain_ipv4) {
+        return Some(IpAddr::V4(ip));
+    }
+    connection_by_words(v)
+}
+
+/// [`connection`] word by word: any family, blanks anywhere, IPv6 through the standard parser.
+fn connection_by_words(v: &[u8]) -> Option<IpAddr> {
     let mut w = words(v);
     if w.next()? != b"IN" {
         return None;
@@ -305,6 +315,30 @@ fn connection(v: &[u8]) -> Option<IpAddr> {
         (b"IP4", IpAddr::V4(_)) | (b"IP6", IpAddr::V6(_)) => Some(ip),
         _ => None,
     }
+}
+
+/// A dotted quad at the front of `b`, ending the line or followed by a `/ttl` suffix or blank:
+/// each octet one to three digits, no leading zero, at most 255. `None` for anything else,
+/// including what [`ipv4`] would still take apart word by word.
+fn plain_ipv4(b: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut out = [0u8; 4];
+    let mut at = 0;
+    for (k, o) in out.iter_mut().enumerate() {
+        let digits = b[at..].iter().take(3).take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || (digits > 1 && b[at] == b'0') {
+            return None;
+        }
+        let n = b[at..at + digits].iter().fold(0u16, |n, &c| n * 10 + u16::from(c - b'0'));
+        *o = u8::try_from(n).ok()?;
+        at += digits;
+        let next = b.get(at).copied();
+        match (k, next) {
+            (0..=2, Some(b'.')) => at += 1,
+            (3, None | Some(b'/' | b' ' | b'\t')) => {}
+            _ => return None,
+        }
+    }
+    Some(std::net::Ipv4Addr::from(out))
 }
 
 /// A dotted-quad IPv4 address, without going through `str`.
@@ -393,6 +427,58 @@ pub fn body_of(msg: &SipMessage) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass reading of `c=IN IP4 a.b.c.d` answers what the word-by-word one does,
+        /// on lines shaped like addresses with every kind of flaw.
+        #[test]
+        fn plain_connection_agrees_with_words(
+            prefix in prop_oneof![
+                10 => Just("IN IP4 "), 1 => Just("IN IP4  "), 1 => Just("IN IP6 "), 1 => Just("IN  IP4 "),
+                1 => Just("IN IP4\t"), 1 => Just(""),
+            ],
+            octets in proptest::collection::vec(prop_oneof![
+                3 => Just("0"), 2 => Just("00"), 2 => Just("01"), 3 => Just("1"), 3 => Just("9"), 3 => Just("25"),
+                3 => Just("255"), 1 => Just("256"), 1 => Just("999"), 1 => Just("1234"), 1 => Just("x"), 1 => Just(""),
+            ], 6),
+            count in prop_oneof![1 => 1..4usize, 6 => Just(4usize), 1 => 5..7usize],
+            dots in proptest::collection::vec(prop_oneof![12 => Just("."), 1 => Just(":"), 1 => Just(" ")], 6),
+            suffix in prop_oneof![Just(""), Just("/127"), Just(" x"), Just("\t"), Just("x"), Just("."), Just("/")],
+        ) {
+            let mut line = String::from(prefix);
+            for (i, o) in octets.iter().take(count).enumerate() {
+                if i > 0 {
+                    line.push_str(dots[i]);
+                }
+                line.push_str(o);
+            }
+            line.push_str(suffix);
+            prop_assert_eq!(connection(line.as_bytes()), connection_by_words(line.as_bytes()), "{:?}", line);
+        }
+    }
+
+    #[test]
+    fn plain_connection_on_usual_and_odd_lines() {
+        for (line, want) in [
+            ("IN IP4 192.0.2.10", Some("192.0.2.10")),
+            ("IN IP4 224.2.1.1/127", Some("224.2.1.1")),
+            ("IN IP4 10.0.0.1 extra", Some("10.0.0.1")),
+            ("IN IP4 0.0.0.0", Some("0.0.0.0")),
+            ("IN IP4 255.255.255.255", Some("255.255.255.255")),
+            ("IN IP4 256.1.1.1", None),
+            ("IN IP4 01.1.1.1", None),
+            ("IN IP4 1.1.1", None),
+            ("IN IP4 1.1.1.1.1", None),
+            ("IN IP4 1.1.1.1x", None),
+            ("IN IP4  1.1.1.1", Some("1.1.1.1")),
+            ("IN IP6 ::1", Some("::1")),
+            ("IN IP4 ::1", None),
+        ] {
+            assert_eq!(connection(line.as_bytes()), want.map(|w| w.parse().unwrap()), "{line}");
+            assert_eq!(connection(line.as_bytes()), connection_by_words(line.as_bytes()), "{line}");
+        }
+    }
 
     const OFFER: &[u8] = b"v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\n\
 m=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n\

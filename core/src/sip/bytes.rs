@@ -64,64 +64,6 @@ fn find_blocks(_hay: &[u8], _byte: u8) -> (Option<usize>, usize) {
     (None, 0)
 }
 
-/// Where a header line ends and where its name ends: the first `\n` in `hay` and the first `:`
-/// before it. One pass finds both (16 bytes at a time with SSE2 on x86_64).
-#[inline]
-pub fn find_line_and_colon(hay: &[u8]) -> (Option<usize>, Option<usize>) {
-    let (mut colon, found, mut i) = line_and_colon_blocks(hay);
-    if found.is_some() {
-        return (found, colon);
-    }
-    while i < hay.len() {
-        match hay[i] {
-            b'\n' => return (Some(i), colon),
-            b':' if colon.is_none() => colon = Some(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    (None, colon)
-}
-
-/// [`find_line_and_colon`] over whole 16-byte blocks: the colon so far, the line end if found,
-/// and how far it looked.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn line_and_colon_blocks(hay: &[u8]) -> (Option<usize>, Option<usize>, usize) {
-    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
-    let mut i = 0;
-    let mut colon = None;
-    // SAFETY: SSE2 is part of the x86_64 baseline. Each load reads hay[i..i + 16], which the
-    // loop condition keeps in bounds; `loadu` accepts any alignment.
-    unsafe {
-        let (lf, co) = (_mm_set1_epi8(b'\n' as i8), _mm_set1_epi8(b':' as i8));
-        while i + 16 <= hay.len() {
-            let block = _mm_loadu_si128(hay.as_ptr().add(i).cast::<__m128i>());
-            let lf_mask = _mm_movemask_epi8(_mm_cmpeq_epi8(block, lf)) as u32;
-            let mut co_mask = _mm_movemask_epi8(_mm_cmpeq_epi8(block, co)) as u32;
-            if lf_mask != 0 {
-                // Only colons before the line end count.
-                co_mask &= (1u32 << lf_mask.trailing_zeros()) - 1;
-            }
-            if colon.is_none() && co_mask != 0 {
-                colon = Some(i + co_mask.trailing_zeros() as usize);
-            }
-            if lf_mask != 0 {
-                return (colon, Some(i + lf_mask.trailing_zeros() as usize), i);
-            }
-            i += 16;
-        }
-    }
-    (colon, None, i)
-}
-
-/// Elsewhere the byte loop in [`find_line_and_colon`] does all the work.
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn line_and_colon_blocks(_hay: &[u8]) -> (Option<usize>, Option<usize>, usize) {
-    (None, None, 0)
-}
-
 /// Bytes that end an unquoted parameter value: `;`, `,` and linear white space.
 pub(crate) fn ends_value(b: u8) -> bool {
     matches!(b, b';' | b',' | b' ' | b'\t' | b'\r' | b'\n')
@@ -149,7 +91,7 @@ fn value_blocks(hay: &[u8], limit: usize) -> usize {
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
     let mut i = 0;
-    // SAFETY: as in `line_and_colon_blocks`.
+    // SAFETY: as in `find_blocks`.
     unsafe {
         let set = [b';', b',', b' ', b'\t', b'\r', b'\n'].map(|b| _mm_set1_epi8(b as i8));
         while i < limit && i + 16 <= hay.len() {
@@ -220,7 +162,7 @@ fn space_or_control_blocks(hay: &[u8]) -> Option<usize> {
         _mm_set1_epi8,
     };
     let mut i = 0;
-    // SAFETY: as in `line_and_colon_blocks`.
+    // SAFETY: as in `find_blocks`.
     unsafe {
         let (space, del) = (_mm_set1_epi8(b' ' as i8), _mm_set1_epi8(0x7f));
         while i + 16 <= hay.len() {
@@ -283,13 +225,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn line_and_colon_agree_with_a_byte_loop(hay in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b':'), any::<u8>()], 0..200)) {
-            let lf = hay.iter().position(|&b| b == b'\n');
-            let colon = hay[..lf.unwrap_or(hay.len())].iter().position(|&b| b == b':');
-            prop_assert_eq!(find_line_and_colon(&hay), (lf, colon));
-        }
-
         #[test]
         fn value_len_agrees_with_a_byte_loop(hay in proptest::collection::vec(prop_oneof![Just(b';'), Just(b','), Just(b' '), Just(b'\t'), Just(b'\r'), Just(b'\n'), any::<u8>()], 0..100)) {
             let want = hay.iter().position(|&b| ends_value(b)).unwrap_or(hay.len());

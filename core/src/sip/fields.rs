@@ -32,7 +32,11 @@ fn trim_end(buf: &[u8], start: usize, mut end: usize) -> usize {
 /// Parses a decimal number with optional surrounding white space.
 pub fn parse_u32(b: &[u8]) -> Option<u32> {
     let (s, e) = trim(b, 0, b.len());
-    let digits = &b[s..e];
+    parse_digits(&b[s..e])
+}
+
+/// A decimal number of one to ten digits, nothing else, that fits 32 bits.
+fn parse_digits(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() || digits.len() > 10 {
         return None;
     }
@@ -225,12 +229,11 @@ pub fn parse_via(buf: &[u8], start: usize, end: usize) -> Via {
 
 /// Parses `CSeq: 123 METHOD`; returns the number and the method span.
 pub fn parse_cseq(buf: &[u8], start: usize, end: usize) -> Option<(u32, Span)> {
-    let (mut i, end) = trim(buf, start, end);
-    let ns = i;
-    while i < end && buf[i].is_ascii_digit() {
-        i += 1;
-    }
-    let n = parse_u32(&buf[ns..i])?;
+    let (ns, end) = trim(buf, start, end);
+    let value = buf.get(ns..end)?;
+    let digits = value.iter().position(|b| !b.is_ascii_digit()).unwrap_or(value.len());
+    let n = parse_digits(&value[..digits])?;
+    let i = ns + digits;
     let (ms, me) = trim(buf, i, end);
     if ms == i || ms >= me || !buf[ms..me].iter().all(|&b| super::scan::is_token(b)) {
         return None;

@@ -1,6 +1,7 @@
 //! SIP stage: finds SIP messages in payloads and indexes their headers without copying.
 //!
 //! - [`bytes`]: byte search for short distances.
+//! - [`lines`]: the line ends and colons of a header block, 64 bytes at a time.
 //! - [`scan`]: framing and the header index over `&[u8]`.
 //! - [`fields`]: parsers for the values we index.
 //! - [`message`]: [`SipMessage`], its raw bytes and offsets.
@@ -8,6 +9,7 @@
 
 pub mod bytes;
 pub mod fields;
+pub mod lines;
 pub mod message;
 pub mod scan;
 pub mod stream;

@@ -5,7 +5,8 @@
 //! Content-Length. On a stream it answers [`Scan::Incomplete`] until the whole message is there;
 //! on a datagram the datagram is the message. It never allocates and never panics.
 
-use super::bytes::{eq_lower, find, find_line_and_colon};
+use super::bytes::{eq_lower, find};
+use super::lines::Lines;
 
 use super::fields::{parse_cseq, parse_u32, split_first_value, trim};
 use super::message::{Headers, Method, Span, StartLine};
@@ -256,7 +257,8 @@ fn classify(name: &[u8]) -> Name {
 /// Reads one SIP message from the front of `buf`, which must begin at the start line.
 pub fn scan(buf: &[u8], framing: Framing) -> Scan {
     let stream = framing == Framing::Stream;
-    let line_end = match find(buf, b'\n') {
+    let mut lines = Lines::new(buf, 0);
+    let line_end = match lines.next_line().0 {
         Some(e) => e,
         None => {
             return if stream && buf.len() <= MAX_HEADER_BYTES && plausible_prefix(buf) {
@@ -308,9 +310,9 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         }
         // Find the end of this header field, including folded continuation lines, and the colon
         // after its name in the same pass.
-        let (line_end, colon) = find_line_and_colon(rest);
+        let (line_end, colon) = lines.next_line();
         let mut end = match line_end {
-            Some(e) => pos + e,
+            Some(e) => e,
             None => {
                 if stream {
                     return if buf.len() > MAX_HEADER_BYTES {
@@ -325,9 +327,9 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         };
         let mut next = end + 1;
         while next < buf.len() && (buf[next] == b' ' || buf[next] == b'\t') {
-            match find(&buf[next..], b'\n') {
+            match lines.next_line().0 {
                 Some(e) => {
-                    end = next + e;
+                    end = e;
                     next = end + 1;
                 }
                 None => {
@@ -342,7 +344,7 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
         if stream && next > MAX_HEADER_BYTES {
             return Scan::Invalid(Invalid::HeaderTooLarge);
         }
-        index_field(buf, pos, end.min(buf.len()), colon, &mut h);
+        index_field(buf, pos, end.min(buf.len()), colon.map(|c| c - pos), &mut h);
         pos = next;
     }
 
