@@ -16,6 +16,9 @@ use super::call::Call;
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const MAX_REGION: usize = 1024;
 
+/// How much of a kept message's bytes is fetched: its start line and first headers.
+const RAW_HEAD: usize = 512;
+
 /// For a loop over calls that handles them one at a time: starts loading the calls after the
 /// current one, `rest` being those still to come. A call is warmed in three steps as the loop
 /// comes nearer, each reading only pointers an earlier step has fetched: the call itself (five
@@ -49,6 +52,8 @@ fn fetch_call(call: &Call) {
 fn fetch_parts(call: &Call) {
     region(call.transactions.as_ptr() as *const u8, std::mem::size_of_val(&call.transactions[..]));
     region(call.call_id.as_ptr(), call.call_id.len());
+    // The first message's header block (the report reads its From and To).
+    region(call.first.raw.as_ptr(), call.first.raw.len().min(RAW_HEAD));
 }
 
 /// What its transactions and media point at: the responses kept, SDP records, endpoints.
@@ -56,6 +61,7 @@ fn fetch_leaves(call: &Call) {
     for t in &call.transactions {
         for r in [&t.first_final, &t.first_success].into_iter().flatten() {
             region(&**r as *const _ as *const u8, std::mem::size_of_val(&**r));
+            region(r.msg.raw.as_ptr(), r.msg.raw.len().min(RAW_HEAD));
         }
     }
     let media = &call.media;
