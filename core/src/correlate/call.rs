@@ -162,6 +162,8 @@ pub struct Call {
     /// call is filed by `Correlator::add` before anything else sees it): the media table keeps
     /// it with each address the call announced.
     pub(crate) key: u64,
+    /// A second digest of the Call-ID (see [`Call::id_check`]), set with `key`.
+    pub(crate) id_check: u64,
     fingerprints: Fingerprints,
 }
 
@@ -230,7 +232,8 @@ fn dialog_key(msg: &SipMessage) -> u64 {
 }
 
 /// A fast, non-cryptographic 64-bit hasher for fingerprints compared within one call (an
-/// attacker crafting collisions only confuses the retransmission count of their own call).
+/// attacker crafting collisions only confuses the retransmission count of their own call), and
+/// for the Call-ID check beside the correlator's keyed digest (see [`Call::id_check`]).
 #[derive(Default)]
 struct FastHasher(u64);
 
@@ -320,6 +323,12 @@ fn content_digest(raw: &[u8]) -> u64 {
 }
 
 impl Call {
+    /// A second, unkeyed digest of a Call-ID, kept inside the call: with the keyed one it tells
+    /// two Call-IDs apart without reading the call's copy of the bytes.
+    pub(crate) fn id_check(call_id: &[u8]) -> u64 {
+        hash64(|s| s.write(call_id))
+    }
+
     /// A call started by `msg`.
     pub fn new(msg: &SipMessage) -> Call {
         let in_dialog = msg.is_request() && !msg.to_tag().is_empty();
@@ -362,6 +371,7 @@ impl Call {
             fingerprints: Fingerprints::default(),
             slot: Default::default(),
             key: 0,
+            id_check: 0,
         }
     }
 

@@ -255,13 +255,18 @@ impl Correlator {
             return None;
         }
         let key = self.id_key(id);
+        // The call's own Call-ID is told by a second digest kept inside the call, not by its
+        // bytes: they are an allocation of their own, one more wait on memory for every message.
+        // Two Call-IDs agreeing on both digests would need the keyed one to collide, which no
+        // sender can aim for.
+        let check = Call::id_check(id);
         // A message arriving after its call's time in memory was up (between two sweeps)
         // finds it written out first: it continues the Call-ID as its next part. (A different
         // Call-ID under the same 64-bit keyed digest, which no sender can aim for, does the same.)
-        let live = self
-            .calls
-            .get(&key)
-            .map(|c| *c.call_id == *id && msg.ts.millis_since(last_seen(c)) < stay_ms(c, &self.config));
+        let live = self.calls.get(&key).map(|c| {
+            debug_assert!(c.id_check != check || *c.call_id == *id, "two Call-IDs, one pair of digests");
+            c.id_check == check && msg.ts.millis_since(last_seen(c)) < stay_ms(c, &self.config)
+        });
         if live == Some(false) {
             if let Some(old) = self.calls.remove(&key) {
                 self.hand_out(old);
@@ -284,6 +289,7 @@ impl Correlator {
             let link = if msg.is_request() { link_target(msg, &self.config.link_headers) } else { None };
             let mut call = Box::new(call);
             call.key = key;
+            call.id_check = check;
             self.schedule.started(key, call.first_ts);
             self.calls.insert(key, call);
             if let Some(other) = link {
