@@ -216,6 +216,7 @@ enum Name {
     Other,
 }
 
+#[inline(always)]
 fn classify(name: &[u8]) -> Name {
     let Some(&first) = name.first() else { return Name::Other };
     let first = first | 0x20;
@@ -383,6 +384,7 @@ pub fn scan(buf: &[u8], framing: Framing) -> Scan {
 
 /// Indexes one header field spanning `buf[start..end]` (folded lines included); `colon` is the
 /// first colon of its first line (relative to `start`), if that line has one.
+#[inline(always)]
 fn index_field(buf: &[u8], start: usize, end: usize, colon: Option<usize>, h: &mut Headers) {
     let field = &buf[start..end];
     // The name is what comes before the first colon (a colon only on a continuation line is
