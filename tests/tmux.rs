@@ -27,8 +27,15 @@ impl Session {
     /// Waits until the screen no longer contains `text` (or fails after a few seconds).
     fn wait_gone(&self, text: &str) {
         let start = Instant::now();
-        while self.screen().contains(text) {
-            assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting for {text:?} to go");
+        loop {
+            let s = self.screen();
+            if !s.contains(text) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out waiting for {text:?} to go; screen:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

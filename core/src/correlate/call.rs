@@ -271,6 +271,7 @@ impl Hasher for FastHasher {
 #[inline]
 fn tail_word(bytes: &[u8], n: usize) -> u64 {
     let len = bytes.len();
+    debug_assert_eq!(n, len % 8, "the bytes a whole-word step left");
     if n == 0 {
         return 0;
     }

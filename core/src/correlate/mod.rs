@@ -101,8 +101,9 @@ pub struct CorrelatorStats {
 pub struct Correlator {
     config: CorrelatorConfig,
     /// Live calls by the keyed digest of their Call-ID (one hash per message; a second digest
-    /// kept in the call is compared on every hit, so a collision of the keyed one is never two
-    /// calls merged). Boxed: a call is hundreds of bytes and moves from table to table.
+    /// kept in the call is compared on every hit, so two calls are merged only if both digests
+    /// collide: the keyed one about once in 2^64 lookups, and no sender can aim for it). Boxed:
+    /// a call is hundreds of bytes and moves from table to table.
     calls: HashMap<u64, Box<Call>, BuildHasherDefault<PreHashed>>,
     // Boxed on purpose: calls come out of the live table as boxes and are handed on as they are.
     #[allow(clippy::vec_box)]

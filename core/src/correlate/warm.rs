@@ -20,27 +20,32 @@ const MAX_REGION: usize = 1024;
 const RAW_HEAD: usize = 512;
 
 /// For a loop over calls that handles them one at a time: starts loading the calls after the
-/// current one, `rest` being those still to come. A call is warmed in three steps as the loop
-/// comes nearer, each reading only pointers an earlier step has fetched: the call itself (five
-/// ahead), what it points at (three ahead), what its transactions and media point at (next).
+/// current one, `rest` being those still to come. A call is warmed in four steps as the loop
+/// comes nearer, each reading only pointers an earlier step has fetched: the call itself (six
+/// ahead), what it points at (four ahead), what its transactions and media point at (two
+/// ahead), the bytes of its kept responses (next).
 #[inline]
 pub(crate) fn ahead(rest: &[Box<Call>]) {
-    if let Some(call) = rest.get(4) {
+    if let Some(call) = rest.get(5) {
         fetch_call(call);
     }
-    if let Some(call) = rest.get(2) {
+    if let Some(call) = rest.get(3) {
         fetch_parts(call);
     }
-    if let Some(call) = rest.first() {
+    if let Some(call) = rest.get(1) {
         fetch_leaves(call);
+    }
+    if let Some(call) = rest.first() {
+        fetch_response_bytes(call);
     }
 }
 
 /// Before a loop over `calls` with [`ahead`]: the steps `ahead` would have taken for the first.
 pub(crate) fn start(calls: &[Box<Call>]) {
-    calls.iter().take(5).for_each(|c| fetch_call(c));
-    calls.iter().take(3).for_each(|c| fetch_parts(c));
-    calls.iter().take(1).for_each(|c| fetch_leaves(c));
+    calls.iter().take(6).for_each(|c| fetch_call(c));
+    calls.iter().take(4).for_each(|c| fetch_parts(c));
+    calls.iter().take(2).for_each(|c| fetch_leaves(c));
+    calls.iter().take(1).for_each(|c| fetch_response_bytes(c));
 }
 
 /// The call's own bytes.
@@ -61,12 +66,21 @@ fn fetch_leaves(call: &Call) {
     for t in &call.transactions {
         for r in [&t.first_final, &t.first_success].into_iter().flatten() {
             region(&**r as *const _ as *const u8, std::mem::size_of_val(&**r));
-            region(r.msg.raw.as_ptr(), r.msg.raw.len().min(RAW_HEAD));
         }
     }
     let media = &call.media;
     region(media.sdp.as_ptr() as *const u8, std::mem::size_of_val(&media.sdp[..]));
     region(media.endpoints.as_ptr() as *const u8, std::mem::size_of_val(&media.endpoints[..]));
+}
+
+/// The header blocks of the call's kept responses (the response records themselves were
+/// fetched a step earlier: their pointer to the bytes is read here).
+fn fetch_response_bytes(call: &Call) {
+    for t in &call.transactions {
+        for r in [&t.first_final, &t.first_success].into_iter().flatten() {
+            region(r.msg.raw.as_ptr(), r.msg.raw.len().min(RAW_HEAD));
+        }
+    }
 }
 
 /// Hints the cache lines of `len` bytes from `start` (at most [`MAX_REGION`]).

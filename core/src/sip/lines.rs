@@ -2,9 +2,9 @@
 //!
 //! [`Lines`] looks at a buffer in 64-byte windows and keeps two bit masks per window: where the
 //! `\n` bytes are and where the `:` bytes are. Walking the header lines then takes the lowest bit
-//! of a mask instead of restarting a search at every line, and every byte is compared once.
-//! On x86_64 a window is four SSE2 compares (SSE2 is always present there); elsewhere a byte loop
-//! fills the masks.
+//! of a mask instead of restarting a search at every line, and every byte is loaded once.
+//! On x86_64 a window is four 16-byte SSE2 loads, each compared with both bytes (SSE2 is always
+//! present there); elsewhere a byte loop fills the masks.
 
 /// Width of a window, in bytes (one bit each in a `u64`).
 const WINDOW: usize = 64;
@@ -22,8 +22,9 @@ pub struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    /// A cursor at `from`: bytes before it are never reported.
+    /// A cursor at `from` (at most `buf.len()`): bytes before it are never reported.
     pub fn new(buf: &'a [u8], from: usize) -> Lines<'a> {
+        debug_assert!(from <= buf.len(), "a cursor inside the buffer");
         let base = from - from % WINDOW;
         let (lf, colon) = marks(buf, base);
         // Bits below `from` are cleared (`from - base` is below 64).
@@ -63,8 +64,8 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// The masks of the window at `base` (which is below `buf.len()`, or the buffer is empty).
-/// A window running past the end is read from a zero-padded copy: zero is neither mark.
+/// The masks of the window at `base` (at most `buf.len()`; at the end, both are empty). A window
+/// running past the end is read from a zero-padded copy: zero is neither mark.
 #[inline]
 fn marks(buf: &[u8], base: usize) -> (u64, u64) {
     match buf.get(base..base + WINDOW) {
