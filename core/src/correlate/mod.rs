@@ -641,8 +641,9 @@ mod tests {
         }
     }
 
-    /// The loops handing calls out warm the calls ahead of them, with any number of calls left,
-    /// fewer than the distance looked ahead included.
+    /// The loops handing calls out warm the calls ahead of them: with any number of calls,
+    /// fewer than the distance looked ahead included, every step fetches every call exactly
+    /// once, and each call's steps come in order, all before the loop reaches it.
     #[test]
     fn calls_are_warmed_ahead_whatever_is_left() {
         let mut c = Correlator::new(CorrelatorConfig::default());
@@ -669,15 +670,31 @@ mod tests {
             calls.iter().filter(|c| c.transactions.iter().any(|t| t.first_final.is_some())).count(),
             4
         );
+        let at = |c: &Call| c as *const Call as usize;
         for n in 0..=calls.len() {
             let list = &calls[..n];
+            warm::tests::take();
             warm::start(list);
+            // Where the loop stood when each fetch was asked for: `start` is before the first.
+            let mut asked: Vec<(u8, usize, usize)> =
+                warm::tests::take().into_iter().map(|(s, c)| (s, c, 0)).collect();
             for i in 0..n {
                 warm::ahead(&list[i + 1..]);
+                asked.extend(warm::tests::take().into_iter().map(|(s, c)| (s, c, i + 1)));
+            }
+            for (i, call) in list.iter().enumerate() {
+                let steps: Vec<(u8, usize)> =
+                    asked.iter().filter(|a| a.1 == at(call)).map(|&(s, _, when)| (s, when)).collect();
+                assert_eq!(steps.iter().map(|s| s.0).collect::<Vec<_>>(), [0, 1, 2, 3], "call {i} of {n}");
+                // Each step no later than the loop's work on the call (at `i`, counted from 1
+                // after `start`), and the steps in order.
+                assert!(steps.iter().all(|&(_, when)| when <= i), "call {i} of {n}: {steps:?}");
+                assert!(steps.windows(2).all(|w| w[0].1 <= w[1].1), "call {i} of {n}: {steps:?}");
             }
         }
         warm::start(&[]);
         warm::ahead(&[]);
+        assert!(warm::tests::take().is_empty());
     }
 
     /// A flood of new Call-IDs within one second of capture time (no tick to clean up) with a

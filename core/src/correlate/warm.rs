@@ -10,6 +10,7 @@
 //! result, only when memory arrives.
 
 use super::call::Call;
+use super::transaction::Response;
 
 /// Most bytes of one region prefetched (a region is one allocation: the call, its
 /// transactions, its media, a response).
@@ -50,11 +51,15 @@ pub(crate) fn start(calls: &[Box<Call>]) {
 
 /// The call's own bytes.
 fn fetch_call(call: &Call) {
+    #[cfg(test)]
+    tests::saw(0, call);
     region(call as *const Call as *const u8, std::mem::size_of::<Call>());
 }
 
 /// What the call points at: its transactions and Call-ID.
 fn fetch_parts(call: &Call) {
+    #[cfg(test)]
+    tests::saw(1, call);
     region(call.transactions.as_ptr() as *const u8, std::mem::size_of_val(&call.transactions[..]));
     region(call.call_id.as_ptr(), call.call_id.len());
     // The first message's header block (the report reads its From and To).
@@ -63,10 +68,10 @@ fn fetch_parts(call: &Call) {
 
 /// What its transactions and media point at: the responses kept, SDP records, endpoints.
 fn fetch_leaves(call: &Call) {
-    for t in &call.transactions {
-        for r in [&t.first_final, &t.first_success].into_iter().flatten() {
-            region(&**r as *const _ as *const u8, std::mem::size_of_val(&**r));
-        }
+    #[cfg(test)]
+    tests::saw(2, call);
+    for r in kept_responses(call) {
+        region(&**r as *const _ as *const u8, std::mem::size_of_val(&**r));
     }
     let media = &call.media;
     region(media.sdp.as_ptr() as *const u8, std::mem::size_of_val(&media.sdp[..]));
@@ -76,11 +81,16 @@ fn fetch_leaves(call: &Call) {
 /// The header blocks of the call's kept responses (the response records themselves were
 /// fetched a step earlier: their pointer to the bytes is read here).
 fn fetch_response_bytes(call: &Call) {
-    for t in &call.transactions {
-        for r in [&t.first_final, &t.first_success].into_iter().flatten() {
-            region(r.msg.raw.as_ptr(), r.msg.raw.len().min(RAW_HEAD));
-        }
+    #[cfg(test)]
+    tests::saw(3, call);
+    for r in kept_responses(call) {
+        region(r.msg.raw.as_ptr(), r.msg.raw.len().min(RAW_HEAD));
     }
+}
+
+/// The responses the call's transactions keep (first final, first 2xx).
+fn kept_responses(call: &Call) -> impl Iterator<Item = &std::sync::Arc<Response>> {
+    call.transactions.iter().flat_map(|t| [&t.first_final, &t.first_success].into_iter().flatten())
 }
 
 /// Hints the cache lines of `len` bytes from `start` (at most [`MAX_REGION`]).
@@ -99,4 +109,26 @@ fn region(start: *const u8, len: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (start, len);
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::Call;
+    use std::cell::RefCell;
+
+    thread_local! {
+        /// Which step fetched which call, in order (test builds only).
+        static SEEN: RefCell<Vec<(u8, usize)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Records that step `step` (0: the call, 1: its parts, 2: its leaves, 3: response bytes)
+    /// fetched `call`.
+    pub(crate) fn saw(step: u8, call: &Call) {
+        SEEN.with(|s| s.borrow_mut().push((step, call as *const Call as usize)));
+    }
+
+    /// What was recorded since the last call, emptied.
+    pub(crate) fn take() -> Vec<(u8, usize)> {
+        SEEN.with(|s| std::mem::take(&mut *s.borrow_mut()))
+    }
 }

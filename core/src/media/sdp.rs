@@ -290,10 +290,14 @@ fn parse_num<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
 
 /// `c=IN IP4 192.0.2.1` (a multicast `/ttl` suffix dropped).
 fn connection(v: &[u8]) -> Option<IpAddr> {
-    // The usual line, `IN IP4 ` and a dotted quad, in one pass; anything else (and anything
-    // this does not take) goes the general way below, which decides.
-    if let Some(ip) = v.strip_prefix(b"IN IP4 ").and_then(plain_ipv4) {
-        return Some(IpAddr::V4(ip));
+    // The usual line, `IN IP4 ` and a dotted quad: the address is the third word up to any
+    // `/ttl`, found without splitting the line into words. Anything else (and an address this
+    // does not take) goes the general way below, which decides.
+    if let Some(rest) = v.strip_prefix(b"IN IP4 ") {
+        let end = rest.iter().position(|&b| matches!(b, b' ' | b'\t' | b'/')).unwrap_or(rest.len());
+        if let Some(octets) = ipv4(&rest[..end]) {
+            return Some(IpAddr::V4(octets.into()));
+        }
     }
     connection_by_words(v)
 }
@@ -315,30 +319,6 @@ fn connection_by_words(v: &[u8]) -> Option<IpAddr> {
         (b"IP4", IpAddr::V4(_)) | (b"IP6", IpAddr::V6(_)) => Some(ip),
         _ => None,
     }
-}
-
-/// A dotted quad at the front of `b`, ending the line or followed by a `/ttl` suffix or blank:
-/// each octet one to three digits, no leading zero, at most 255. `None` for anything else,
-/// including what [`ipv4`] would still take apart word by word.
-fn plain_ipv4(b: &[u8]) -> Option<std::net::Ipv4Addr> {
-    let mut out = [0u8; 4];
-    let mut at = 0;
-    for (k, o) in out.iter_mut().enumerate() {
-        let digits = b[at..].iter().take(3).take_while(|c| c.is_ascii_digit()).count();
-        if digits == 0 || (digits > 1 && b[at] == b'0') {
-            return None;
-        }
-        let n = b[at..at + digits].iter().fold(0u16, |n, &c| n * 10 + u16::from(c - b'0'));
-        *o = u8::try_from(n).ok()?;
-        at += digits;
-        let next = b.get(at).copied();
-        match (k, next) {
-            (0..=2, Some(b'.')) => at += 1,
-            (3, None | Some(b'/' | b' ' | b'\t')) => {}
-            _ => return None,
-        }
-    }
-    Some(std::net::Ipv4Addr::from(out))
 }
 
 /// A dotted-quad IPv4 address, without going through `str`.
