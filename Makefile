@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEMO_CAPTURE ?= pcaps/lab-fork-603-nocancel.pcap
 
-.PHONY: soak demo test deps test-deps lint bench-messages bench-dashboard load-check line-rate fuzz-short fuzz-long bench bench-rtp bench-pipeline
+.PHONY: soak demo test deps test-deps lint bench-messages bench-dashboard load-check line-rate fuzz-short fuzz-long bench bench-rtp bench-pipeline release-pgo
 
 PACKAGES := libpcap-dev pkg-config
 TEST_PACKAGES := $(PACKAGES) tmux sip-tester tcpdump tshark kamailio prometheus
@@ -44,7 +44,7 @@ PPS ?= 100000,250000,topspeed
 LIMIT ?= 1111590
 line-rate: deps
 	@command -v tcpreplay >/dev/null || { $(SUDO) apt-get update -qq; $(SUDO) apt-get install -y -qq tcpreplay; }
-	@test -f $(BIG) || TOOLS=floor scripts/bench.sh $(BIG)
+	@test -f $(BIG) || PGO=0 TOOLS=floor scripts/bench.sh $(BIG)
 	cargo build --release --quiet
 	scripts/line-rate.sh $(if $(DASHBOARD),--dashboard) --pps $(PPS) --limit $(LIMIT) $(BIG)
 
@@ -60,6 +60,11 @@ fuzz-short: deps
 
 fuzz-long: deps
 	RUNS=10000000 scripts/fuzz.sh
+
+# The release build with profile-guided optimisation, trained on the bundled captures and checked
+# against the plain build's outputs: target/pgo/release/sipscope (docs/performance.md, round nine).
+release-pgo: deps
+	scripts/build-pgo.sh
 
 # sipscope against sngrep, tshark and the bare libpcap loop on a large capture (docs/performance.md).
 bench: deps

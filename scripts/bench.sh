@@ -12,6 +12,8 @@
 # ../shared/peers/build-sipnab.sh (SIPNAB=path to point elsewhere); skipped with a message when
 # absent. At the end the targets of issue 16 are checked: report >= 1,000,000 SIP messages per
 # CPU second and >= 5x sipnab's CPU, report peak memory <= 100 MB, messages within 3x the floor.
+# sipscope-report and sipscope-messages are the profile-guided build of scripts/build-pgo.sh
+# (PGO=0, or no llvm-tools: the plain release build); sipscope-*-plain are the plain build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIG=${1:-${BIG:-/work/bench/big-1m.pcap}}
@@ -32,19 +34,39 @@ if [ ! -f "$BIG" ]; then
 fi
 cargo build --release --quiet
 cargo build --release --quiet --example pcap_floor
+# The build under test: profile-guided (scripts/build-pgo.sh) unless PGO=0 or it cannot be made;
+# the plain release build runs too, as sipscope-*-plain.
+BIN=target/release/sipscope
+if [ "${PGO:-1}" != 0 ]; then
+  status=0
+  pgo=$(scripts/build-pgo.sh) || status=$?
+  case $status in
+    0) BIN=$pgo ;;
+    # Exit 2: no llvm-profdata. Anything else (a build that fails, outputs that differ) stops.
+    2) echo "PGO build not made (see above): sipscope-report and sipscope-messages are the plain build" ;;
+    *) exit "$status" ;;
+  esac
+fi
 msgs=$(target/release/sipscope messages -r "$BIG" --format ndjson 2>&1 >/dev/null | sed -n 's/.* packets, \([0-9]*\) SIP messages.*/\1/p')
 calls=$(python3 -c "print(int($msgs / 6 * 1.5))")
 echo "capture: $BIG, $(stat -c %s "$BIG") bytes, $msgs SIP messages"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem/ {print $2}') GiB; $(date -u +%F)"
 declare -A CMD=(
   [floor]="target/release/examples/pcap_floor $BIG"
-  [sipscope-report]="target/release/sipscope report -r $BIG --format json"
-  [sipscope-messages]="target/release/sipscope messages -r $BIG --format ndjson"
+  [sipscope-report]="$BIN report -r $BIG --format json"
+  [sipscope-messages]="$BIN messages -r $BIG --format ndjson"
+  [sipscope-report-plain]="target/release/sipscope report -r $BIG --format json"
+  [sipscope-messages-plain]="target/release/sipscope messages -r $BIG --format ndjson"
   [sipnab]="$SIPNAB -N --report --no-cli-print --no-rtp -I $BIG"
   [sngrep]="sngrep -N -q -l $calls -I $BIG"
   [tshark]="tshark -r $BIG -Y sip -T fields -e sip.Call-ID"
 )
-ORDER=${TOOLS:-floor sipscope-report sipscope-messages sipnab sngrep tshark}
+ORDER=${TOOLS:-floor sipscope-report sipscope-messages sipscope-report-plain sipscope-messages-plain sipnab sngrep tshark}
+if [ "$BIN" = target/release/sipscope ]; then
+  ORDER=${ORDER//sipscope-report-plain/}
+  ORDER=${ORDER//sipscope-messages-plain/}
+fi
+echo "sipscope-report and sipscope-messages: $BIN"
 out=$(mktemp)
 if [[ " $ORDER " == *" sipnab "* ]] && [ ! -x "$SIPNAB" ]; then
   echo "sipnab: not built ($SIPNAB); skipped (../shared/peers/build-sipnab.sh builds it)"
@@ -74,9 +96,9 @@ for line in open(sys.argv[1]):
     rows.setdefault(name, []).append((float(m) * 60 + float(s), float(user) + float(sys_), int(rss) / 1024))
 msgs = int(sys.argv[2])
 med = {n: tuple(statistics.median(x[i] for x in v) for i in range(3)) for n, v in rows.items()}
-print(f"{'tool':<18} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'msg/s (cpu)':>12}")
+print(f"{'tool':<23} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'msg/s (cpu)':>12}")
 for n, (w, c, r) in med.items():
-    print(f"{n:<18} {w:>8.2f} {c:>8.2f} {r:>9.1f} {msgs / c if c else 0:>12,.0f}")
+    print(f"{n:<23} {w:>8.2f} {c:>8.2f} {r:>9.1f} {msgs / c if c else 0:>12,.0f}")
 r, m, s, t, f = (med.get(k) for k in ("sipscope-report", "sipscope-messages", "sngrep", "tshark", "floor"))
 n = med.get("sipnab")
 print()
@@ -85,6 +107,8 @@ if r and s: print(f"sngrep / sipscope report: CPU {s[1] / r[1]:.1f}x, peak memor
 if r and t: print(f"tshark / sipscope report: CPU {t[1] / r[1]:.1f}x, peak memory {t[2] / r[2]:.1f}x")
 if r and f: print(f"sipscope report / libpcap floor: CPU {r[1] / f[1]:.1f}x")
 if m and f: print(f"sipscope messages / libpcap floor: CPU {m[1] / f[1]:.1f}x")
+rp, mp = med.get("sipscope-report-plain"), med.get("sipscope-messages-plain")
+if r and rp: print(f"plain build / tested build: report CPU {rp[1] / r[1]:.2f}x, messages CPU {mp[1] / m[1]:.2f}x" if m and mp else f"plain build / tested build: report CPU {rp[1] / r[1]:.2f}x")
 # The same ratios taken round by round (each tool's run against the other's in the same round),
 # for information: the targets below use the medians above.
 def paired(a, b):

@@ -410,6 +410,28 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// Dotted quads are read as the standard parser reads them (it refuses leading zeros
+        /// too), on text shaped like addresses: valid ones, groups of digits mostly valid
+        /// octets (some flawed, three to five of them), and any mix of digits and dots.
+        #[test]
+        fn dotted_quads_read_as_the_standard_parser_reads_them(
+            text in prop_oneof![
+                2 => any::<[u8; 4]>().prop_map(|o| std::net::Ipv4Addr::from(o).to_string()),
+                3 => proptest::collection::vec(
+                    prop_oneof![
+                        4 => (0u16..=255).prop_map(|n| n.to_string()),
+                        1 => "0[0-9]{1,2}|25[6-9]|2[6-9][0-9]|[3-9][0-9]{2}|[0-9]{4}|",
+                    ],
+                    3..=5,
+                )
+                .prop_map(|parts| parts.join(".")),
+                1 => "[0-9.]{0,19}",
+            ]
+        ) {
+            let ours = ipv4(text.as_bytes()).map(std::net::Ipv4Addr::from);
+            prop_assert_eq!(ours, text.parse::<std::net::Ipv4Addr>().ok(), "{}", text);
+        }
+
         /// The one-pass reading of `c=IN IP4 a.b.c.d` answers what the word-by-word one does,
         /// on lines shaped like addresses with every kind of flaw.
         #[test]
