@@ -10,8 +10,8 @@
 #    byte for byte the same (the script fails otherwise).
 #
 # On the bench capture this took 9-18 % off `report`'s CPU and 13-25 % off `messages`'s in three
-# runs of `make bench` (docs/performance.md, round nine). llvm-profdata must match rustc's LLVM: it comes with the
-# rustup component llvm-tools, added here when missing.
+# runs of `make bench` (docs/performance.md, round nine). llvm-profdata must match rustc's LLVM:
+# it comes with the rustup component llvm-tools, added here when missing.
 #
 #   scripts/build-pgo.sh            # prints the path of the optimised binary
 #   PGO_TARGET=DIR scripts/build-pgo.sh
@@ -35,6 +35,15 @@ for f in pcaps/*; do
 done
 modes=("report --format json" "report --format text" "messages --format ndjson")
 
+# Runs binary $1 in mode $2 on capture $3; writes to file $4 its output (standard output and
+# error) and exit status, or nowhere when $4 is /dev/null. Some captures end in an error on
+# purpose (truncated files): that is an answer too.
+answer() {
+  local status=0
+  "$1" $2 -r "$3" > "$4" 2>&1 || status=$?
+  [ "$4" = /dev/null ] || echo "exit $status" >> "$4"
+}
+
 # A fixed place for the raw profiles keeps the instrumented build's flags the same from run to
 # run, so cargo rebuilds it only when the code changes.
 raw="$OUT/raw"
@@ -48,8 +57,7 @@ if [ ! -f "$profile" ] || [ -n "$(find "$OUT/gen/release/sipscope" pcaps "$0" -n
   rm -rf "$raw"
   for f in "${captures[@]}"; do
     for mode in "${modes[@]}"; do
-      # Some captures end in an error on purpose (truncated files): their output still counts.
-      "$OUT/gen/release/sipscope" $mode -r "$f" >/dev/null 2>&1 || true
+      answer "$OUT/gen/release/sipscope" "$mode" "$f" /dev/null
     done
   done
   "$profdata" merge -o "$profile" "$raw"
@@ -66,15 +74,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for f in "${captures[@]}"; do
   for mode in "${modes[@]}"; do
-    # Standard output, standard error and the exit status (a capture that ends in an error must
-    # end in the same one), byte for byte.
-    for build in plain pgo; do
-      bin=target/release/sipscope
-      [ $build = pgo ] && bin="$OUT/release/sipscope"
-      status=0
-      "$bin" $mode -r "$f" > "$out/$build" 2>&1 || status=$?
-      echo "exit $status" >> "$out/$build"
-    done
+    # Standard output, standard error and the exit status, byte for byte.
+    answer target/release/sipscope "$mode" "$f" "$out/plain"
+    answer "$OUT/release/sipscope" "$mode" "$f" "$out/pgo"
     if ! cmp -s "$out/plain" "$out/pgo"; then
       echo "build-pgo: the optimised build answers differently: $mode -r $f" >&2
       exit 1
