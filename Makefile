@@ -6,11 +6,12 @@ DEMO_CAPTURE ?= pcaps/lab-fork-603-nocancel.pcap
 .PHONY: soak demo test deps test-deps lint bench-messages bench-dashboard load-check line-rate fuzz-short fuzz-long bench bench-rtp bench-pipeline release-pgo
 
 PACKAGES := libpcap-dev pkg-config
-TEST_PACKAGES := $(PACKAGES) tmux sip-tester tcpdump tshark kamailio prometheus
+TEST_PACKAGES := $(PACKAGES) tmux sip-tester tcpdump tshark kamailio prometheus python3
 
 # Debian packages: libpcap (capture) and pkg-config (to find it); tests also drive tmux, SIPp,
 # tcpdump, tshark (the RTP oracle), Kamailio (HEP3 from siptrace, to sipcapture) and promtool
-# (package prometheus, checks the monitor's metrics).
+# (package prometheus, checks the monitor's metrics); Python 3 runs the fuzzing summary and makes the
+# steady call traffic the profile-guided build trains on.
 deps:
 	@if ! dpkg -s $(PACKAGES) >/dev/null 2>&1; then \
 		echo "Installing $(PACKAGES)"; \

@@ -2,7 +2,10 @@
 # Builds sipscope with profile-guided optimisation (PGO) into target/pgo/release/sipscope.
 #
 # 1. An instrumented release build (target/pgo/gen) reads every bundled capture (pcaps/) three
-#    ways: report as JSON, report as text, messages as NDJSON. None of them is the bench capture.
+#    ways: report as JSON, report as text, messages as NDJSON; and the same way a capture of
+#    steady call traffic stitched from the bundled ones (scripts/make-training-pcap.py, 8,000
+#    calls, made under target/pgo): the bundled captures are one odd case each, and a PBX spends
+#    its day on ordinary calls. None of them is the bench capture.
 # 2. llvm-profdata merges what it counted into target/pgo/sipscope.profdata.
 # 3. The release build is made again with that profile: the same code, with its hot paths laid
 #    out and inlined the way the counts say.
@@ -29,7 +32,12 @@ if [ ! -x "$profdata" ] && command -v rustup >/dev/null; then
 fi
 [ -x "$profdata" ] || { echo "build-pgo: $profdata missing (rustup component add llvm-tools)" >&2; exit 2; }
 
-captures=()
+# The steady traffic is made again only when it is missing or older than what makes it.
+training="$OUT/training.pcap"
+if [ ! -f "$training" ] || [ -n "$(find pcaps scripts/make-training-pcap.py scripts/pcaplib.py -newer "$training" -print -quit)" ]; then
+  python3 scripts/make-training-pcap.py "$training"
+fi
+captures=("$training")
 for f in pcaps/*; do
   case $f in *.md) ;; *) captures+=("$f") ;; esac
 done
@@ -49,11 +57,11 @@ answer() {
 raw="$OUT/raw"
 echo "build-pgo: instrumented build" >&2
 RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-generate=$raw" cargo build --release --quiet --target-dir "$OUT/gen"
-# A profile newer than the instrumented binary and every capture is still right; training again
+# A profile newer than the instrumented binary and every capture (the steady traffic too) is still right; training again
 # would only change its counts slightly and make the optimised build start over.
 # (This script counts too: it says how the captures are read.)
 profile="$OUT/sipscope.profdata"
-if [ ! -f "$profile" ] || [ -n "$(find "$OUT/gen/release/sipscope" pcaps "$0" -newer "$profile" -print -quit)" ]; then
+if [ ! -f "$profile" ] || [ -n "$(find "$OUT/gen/release/sipscope" pcaps "$training" "$0" -newer "$profile" -print -quit)" ]; then
   rm -rf "$raw"
   for f in "${captures[@]}"; do
     for mode in "${modes[@]}"; do

@@ -9,50 +9,13 @@ here), a refused registration, and a SIP scanner. Python 3 standard library only
     python3 scripts/make-demo-pcap.py            # writes pcaps/demo.pcap
 """
 import os
-import struct
 import sys
+
+from pcaplib import read_pcap, udp_frame, write_pcap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PCAPS = os.path.join(HERE, "..", "pcaps")
 BASE = 1_795_000_000  # capture time of the demo's start
-
-
-def read_pcap(path):
-    """Yields (ts_ns, frame) from a classic pcap (µs or ns, either byte order, Ethernet)."""
-    data = open(path, "rb").read()
-    magic = data[:4]
-    endian, nano = {
-        b"\xd4\xc3\xb2\xa1": ("<", False),
-        b"\xa1\xb2\xc3\xd4": (">", False),
-        b"\x4d\x3c\xb2\xa1": ("<", True),
-        b"\xa1\xb2\x3c\x4d": (">", True),
-    }[magic]
-    linktype = struct.unpack(endian + "I", data[20:24])[0]
-    assert linktype == 1, f"{path}: Ethernet only"
-    off = 24
-    while off + 16 <= len(data):
-        sec, frac, caplen, _ = struct.unpack(endian + "IIII", data[off:off + 16])
-        frame = data[off + 16:off + 16 + caplen]
-        off += 16 + caplen
-        yield sec * 1_000_000_000 + (frac if nano else frac * 1000), frame
-
-
-def checksum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def udp_frame(src, sport, dst, dport, payload):
-    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64, 17, 0,
-                     bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    eth = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
-    return eth + ip + udp
 
 
 def registration(user, phone_ip, pbx_ip, t0_ns):
@@ -126,11 +89,7 @@ def main():
             out.append((BASE * 1_000_000_000 + at * 1_000_000_000 + (ts - t0), frame))
     out.sort(key=lambda p: p[0])
     path = os.path.join(PCAPS, "demo.pcap")
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-        for ts, frame in out:
-            f.write(struct.pack("<IIII", ts // 1_000_000_000, (ts % 1_000_000_000) // 1000, len(frame), len(frame)))
-            f.write(frame)
+    write_pcap(path, out)
     print(f"{path}: {len(out)} packets over {(out[-1][0] - out[0][0]) / 1e9:.0f} s", file=sys.stderr)
 
 

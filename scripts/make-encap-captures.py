@@ -41,6 +41,8 @@ import sys
 import time
 import zlib
 
+from pcaplib import checksum as inet_checksum
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.normpath(os.path.join(HERE, "..", "pcaps"))
 BASE = 1_767_225_600  # 2026-01-01 00:00:00 UTC; each file starts at its own offset from here
@@ -51,15 +53,6 @@ BROADCAST = b"\xff" * 6
 
 
 # ---------------------------------------------------------------- checksums and IP/UDP headers
-
-def inet_checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
 
 def ip4(addr):
     return bytes(int(x) for x in addr.split("."))

@@ -32,6 +32,8 @@ import struct
 import subprocess
 import sys
 
+from pcaplib import checksum as inet_checksum
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.normpath(os.path.join(HERE, "..", "pcaps"))
 DEFAULT_GOLDEN = os.path.normpath(os.path.join(HERE, "..", "tests", "golden", "rtp"))
@@ -48,15 +50,6 @@ TS_A, TS_B = 160_000, 4_000_000
 
 
 # ---------------------------------------------------------------- checksums, IP, UDP, Ethernet
-
-def inet_checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
 
 def ip4(addr):
     return bytes(int(x) for x in addr.split("."))
