@@ -35,17 +35,17 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
             "The server challenged the request and accepted the credentials: {evidence}. The account is known; something about it or about this request is not allowed: an exhausted balance or credit limit, a suspended account, a destination outside the allowed routes (international, premium, a country block), or a caller ID the account may not use."
         );
         (
-            format!("{what} refused with 403 by {server} after the credentials were accepted"),
+            summary_of(what, "refused with 403 by", server, " after the credentials were accepted"),
             accepted_why.as_str(),
         )
     } else if !tx.provisional_before_final && !challenged {
         (
-            format!("{what} refused outright with 403 by {server}"),
+            summary_of(what, "refused outright with 403 by", server, ""),
             "The server answered 403 at once, without asking for credentials and without any provisional response. A server that refuses before even challenging usually does so by source address: the address is not in the provider's IP allowlist, or it was banned (fail2ban or an ACL) after earlier failures, or IP authentication is expected and this address is not the registered one.",
         )
     } else {
         (
-            format!("{what} refused with 403 by {server}"),
+            summary_of(what, "refused with 403 by", server, ""),
             "The server understood the request and refuses to serve it as a matter of policy. Typical policies behind a 403: source address not allowed, banned address, account suspended or out of credit, destination not permitted for this account, or a From domain that does not match the account.",
         )
     };
@@ -55,9 +55,19 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     } else {
         "403 Forbidden is a refusal, not a challenge: unlike 401/407 it asks for no credentials, and sending the same request again will get the same answer."
     };
-    let mut explanation = format!("{opening} {why}{}", reason_and_warning(r));
+    // Put together piece by piece: `format!` over these long texts cost more than the rest of
+    // the finding, and a refusing server can cause one for every call.
+    let headers = reason_and_warning(r);
+    let mut explanation = String::with_capacity(opening.len() + why.len() + headers.len() + 400);
+    explanation.push_str(opening);
+    explanation.push(' ');
+    explanation.push_str(why);
+    explanation.push_str(&headers);
     if repeated > 1 {
-        explanation.push_str(&format!(" This server has answered 403 {repeated} times in this capture so far, so the refusal is systematic rather than a one-off."));
+        explanation.push_str(" This server has answered 403 ");
+        push_number(&mut explanation, repeated.into());
+        explanation
+            .push_str(" times in this capture so far, so the refusal is systematic rather than a one-off.");
     }
     // A Q.850 cause that means the destination refused the call (21 call rejected, 55 incoming
     // calls barred, 87 not a member of the user group) points at the callee's side, not at a
@@ -90,4 +100,16 @@ pub fn check(call: &Call, ctx: &Context<'_>) -> Option<Finding> {
     };
     let evidence = vec![req_ev(call, tx), resp_ev(call, r)];
     Some(call_finding(call, ID, Severity::Error, ctx, summary, explanation, steps, evidence))
+}
+
+/// `{what} {verb} {server}{tail}`, e.g. "INVITE refused with 403 by 192.0.2.1:5060".
+fn summary_of(what: &str, verb: &str, server: std::net::SocketAddr, tail: &str) -> String {
+    let mut s = String::with_capacity(what.len() + verb.len() + tail.len() + 48);
+    s.push_str(what);
+    s.push(' ');
+    s.push_str(verb);
+    s.push(' ');
+    push_addr(&mut s, server);
+    s.push_str(tail);
+    s
 }
