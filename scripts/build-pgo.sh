@@ -12,8 +12,8 @@
 # 4. Both builds read every bundled capture the same three ways, and every output must be
 #    byte for byte the same (the script fails otherwise).
 #
-# On the bench capture this took 9-18 % off `report`'s CPU and 13-25 % off `messages`'s in three
-# runs of `make bench` (docs/performance.md, round nine). llvm-profdata must match rustc's LLVM:
+# In four runs of `make bench` the plain build took 1.10-1.26x the CPU of this one for `report`
+# and 1.14-1.34x for `messages` (docs/performance.md, rounds nine and ten). llvm-profdata must match rustc's LLVM:
 # it comes with the rustup component llvm-tools, added here when missing.
 #
 #   scripts/build-pgo.sh            # prints the path of the optimised binary
