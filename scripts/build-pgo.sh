@@ -32,7 +32,13 @@ if [ ! -x "$profdata" ] && command -v rustup >/dev/null; then
 fi
 [ -x "$profdata" ] || { echo "build-pgo: $profdata missing (rustup component add llvm-tools)" >&2; exit 2; }
 
-# The steady traffic is made again only when it is missing or older than what makes it.
+# The steady traffic is made again only when it is missing or older than what makes it (Python 3,
+# installed here when missing, as the other scripts install what they need).
+if ! command -v python3 >/dev/null; then
+  echo "build-pgo: installing python3 (it makes the steady call traffic)" >&2
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq >&2 && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >&2
+fi
 training="$OUT/training.pcap"
 if [ ! -f "$training" ] || [ -n "$(find pcaps scripts/make-training-pcap.py scripts/pcaplib.py -newer "$training" -print -quit)" ]; then
   python3 scripts/make-training-pcap.py "$training"
