@@ -10,8 +10,9 @@ TEST_PACKAGES := $(PACKAGES) tmux sip-tester tcpdump tshark kamailio prometheus 
 
 # Debian packages: libpcap (capture) and pkg-config (to find it); tests also drive tmux, SIPp,
 # tcpdump, tshark (the RTP oracle), Kamailio (HEP3 from siptrace, to sipcapture) and promtool
-# (package prometheus, checks the monitor's metrics); Python 3 runs the fuzzing summary and makes the
-# steady call traffic the profile-guided build trains on.
+# (package prometheus, checks the monitor's metrics); Python 3 runs tshark's RTP reference in a
+# media test, the fuzzing summary, and makes the steady call traffic the profile-guided build
+# trains on.
 deps:
 	@if ! dpkg -s $(PACKAGES) >/dev/null 2>&1; then \
 		echo "Installing $(PACKAGES)"; \

@@ -42,7 +42,7 @@ if [ "${PGO:-1}" != 0 ]; then
   pgo=$(scripts/build-pgo.sh) || status=$?
   case $status in
     0) BIN=$pgo ;;
-    # Exit 2: no llvm-profdata. Anything else (a build that fails, outputs that differ) stops.
+    # Exit 2: no llvm-profdata or python3. Anything else (a build that fails, outputs that differ) stops.
     2) echo "PGO build not made (see above): sipscope-report and sipscope-messages are the plain build" ;;
     *) exit "$status" ;;
   esac

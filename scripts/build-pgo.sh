@@ -9,11 +9,11 @@
 # 2. llvm-profdata merges what it counted into target/pgo/sipscope.profdata.
 # 3. The release build is made again with that profile: the same code, with its hot paths laid
 #    out and inlined the way the counts say.
-# 4. Both builds read every bundled capture the same three ways, and every output must be
+# 4. Both builds read every capture it trained on the same three ways, and every output must be
 #    byte for byte the same (the script fails otherwise).
 #
-# In four runs of `make bench` the plain build took 1.10-1.26x the CPU of this one for `report`
-# and 1.14-1.34x for `messages` (docs/performance.md, rounds nine and ten). llvm-profdata must match rustc's LLVM:
+# In the ten runs of `make bench` of rounds nine and ten the plain build took 1.10-1.28x the CPU
+# of this one for `report`, and 1.14-1.46x for `messages` in all runs but one (docs/performance.md). llvm-profdata must match rustc's LLVM:
 # it comes with the rustup component llvm-tools, added here when missing.
 #
 #   scripts/build-pgo.sh            # prints the path of the optimised binary
@@ -32,15 +32,17 @@ if [ ! -x "$profdata" ] && command -v rustup >/dev/null; then
 fi
 [ -x "$profdata" ] || { echo "build-pgo: $profdata missing (rustup component add llvm-tools)" >&2; exit 2; }
 
-# The steady traffic is made again only when it is missing or older than what makes it (Python 3,
-# installed here when missing, as the other scripts install what they need).
-if ! command -v python3 >/dev/null; then
-  echo "build-pgo: installing python3 (it makes the steady call traffic)" >&2
-  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
-  $SUDO apt-get update -qq >&2 && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 >&2
-fi
+# The steady traffic is made again only when it is missing or older than what makes it (going by
+# modification times, as make does: a copy that keeps old times is not noticed). It needs
+# Python 3, installed here when missing as the other scripts install what they need.
 training="$OUT/training.pcap"
 if [ ! -f "$training" ] || [ -n "$(find pcaps scripts/make-training-pcap.py scripts/pcaplib.py -newer "$training" -print -quit)" ]; then
+  if ! command -v python3 >/dev/null; then
+    echo "build-pgo: installing python3 (it makes the steady call traffic)" >&2
+    SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+    { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3; } >&2 ||
+      { echo "build-pgo: python3 could not be installed" >&2; exit 2; }
+  fi
   python3 scripts/make-training-pcap.py "$training"
 fi
 captures=("$training")

@@ -2,6 +2,7 @@
 
 Frames are Ethernet; timestamps are integer nanoseconds.
 """
+import os
 import struct
 
 
@@ -46,9 +47,11 @@ def udp_frame(src, sport, dst, dport, payload):
 
 
 def udp_parts(frame):
-    """(src, sport, dst, dport, payload) of an Ethernet/IPv4/UDP frame, or None for any other."""
+    """(src, sport, dst, dport, payload) of an unfragmented Ethernet/IPv4/UDP frame, or None."""
     if len(frame) < 34 or frame[12:14] != b"\x08\x00" or frame[14] >> 4 != 4 or frame[23] != 17:
         return None
+    if struct.unpack("!H", frame[20:22])[0] & 0x3FFF:
+        return None  # a fragment (more fragments, or an offset): not a whole datagram
     ihl = (frame[14] & 0x0F) * 4
     udp = 14 + ihl
     sport, dport, length = struct.unpack("!HHH", frame[udp:udp + 6])
@@ -58,9 +61,13 @@ def udp_parts(frame):
 
 
 def write_pcap(path, packets):
-    """Writes (ts_ns, frame) pairs as a classic microsecond pcap (Ethernet)."""
-    with open(path, "wb") as f:
+    """Writes (ts_ns, frame) pairs as a classic microsecond pcap (Ethernet). The file appears
+    whole or not at all: it is written beside `path` and renamed, so a run cut short never
+    leaves a truncated capture that looks fresh."""
+    part = path + ".part"
+    with open(part, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
         for ts, frame in packets:
             f.write(struct.pack("<IIII", ts // 1_000_000_000, (ts % 1_000_000_000) // 1000, len(frame), len(frame)))
             f.write(frame)
+    os.replace(part, path)

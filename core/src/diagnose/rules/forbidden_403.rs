@@ -113,3 +113,24 @@ fn summary_of(what: &str, verb: &str, server: std::net::SocketAddr, tail: &str) 
     s.push_str(tail);
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::summary_of;
+
+    /// The summary put together by hand reads as `format!` would write it.
+    #[test]
+    fn summary_matches_the_formatting_machinery() {
+        for server in ["192.0.2.9:5060", "[2001:db8::9]:5061"] {
+            let addr: std::net::SocketAddr = server.parse().unwrap();
+            assert_eq!(
+                summary_of("INVITE", "refused with 403 by", addr, " after the credentials were accepted"),
+                format!("INVITE refused with 403 by {addr} after the credentials were accepted")
+            );
+            assert_eq!(
+                summary_of("registration", "refused outright with 403 by", addr, ""),
+                format!("registration refused outright with 403 by {addr}")
+            );
+        }
+    }
+}

@@ -448,9 +448,14 @@ pub(crate) fn push_addr(s: &mut String, addr: std::net::SocketAddr) {
 
 /// `603 Decline` as sent.
 pub(crate) fn status_line(r: &Response) -> String {
-    let reason = String::from_utf8_lossy(r.msg.reason_phrase());
-    let mut s = String::with_capacity(4 + reason.len());
-    push_number(&mut s, r.code.into());
+    status_text(r.code, r.msg.reason_phrase())
+}
+
+/// A status code and its reason phrase (invalid UTF-8 shown as U+FFFD), one space between.
+fn status_text(code: u16, reason: &[u8]) -> String {
+    let reason = String::from_utf8_lossy(reason);
+    let mut s = String::with_capacity(6 + reason.len());
+    push_number(&mut s, code.into());
     s.push(' ');
     s.push_str(&reason);
     s
@@ -459,8 +464,8 @@ pub(crate) fn status_line(r: &Response) -> String {
 /// Appends the decimal digits of `n`.
 pub(crate) fn push_number(s: &mut String, n: u64) {
     let mut digits = [0u8; 20];
-    // Digits only: always UTF-8.
-    s.push_str(std::str::from_utf8(crate::packet::decimal_digits(n, &mut digits)).unwrap_or_default());
+    let digits = crate::packet::decimal_digits(n, &mut digits);
+    s.push_str(std::str::from_utf8(digits).expect("decimal digits are ASCII"));
 }
 
 pub(crate) fn call_id(call: &Call) -> String {
@@ -530,7 +535,7 @@ mod text_tests {
 
     /// The texts put together by hand read as `format!` would write them.
     #[test]
-    fn request_and_status_texts_match_the_formatting_machinery() {
+    fn request_status_and_number_texts_match_the_formatting_machinery() {
         let pairs = [("192.0.2.1:5060", "198.51.100.7:5080"), ("[2001:db8::1]:5061", "0.0.0.0:0")];
         for (src, dst) in pairs {
             let ends = (src.parse().unwrap(), dst.parse().unwrap());
@@ -549,6 +554,13 @@ mod text_tests {
             let mut s = String::from("x");
             push_number(&mut s, n);
             assert_eq!(s, format!("x{n}"));
+        }
+        let reasons: [&[u8]; 4] = [b"Decline", b"", b"Busy \xff Here", "Occup\u{e9}".as_bytes()];
+        for code in [100u16, 603, 65_535] {
+            for reason in reasons {
+                let want = format!("{} {}", code, String::from_utf8_lossy(reason));
+                assert_eq!(status_text(code, reason), want);
+            }
         }
     }
 }
