@@ -436,6 +436,33 @@ fn every_column_sorts_by_what_it_shows() {
     key(&mut a, &model, KeyCode::Char('r'));
     a.refresh(&model);
     assert_eq!(model.rows[a.visible[0]].worst, None, "r reverses");
+    // Reversed, the values run from high to low and calls without one still come last.
+    assert!(a.reverse);
+    for want in [SortKey::Code, SortKey::Pdd, SortKey::Duration] {
+        while a.sort != want {
+            key(&mut a, &model, KeyCode::Char('o'));
+        }
+        a.refresh(&model);
+        let value = |i: usize| {
+            let s = &model.rows[i].summary;
+            match want {
+                SortKey::Code => s.final_code.map(i64::from),
+                SortKey::Pdd => s.pdd_ms,
+                _ => s.duration_ms,
+            }
+        };
+        let values: Vec<Option<i64>> = a.visible.iter().map(|&i| value(i)).collect();
+        assert!(
+            values.iter().any(Option::is_none) && values.iter().any(Option::is_some),
+            "{want:?}: {values:?}"
+        );
+        let ok = values.windows(2).all(|w| match (w[0], w[1]) {
+            (Some(x), Some(y)) => x >= y,
+            (Some(_), None) | (None, None) => true,
+            (None, Some(_)) => false,
+        });
+        assert!(ok, "reversed {want:?} out of order: {values:?}");
+    }
 }
 
 /// The raw message pane scrolls with J and K when the message is longer than the pane (an
@@ -658,6 +685,11 @@ fn narrow_ladder_labels_stay_readable() {
     let f = screen(&mut a, &model, 80, 24);
     assert_eq!(a.view, View::Findings);
     assert!(f.contains("proxy 127.0.0.20:5060 kept forking"), "{f}");
+    // Esc goes back to the call it came from, at the same message; from there Esc leaves it.
+    key(&mut a, &model, KeyCode::Esc);
+    assert_eq!((a.view, a.message), (View::Call, 14));
+    key(&mut a, &model, KeyCode::Esc);
+    assert_eq!(a.view, View::Calls);
 }
 
 /// Branches a proxy relays over one hop share the ladder's columns: each To-tag gets a letter
@@ -671,6 +703,18 @@ fn branches_on_one_hop_are_lettered() {
         assert!(s.contains(&format!("180 Ringing {b}")), "{b}: {s}");
     }
     assert!(s.contains("603 Decline ·C") && s.contains("200 OK (SDP) ·B"), "{s}");
+    // In a narrow gap (a forked call's five columns at 80x24) the letter stays set off by its
+    // dot: `180·A`, `BYE·C`, not `180A`, `BYEC`.
+    let model = model_of("lab-fork-603-nocancel.pcap");
+    let mut a = first_call_opened(&model);
+    for _ in 0..27 {
+        key(&mut a, &model, KeyCode::Down);
+    }
+    let narrow = screen(&mut a, &model, 80, 24);
+    for t in ["487·B", "ACK·B", "BYE·C", "200·C"] {
+        assert!(narrow.contains(t), "{t}: {narrow}");
+    }
+    assert!(!["487B", "ACKB", "BYEC", "200C"].iter().any(|t| narrow.contains(t)), "{narrow}");
     let model = model_of("lab-basic-udp.pcap");
     let mut a = first_call_opened(&model);
     assert!(!screen(&mut a, &model, 160, 45).contains(" ·A"));
@@ -701,4 +745,23 @@ fn media_pane_shows_dtmf_at_80_columns() {
     let mut a = first_call_opened(&model);
     let s = screen(&mut a, &model, 80, 24);
     assert!(s.contains("DTMF 123"), "{s}");
+}
+
+/// The end of a capture file is a notice that stays: at 80 columns the bar still shows the
+/// calls, the rate and the drops and cuts the notice instead; at 200 columns the source label
+/// takes the room left over. A notice from a key (a search) may still take the counters down
+/// to the drops, as it must be readable.
+#[test]
+fn status_bar_keeps_the_calls_beside_a_standing_notice() {
+    let mut model = model_of("demo.pcap");
+    model.notice = Some("end of capture: 154 packets, 137 SIP messages, 27 calls".into());
+    let mut a = App::new("file /work/pcaps/demo.pcap".into());
+    a.refresh(&model);
+    let bar = |a: &mut App, w: u16| screen(a, &model, w, 24).lines().last().unwrap().to_string();
+    let narrow = bar(&mut a, 80);
+    assert!(narrow.contains("calls 27 · 0 msg/s · drops 0"), "{narrow}");
+    assert!(narrow.contains("end of") && narrow.ends_with("? help"), "{narrow}");
+    let wide = bar(&mut a, 200);
+    assert!(wide.contains(" file /work/pcaps/demo.pcap "), "{wide}");
+    assert!(wide.contains("end of capture: 154 packets, 137 SIP messages, 27 calls"), "{wide}");
 }

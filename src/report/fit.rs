@@ -103,7 +103,13 @@ pub fn wrap_line(line: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// A writer that wraps each line longer than `width` (see [`wrap_line`]) before passing it on.
+/// Joins two words [`FitWriter`] must keep on one line (a label and its value: `pdd 104ms`); it
+/// is written as a space. Text from the network never carries it: control characters are made
+/// inert before they reach a report.
+pub const GLUE: char = '\u{1}';
+
+/// A writer that wraps each line longer than `width` (see [`wrap_line`]) before passing it on;
+/// [`GLUE`] keeps two words together and comes out as a space.
 pub struct FitWriter<W: Write> {
     inner: W,
     width: usize,
@@ -119,7 +125,7 @@ impl<W: Write> FitWriter<W> {
     fn emit(&mut self) -> io::Result<()> {
         let text = String::from_utf8_lossy(&self.line);
         for piece in wrap_line(&text, self.width) {
-            self.inner.write_all(piece.as_bytes())?;
+            self.inner.write_all(piece.replace(GLUE, " ").as_bytes())?;
             self.inner.write_all(b"\n")?;
         }
         self.line.clear();
@@ -176,6 +182,16 @@ mod tests {
         assert_eq!(wrap_words("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
         assert_eq!(wrap_words("abcdefgh ij", 4), vec!["abcdefgh", "ij"]);
         assert!(wrap_words("", 4).is_empty());
+    }
+
+    /// Glued words move to the next line together and come out joined by a space.
+    #[test]
+    fn glued_words_stay_together() {
+        let mut w = FitWriter::new(Vec::new(), 24);
+        writeln!(w, "      a | udp | pdd{GLUE}104ms setup{GLUE}608ms").unwrap();
+        w.flush().unwrap();
+        let out = String::from_utf8(w.inner).unwrap();
+        assert_eq!(out, "      a | udp |\n          pdd 104ms\n          setup 608ms\n");
     }
 
     #[test]

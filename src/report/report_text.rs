@@ -165,7 +165,8 @@ impl<W: Write> TextReport<W> {
         writeln!(w, "{}", call_line(c, self.width))?;
         writeln!(
             w,
-            "      {} | {} -> {} {} | pdd {} setup {} talk {} | {} msgs{}{}{}",
+            // Each label stays with its value when the line wraps (see `fit::GLUE`).
+            "      {} | {} -> {} {} | pdd\u{1}{} setup\u{1}{} talk\u{1}{} | {}\u{1}msgs{}{}{}",
             Inert(&c.call_id),
             c.src(),
             c.dst(),

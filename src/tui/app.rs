@@ -194,6 +194,8 @@ pub struct App {
     pub view: View,
     /// View to return to from the call view.
     pub back_to: View,
+    /// The findings view was opened from the call view (Tab): Esc goes back to that call.
+    pub findings_from_call: bool,
     /// Selected line of the calls table (index into `visible`).
     pub selected: usize,
     /// Row opened in the call view.
@@ -289,6 +291,7 @@ impl App {
         App {
             view: View::Calls,
             back_to: View::Calls,
+            findings_from_call: false,
             selected: 0,
             open_row: None,
             message: 0,
@@ -429,6 +432,18 @@ impl App {
             }
             if self.reverse {
                 v.reverse();
+                // Reversed, calls without a code, PDD or talk time still come after the others.
+                let missing = |i: &usize| {
+                    let c = &rows[*i].summary;
+                    match self.sort {
+                        SortKey::Code => c.final_code.is_none(),
+                        SortKey::Pdd => c.pdd_ms.is_none(),
+                        SortKey::Duration => c.duration_ms.is_none(),
+                        _ => false,
+                    }
+                };
+                let lead = v.iter().take_while(|i| missing(i)).count();
+                v.rotate_left(lead);
             }
             self.visible = v;
             let rows = &model.rows[..limit];
@@ -619,6 +634,9 @@ impl App {
                     self.marked = None;
                 } else if self.view == View::Call {
                     self.view = self.back_to;
+                } else if self.view == View::Findings && self.findings_from_call {
+                    self.view = View::Call;
+                    self.findings_from_call = false;
                 } else if self.view == View::Calls {
                     self.filter.clear();
                     self.failures_only = false;
@@ -639,8 +657,10 @@ impl App {
                     }
                 }
                 self.view = View::Findings;
+                self.findings_from_call = true;
             }
             Action::NextView | Action::PrevView => {
+                self.findings_from_call = false;
                 let order = [View::Calls, View::Findings, View::Streams, View::Registrations, View::Stats];
                 let at = order.iter().position(|v| *v == self.view).unwrap_or(0);
                 let step = if action == Action::NextView { 1 } else { order.len() - 1 };
@@ -697,6 +717,7 @@ impl App {
     }
 
     fn open(&mut self, row: usize, from: View) {
+        self.findings_from_call = false;
         self.open_row = Some(row);
         self.back_to = from;
         self.view = View::Call;

@@ -57,7 +57,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     // Three layouts by width: every one keeps the method and names each call's worst finding;
     // narrower ones shorten the time, drop timings and message counts, and show parties as
     // user@host.
-    let (list_area, strip_area) = split_strip(list_area, model);
+    let (list_area, strip_area) = split_strip(list_area, model, app.visible.len());
     let width = list_area.width.saturating_sub(2);
     let layout = if width >= 150 {
         Layout::Wide
@@ -225,17 +225,24 @@ fn finding_cell<'a>(
     Line::from(vec![Span::styled(mark, mark_style), Span::raw(text)])
 }
 
-/// Lines of the newest-findings strip (its title line included).
+/// Lines of the newest-findings strip (its title line included), at the least.
 const STRIP_LINES: u16 = 3;
+/// Lines of the strip at the most, when the list leaves rows empty.
+const STRIP_MAX_LINES: u16 = 11;
 
 /// Takes the strip of newest findings off the bottom of the list when there are findings and
-/// the list keeps at least 8 rows.
-fn split_strip(area: Rect, model: &Model) -> (Rect, Option<Rect>) {
+/// the list keeps at least 8 rows. Rows the list of `rows` calls leaves empty go to the strip,
+/// up to one line per finding and [`STRIP_MAX_LINES`] in all.
+fn split_strip(area: Rect, model: &Model, rows: usize) -> (Rect, Option<Rect>) {
     if model.findings.is_empty() || area.height < 8 + 3 + STRIP_LINES {
         return (area, None);
     }
+    // The list's borders and header take three lines.
+    let list_needs = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(3).max(8 + 3);
+    let wanted = u16::try_from(model.findings.len()).unwrap_or(u16::MAX).saturating_add(1);
+    let lines = area.height.saturating_sub(list_needs).min(wanted).clamp(STRIP_LINES, STRIP_MAX_LINES);
     let [list, strip] =
-        ratatui::layout::Layout::vertical([Constraint::Min(3), Constraint::Length(STRIP_LINES)]).areas(area);
+        ratatui::layout::Layout::vertical([Constraint::Min(3), Constraint::Length(lines)]).areas(area);
     (list, Some(strip))
 }
 

@@ -44,8 +44,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     // A notice (what a key just did, a save, a search) matters more than the long counters.
     let notice = app.status.as_ref().or(model.notice.as_ref()).map(|n| inert_string(n.as_bytes()));
     let notice_len = notice.as_ref().map_or(0, |n| n.chars().count() + 2);
-    // With a notice on a narrow bar, the counters come down to the drops (and errors): the
-    // notice says what a key just did, and must be readable.
+    // With what a key just did on a narrow bar, the counters come down to the drops (and
+    // errors): that notice must be readable. A standing notice (the end of a capture file, which
+    // stays) is cut instead: the calls and the rate must not go for good.
     let minimal = match e.decode.errors {
         0 => format!(" drops {}", c.kernel_drops),
         n => format!(" drops {} · errors {n}", c.kernel_drops),
@@ -53,16 +54,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     let fits = |counters: &str, notice: usize| label_min + counters.chars().count() + fixed + notice <= width;
     let counters = if fits(&full, notice_len) {
         full
-    } else if notice.is_none() || fits(&short, notice_len.min(40)) {
+    } else if app.status.is_none() || fits(&short, notice_len.min(40)) {
         short
     } else {
         minimal
     };
-    let label_room = if notice.is_some() {
-        label_min
-    } else {
-        width.saturating_sub(counters.chars().count() + fixed).max(label_min)
-    };
+    // The source label takes the room the counters and the notice leave (at least its minimum).
+    let label_room = width.saturating_sub(counters.chars().count() + fixed + notice_len).max(label_min);
     let label = format!(" {} ", super::fit(&source, label_room.saturating_sub(2)));
     let mut spans = vec![Span::styled(label.clone(), Style::new().fg(Color::Black).bg(Color::Cyan))];
     let mut used = label.chars().count() + counters.chars().count() + fixed;

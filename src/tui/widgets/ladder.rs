@@ -219,16 +219,19 @@ pub fn line(
         }
         let room = hi - lo - 3;
         // The full label when it fits, else the short one (a code says more than `603 …`).
-        // The branch letter goes with every form of the label: `180 Ringing ·B`, `180B`.
-        let (long_mark, short_mark) = match branch {
-            Some(b) => (format!(" ·{b}"), b.to_string()),
-            None => (String::new(), String::new()),
+        // The branch letter goes with every form of the label, set off by a dot while there is
+        // room (`180 Ringing ·B`, `180·B`, `BYE·C`), and only in the tightest gap without it.
+        let (long_mark, short_mark, bare_mark) = match branch {
+            Some(b) => (format!(" ·{b}"), format!("·{b}"), b.to_string()),
+            None => (String::new(), String::new(), String::new()),
         };
         let full: Vec<char> = format!("{}{long_mark}", label(s)).chars().collect();
-        let text = [short_label(s, false), short_label(s, true)]
-            .into_iter()
-            .map(|t| format!("{t}{short_mark}").chars().collect::<Vec<char>>())
-            .fold(full, |best, next| if best.len() <= room { best } else { next });
+        let (short, tiny) = (short_label(s, false), short_label(s, true));
+        let text =
+            [format!("{short}{short_mark}"), format!("{tiny}{short_mark}"), format!("{tiny}{bare_mark}")]
+                .into_iter()
+                .map(|t| t.chars().collect::<Vec<char>>())
+                .fold(full, |best, next| if best.len() <= room { best } else { next });
         let text: Vec<char> = if text.len() > room {
             text[..room.saturating_sub(1)].iter().copied().chain(std::iter::once('…')).collect()
         } else {
