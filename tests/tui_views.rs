@@ -127,6 +127,10 @@ fn findings_and_stats_views() {
     key(&mut a, &model, KeyCode::Tab);
     assert_eq!(a.view, View::Stats);
     insta::assert_snapshot!("stats_demo_120x40", screen(&mut a, &model, 120, 40));
+    // At 80x24 the counters box takes the lines it needs: the last counters are not cut off.
+    let small = screen(&mut a, &model, 80, 24);
+    assert!(small.contains("TCP streams 2") && small.contains("calls 27"), "{small}");
+    assert!(!small.contains("more: a taller terminal"), "{small}");
 }
 
 #[test]
@@ -764,4 +768,23 @@ fn status_bar_keeps_the_calls_beside_a_standing_notice() {
     let wide = bar(&mut a, 200);
     assert!(wide.contains(" file /work/pcaps/demo.pcap "), "{wide}");
     assert!(wide.contains("end of capture: 154 packets, 137 SIP messages, 27 calls"), "{wide}");
+}
+
+/// A media pane too short for every stream and description says how many lines it leaves out;
+/// with room for all of them it says nothing.
+#[test]
+fn a_cut_media_pane_says_so() {
+    let model = model_of("media-crafted-many_calls.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Home);
+    for _ in 0..3 {
+        key(&mut a, &model, KeyCode::Down);
+    }
+    key(&mut a, &model, KeyCode::Enter);
+    assert_eq!(a.view, View::Call);
+    let small = screen(&mut a, &model, 80, 24);
+    assert!(small.contains(" more (a taller terminal shows them) "), "{small}");
+    let large = screen(&mut a, &model, 160, 45);
+    assert!(!large.contains("a taller terminal"), "{large}");
+    assert!(large.contains("SDP #3 200 callee"), "{large}");
 }

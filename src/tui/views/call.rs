@@ -144,10 +144,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     // Media: the descriptions and the streams, as sngrep shows them under the ladder.
     if !media_lines.is_empty() {
         let title = format!(" media: {} streams ", s.streams.len());
-        f.render_widget(
-            Paragraph::new(media_lines).block(Block::default().borders(Borders::ALL).title(title)),
-            media,
-        );
+        let mut block = Block::default().borders(Borders::ALL).title(title);
+        // A pane too short for every line says how many it leaves out.
+        let hidden = media_lines.len().saturating_sub(media.height.saturating_sub(2) as usize);
+        if hidden > 0 {
+            block = block.title_bottom(format!(" {hidden} more (a taller terminal shows them) "));
+        }
+        f.render_widget(Paragraph::new(media_lines).block(block), media);
     }
 
     if let Some(a) = search_area {

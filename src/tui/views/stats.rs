@@ -15,46 +15,6 @@ use crate::tui::model::Model;
 /// Draws the stats view.
 pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let counters = app.counters(model).clone();
-    let [top, middle, bottom] =
-        Layout::vertical([Constraint::Percentage(40), Constraint::Length(5), Constraint::Min(6)]).areas(area);
-    let bars: Vec<Bar> = counters
-        .responses
-        .iter()
-        .map(|(code, n)| {
-            let color = match code {
-                100..=199 => Color::Gray,
-                200..=299 => Color::Green,
-                300..=399 => Color::Cyan,
-                401 | 407 => Color::Yellow,
-                _ => Color::Red,
-            };
-            Bar::default().label(Line::from(code.to_string())).value(*n).style(Style::new().fg(color))
-        })
-        .collect();
-    // Wide enough for the largest count, so the numbers never run into the bars next to them.
-    let digits = counters.responses.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(3);
-    let bar_width = (digits + 2).clamp(5, 10) as u16;
-    f.render_widget(
-        BarChart::default()
-            .block(Block::default().borders(Borders::ALL).title(" Responses (retransmissions excluded) "))
-            .data(BarGroup::default().bars(&bars))
-            .bar_width(bar_width)
-            .bar_gap(1),
-        top,
-    );
-    let per_sec: Vec<u64> = model.per_second.iter().map(|(_, n)| *n).collect();
-    let visible = per_sec.len().saturating_sub(middle.width.saturating_sub(2) as usize);
-    f.render_widget(
-        Sparkline::default()
-            .block(Block::default().borders(Borders::ALL).title(format!(
-                " New calls per second of capture time (peak {}) ",
-                per_sec.iter().max().unwrap_or(&0)
-            )))
-            .data(&per_sec[visible..]),
-        middle,
-    );
-    let [metrics, sources] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
     let p = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2} %"));
     let d = |v: Option<u64>| v.map_or("-".to_string(), |v| format!("{v} ms"));
     let e = &counters.engine;
@@ -91,12 +51,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             e.clock.jumps, e.clock.largest_jump_ms
         )));
     }
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(ratatui::widgets::Wrap { trim: true })
-            .block(Block::default().borders(Borders::ALL).title(" RFC 6076 metrics and counters ")),
-        metrics,
-    );
     let mut failing: HashMap<&str, usize> = HashMap::new();
     for r in &model.rows[..app.row_limit(model)] {
         if r.summary.state.is_failure() {
@@ -106,6 +60,61 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     }
     let mut top_sources: Vec<(&str, usize)> = failing.into_iter().collect();
     top_sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    // The counters take the height they need (wrapped at half the width), and the failing
+    // sources as many lines as there are, up to about half the view; the response chart keeps at
+    // least six lines. A counters box still too short says so.
+    let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true });
+    let half = area.width / 2;
+    let needed = u16::try_from(para.line_count(half.saturating_sub(2))).unwrap_or(u16::MAX).saturating_add(2);
+    let sources_needed =
+        u16::try_from(top_sources.len()).unwrap_or(u16::MAX).saturating_add(2).min(area.height / 2);
+    let bottom_height = needed.max(sources_needed).max(6).min(area.height.saturating_sub(5 + 6));
+    let [top, middle, bottom] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(5), Constraint::Length(bottom_height)])
+            .areas(area);
+    let [metrics, sources] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    let bars: Vec<Bar> = counters
+        .responses
+        .iter()
+        .map(|(code, n)| {
+            let color = match code {
+                100..=199 => Color::Gray,
+                200..=299 => Color::Green,
+                300..=399 => Color::Cyan,
+                401 | 407 => Color::Yellow,
+                _ => Color::Red,
+            };
+            Bar::default().label(Line::from(code.to_string())).value(*n).style(Style::new().fg(color))
+        })
+        .collect();
+    // Wide enough for the largest count, so the numbers never run into the bars next to them.
+    let digits = counters.responses.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(3);
+    let bar_width = (digits + 2).clamp(5, 10) as u16;
+    f.render_widget(
+        BarChart::default()
+            .block(Block::default().borders(Borders::ALL).title(" Responses (retransmissions excluded) "))
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(bar_width)
+            .bar_gap(1),
+        top,
+    );
+    let per_sec: Vec<u64> = model.per_second.iter().map(|(_, n)| *n).collect();
+    let visible = per_sec.len().saturating_sub(middle.width.saturating_sub(2) as usize);
+    f.render_widget(
+        Sparkline::default()
+            .block(Block::default().borders(Borders::ALL).title(format!(
+                " New calls per second of capture time (peak {}) ",
+                per_sec.iter().max().unwrap_or(&0)
+            )))
+            .data(&per_sec[visible..]),
+        middle,
+    );
+    let mut block = Block::default().borders(Borders::ALL).title(" RFC 6076 metrics and counters ");
+    if needed > metrics.height {
+        block = block.title_bottom(" more: a taller terminal shows it all ");
+    }
+    f.render_widget(para.block(block), metrics);
     let lines: Vec<Line> = top_sources
         .iter()
         .take(sources.height.saturating_sub(2) as usize)
