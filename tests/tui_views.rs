@@ -85,6 +85,11 @@ fn calls_view_wide_and_narrow() {
     insta::assert_snapshot!("calls_demo_160x45", screen(&mut a, &model, 160, 45));
     insta::assert_snapshot!("calls_demo_80x24", screen(&mut a, &model, 80, 24));
     insta::assert_snapshot!("calls_demo_200x50", screen(&mut a, &model, 200, 50));
+    // A party or finding cut to its column ends in `…`: a cut address must not read as another
+    // one (`alice@127.0.0.10` cut to `alice@127.0.0.1`).
+    let s = screen(&mut a, &model, 160, 45);
+    assert!(s.contains("alice@127.0.0.…") && !s.contains("alice@127.0.0.1 "), "{s}");
+    assert!(s.contains("forbidden-403: INVITE refused with 403 …│"), "{s}");
 }
 
 #[test]

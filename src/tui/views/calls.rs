@@ -82,63 +82,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     .style(theme::header());
     let height = list_area.height.saturating_sub(3) as usize;
     app.page = height.max(1);
-    // Only the rows on screen are built.
-    let (start, end) = super::window(app.selected, &mut app.offset, height, app.visible.len());
-    let rows: Vec<Row> = app.visible[start..end]
-        .iter()
-        .map(|&i| {
-            let r = &model.rows[i];
-            let s = &r.summary;
-            let (mark, mark_style) = theme::severity(r.worst);
-            let code = match (s.final_code, layout) {
-                (None, _) => String::new(),
-                (Some(c), Layout::Narrow) => c.to_string(),
-                (Some(c), _) => format!("{c} {}", s.final_reason),
-            };
-            let mut style = theme::state(s.state);
-            if r.worst >= Some(crate::diagnose::Severity::Warning) {
-                style = style.add_modifier(ratatui::style::Modifier::BOLD);
-            }
-            if app.newest_rejection == Some(i) && app.paused.is_none() {
-                style = style.patch(theme::fresh());
-            }
-            let ms = |v: Option<i64>| {
-                v.map_or(
-                    String::new(),
-                    |v| if v >= 10_000 { format!("{}s", v / 1000) } else { format!("{v}ms") },
-                )
-            };
-            let time = clock(s.first_ts);
-            let time =
-                if layout == Layout::Narrow { time.get(..8).unwrap_or(&time).to_string() } else { time };
-            let who = |p: &str| {
-                let full = party(p, layout == Layout::Wide);
-                // Narrow: the user part alone (the host is in the call view), when there is one.
-                let shown = match (layout, full.split_once('@')) {
-                    (Layout::Narrow, Some((user, _))) if !user.is_empty() => user.to_string(),
-                    _ => full,
-                };
-                inert_string(shown.as_bytes())
-            };
-            let mut cells = vec![
-                Cell::from(time),
-                Cell::from(fit(s.method, 8)),
-                Cell::from(who(&s.from)),
-                Cell::from(who(&s.to)),
-                Cell::from(s.state.as_str()),
-                Cell::from(inert_string(code.as_bytes())),
-            ];
-            if layout == Layout::Wide {
-                cells.push(Cell::from(ms(s.pdd_ms)));
-                cells.push(Cell::from(ms(s.duration_ms)));
-            }
-            if layout != Layout::Narrow {
-                cells.push(Cell::from(s.messages.to_string()));
-            }
-            cells.push(Cell::from(finding_cell(r, mark, mark_style, layout)));
-            Row::new(cells).style(style)
-        })
-        .collect();
     let widths: Vec<Constraint> = match layout {
         Layout::Wide => vec![
             Constraint::Length(12),
@@ -173,6 +116,76 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             Constraint::Fill(3),
         ],
     };
+    // The columns' widths as the table will lay them out (no selection symbol, one space between
+    // columns), so a party or a finding cut to its column ends in `…`.
+    let column_widths: Vec<usize> = ratatui::layout::Layout::horizontal(widths.clone())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, list_area.width.saturating_sub(2), 1))
+        .iter()
+        .map(|r| r.width as usize)
+        .collect();
+    // From and To are the third and fourth columns, the finding the last, in every layout.
+    let (from_width, to_width) =
+        (column_widths.get(2).copied().unwrap_or(0), column_widths.get(3).copied().unwrap_or(0));
+    let finding_width = column_widths.last().copied().unwrap_or(0);
+    // Only the rows on screen are built.
+    let (start, end) = super::window(app.selected, &mut app.offset, height, app.visible.len());
+    let rows: Vec<Row> = app.visible[start..end]
+        .iter()
+        .map(|&i| {
+            let r = &model.rows[i];
+            let s = &r.summary;
+            let (mark, mark_style) = theme::severity(r.worst);
+            let code = match (s.final_code, layout) {
+                (None, _) => String::new(),
+                (Some(c), Layout::Narrow) => c.to_string(),
+                (Some(c), _) => format!("{c} {}", s.final_reason),
+            };
+            let mut style = theme::state(s.state);
+            if r.worst >= Some(crate::diagnose::Severity::Warning) {
+                style = style.add_modifier(ratatui::style::Modifier::BOLD);
+            }
+            if app.newest_rejection == Some(i) && app.paused.is_none() {
+                style = style.patch(theme::fresh());
+            }
+            let ms = |v: Option<i64>| {
+                v.map_or(
+                    String::new(),
+                    |v| if v >= 10_000 { format!("{}s", v / 1000) } else { format!("{v}ms") },
+                )
+            };
+            let time = clock(s.first_ts);
+            let time =
+                if layout == Layout::Narrow { time.get(..8).unwrap_or(&time).to_string() } else { time };
+            let who = |p: &str, width: usize| {
+                let full = party(p, layout == Layout::Wide);
+                // Narrow: the user part alone (the host is in the call view), when there is one.
+                let shown = match (layout, full.split_once('@')) {
+                    (Layout::Narrow, Some((user, _))) if !user.is_empty() => user.to_string(),
+                    _ => full,
+                };
+                fit(&inert_string(shown.as_bytes()), width)
+            };
+            let mut cells = vec![
+                Cell::from(time),
+                Cell::from(fit(s.method, 8)),
+                Cell::from(who(&s.from, from_width)),
+                Cell::from(who(&s.to, to_width)),
+                Cell::from(s.state.as_str()),
+                Cell::from(inert_string(code.as_bytes())),
+            ];
+            if layout == Layout::Wide {
+                cells.push(Cell::from(ms(s.pdd_ms)));
+                cells.push(Cell::from(ms(s.duration_ms)));
+            }
+            if layout != Layout::Narrow {
+                cells.push(Cell::from(s.messages.to_string()));
+            }
+            cells.push(Cell::from(finding_cell(r, mark, mark_style, finding_width)));
+            Row::new(cells).style(style)
+        })
+        .collect();
     let table = Table::new(rows, widths)
         .header(header)
         .block(Block::default().borders(Borders::ALL).title(title))
@@ -209,19 +222,19 @@ enum Layout {
     Narrow,
 }
 
-/// The finding cell: its mark, the rule, and (when there is room) its one-line summary; `+N` when
-/// the call has more findings.
+/// The finding cell, `width` columns wide: its mark, the rule, and (when there is room) its
+/// one-line summary, cut with `…`; `+N` when the call has more findings.
 fn finding_cell<'a>(
     r: &'a crate::tui::model::Row,
     mark: &'a str,
     mark_style: Style,
-    layout: Layout,
+    width: usize,
 ) -> Line<'a> {
     let Some((rule, summary)) = &r.top else { return Line::default() };
     let more = if r.finding_count > 1 { format!(" +{}", r.finding_count - 1) } else { String::new() };
     // The rule first: a narrow column cuts the summary, never the rule.
-    let _ = layout;
     let text = format!(" {rule}{more}: {summary}");
+    let text = fit(&text, width.saturating_sub(mark.chars().count()));
     Line::from(vec![Span::styled(mark, mark_style), Span::raw(text)])
 }
 
