@@ -38,7 +38,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
         None
     };
     const HELP: &str = " ? help ";
-    let fixed = HELP.len() + mode.map_or(0, |(m, _)| m.len());
+    // The mode badge, with a plain space before it so it does not touch the counters.
+    let fixed = HELP.len() + mode.map_or(0, |(m, _)| m.len() + 1);
     let source = inert_string(app.source.as_bytes());
     let label_min = source.chars().count().min(16) + 2;
     // A notice (what a key just did, a save, a search) matters more than the long counters.
@@ -66,6 +67,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     let mut used = label.chars().count() + counters.chars().count() + fixed;
     spans.push(Span::raw(counters));
     if let Some((m, style)) = mode {
+        spans.push(Span::raw(" "));
         spans.push(Span::styled(m, style));
     }
     if let Some(n) = notice {
