@@ -134,7 +134,7 @@ fn findings_and_stats_views() {
     insta::assert_snapshot!("stats_demo_120x40", screen(&mut a, &model, 120, 40));
     // At 80x24 the counters box takes the lines it needs: the last counters are not cut off.
     let small = screen(&mut a, &model, 80, 24);
-    assert!(small.contains("TCP streams 2") && small.contains("calls 27"), "{small}");
+    assert!(small.contains("TCP streams 2") && small.contains("rows without messages (memory) 0"), "{small}");
     assert!(!small.contains("more: a taller terminal"), "{small}");
 }
 
@@ -699,6 +699,15 @@ fn narrow_ladder_labels_stay_readable() {
     assert_eq!((a.view, a.message), (View::Call, 14));
     key(&mut a, &model, KeyCode::Esc);
     assert_eq!(a.view, View::Calls);
+    // Left by Tab and come back to by Shift-Tab, the findings view no longer leads to the call.
+    key(&mut a, &model, KeyCode::Enter);
+    key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Findings);
+    key(&mut a, &model, KeyCode::Tab);
+    key(&mut a, &model, KeyCode::BackTab);
+    assert_eq!(a.view, View::Findings);
+    key(&mut a, &model, KeyCode::Esc);
+    assert_eq!(a.view, View::Calls);
 }
 
 /// Branches a proxy relays over one hop share the ladder's columns: each To-tag gets a letter
@@ -770,6 +779,10 @@ fn status_bar_keeps_the_calls_beside_a_standing_notice() {
     let narrow = bar(&mut a, 80);
     assert!(narrow.contains("calls 27 · 0 msg/s · drops 0"), "{narrow}");
     assert!(narrow.contains("end of") && narrow.ends_with("? help"), "{narrow}");
+    // Too narrow for the calls beside the label and `? help`: the counters come down to the
+    // drops, and `? help` stays.
+    let tight = bar(&mut a, 60);
+    assert!(tight.ends_with("? help") && tight.contains("drops 0"), "{tight}");
     let wide = bar(&mut a, 200);
     assert!(wide.contains(" file /work/pcaps/demo.pcap "), "{wide}");
     assert!(wide.contains("end of capture: 154 packets, 137 SIP messages, 27 calls"), "{wide}");

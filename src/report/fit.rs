@@ -24,13 +24,26 @@ pub fn output_width() -> usize {
     from_env.or_else(from_tty).unwrap_or(DEFAULT_WIDTH).max(MIN_WIDTH)
 }
 
-/// Shortens text to `n` characters with an ellipsis.
+/// Shortens text to `n` terminal columns with an ellipsis (a wide character counts two columns,
+/// a combining mark none).
 pub fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n.saturating_sub(1)).chain(std::iter::once('…')).collect()
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= n {
+        return s.to_string();
     }
+    let room = n.saturating_sub(1);
+    let mut out = String::with_capacity(s.len().min(4 * n + 3));
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 /// Greedy word wrap of `text` into lines of at most `width` characters (a longer word stands
@@ -182,6 +195,18 @@ mod tests {
         assert_eq!(wrap_words("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
         assert_eq!(wrap_words("abcdefgh ij", 4), vec!["abcdefgh", "ij"]);
         assert!(wrap_words("", 4).is_empty());
+    }
+
+    /// Cuts count terminal columns: wide characters two, combining marks none.
+    #[test]
+    fn cuts_count_columns() {
+        use unicode_width::UnicodeWidthStr;
+        assert_eq!(cut("alice@127.0.0.10", 16), "alice@127.0.0.10");
+        assert_eq!(cut("alice@127.0.0.10", 15), "alice@127.0.0.…");
+        let wide = cut("東京オフィス受付", 9);
+        assert!(wide.width() <= 9 && wide.ends_with('…'), "{wide}");
+        assert_eq!(wide, "東京オフ…");
+        assert_eq!(cut("Ame\u{301}lie", 6), "Ame\u{301}lie", "six columns, seven characters");
     }
 
     /// Glued words move to the next line together and come out joined by a space.

@@ -48,10 +48,10 @@ fn ms(v: Option<i64>) -> String {
     v.map_or_else(|| "-".to_string(), |v| format!("{v}ms"))
 }
 
-/// `text` cut to `n` characters (an ellipsis marks the cut) and padded to `n`.
+/// `text` cut to `n` columns (an ellipsis marks the cut) and padded to `n`.
 fn cell(text: &str, n: usize) -> String {
     let fitted = super::fit::cut(text, n);
-    let len = fitted.chars().count();
+    let len = unicode_width::UnicodeWidthStr::width(fitted.as_str());
     format!("{fitted}{}", " ".repeat(n.saturating_sub(len)))
 }
 
@@ -113,8 +113,9 @@ pub fn call_line(c: &Call, width: usize) -> String {
 }
 
 impl<W: Write> TextReport<W> {
-    /// Starts the report for lines of `width` characters (`w` should wrap what is longer:
-    /// [`crate::report::fit::FitWriter`]).
+    /// Starts the report for lines of `width` characters. `w` must be a
+    /// [`crate::report::fit::FitWriter`]: it wraps what is longer and writes the
+    /// [`crate::report::fit::GLUE`] that keeps labels with their values as a space.
     pub fn start(w: W, width: usize, order: Order) -> io::Result<Self> {
         Ok(TextReport {
             w,
@@ -165,8 +166,8 @@ impl<W: Write> TextReport<W> {
         writeln!(w, "{}", call_line(c, self.width))?;
         writeln!(
             w,
-            // Each label stays with its value when the line wraps (see `fit::GLUE`).
-            "      {} | {} -> {} {} | pdd\u{1}{} setup\u{1}{} talk\u{1}{} | {}\u{1}msgs{}{}{}",
+            // Each label stays with its value when the line wraps (`g`: see `fit::GLUE`).
+            "      {} | {} -> {} {} | pdd{g}{} setup{g}{} talk{g}{} | {}{g}msgs{}{}{}",
             Inert(&c.call_id),
             c.src(),
             c.dst(),
@@ -191,6 +192,7 @@ impl<W: Write> TextReport<W> {
             } else {
                 String::new()
             },
+            g = super::fit::GLUE,
         )?;
         let branches = c.branches();
         if branches.len() > 1 {

@@ -119,8 +119,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     // The columns' widths as the table will lay them out (no selection symbol, one space between
     // columns), so a party or a finding cut to its column ends in `…`.
     let column_widths: Vec<usize> = ratatui::layout::Layout::horizontal(widths.clone())
-        .flex(ratatui::layout::Flex::Start)
-        .spacing(1)
+        .flex(TABLE_FLEX)
+        .spacing(COLUMN_SPACING)
         .split(Rect::new(0, 0, list_area.width.saturating_sub(2), 1))
         .iter()
         .map(|r| r.width as usize)
@@ -186,7 +186,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             Row::new(cells).style(style)
         })
         .collect();
+    // Laid out as `column_widths` above: no selection symbol, the same spacing and flex.
     let table = Table::new(rows, widths)
+        .column_spacing(COLUMN_SPACING)
+        .flex(TABLE_FLEX)
         .header(header)
         .block(Block::default().borders(Borders::ALL).title(title))
         .row_highlight_style(theme::selected());
@@ -210,6 +213,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         f.render_widget(Paragraph::new(line), a);
     }
 }
+
+/// Blank columns between two columns of the calls table.
+const COLUMN_SPACING: u16 = 1;
+/// How the calls table places its columns (left to right, the rest of the row left empty).
+const TABLE_FLEX: ratatui::layout::Flex = ratatui::layout::Flex::Start;
 
 /// Column sets by width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

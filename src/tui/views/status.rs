@@ -55,7 +55,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     let fits = |counters: &str, notice: usize| label_min + counters.chars().count() + fixed + notice <= width;
     let counters = if fits(&full, notice_len) {
         full
-    } else if app.status.is_none() || fits(&short, notice_len.min(40)) {
+    } else if fits(&short, 0) && (app.status.is_none() || fits(&short, notice_len.min(40))) {
         short
     } else {
         minimal
