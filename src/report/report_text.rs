@@ -104,7 +104,9 @@ pub fn call_line(c: &Call, width: usize) -> String {
     let side = (room / 2).clamp(8, 40);
     // A party too long for its room keeps its user part (the host is in the details line).
     let squeeze = |p: &str| match p.split_once('@') {
-        Some((user, _)) if p.chars().count() > side && !user.is_empty() => cell(user, side),
+        Some((user, _)) if unicode_width::UnicodeWidthStr::width(p) > side && !user.is_empty() => {
+            cell(user, side)
+        }
         _ => cell(p, side),
     };
     let parties = format!("{} -> {}", squeeze(&from), squeeze(&to));

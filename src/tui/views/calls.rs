@@ -242,7 +242,7 @@ fn finding_cell<'a>(
     let more = if r.finding_count > 1 { format!(" +{}", r.finding_count - 1) } else { String::new() };
     // The rule first: a narrow column cuts the summary, never the rule.
     let text = format!(" {rule}{more}: {summary}");
-    let text = fit(&text, width.saturating_sub(mark.chars().count()));
+    let text = fit(&text, width.saturating_sub(unicode_width::UnicodeWidthStr::width(mark)));
     Line::from(vec![Span::styled(mark, mark_style), Span::raw(text)])
 }
 

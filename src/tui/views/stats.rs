@@ -15,6 +15,42 @@ use crate::tui::model::Model;
 /// Draws the stats view.
 pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let counters = app.counters(model).clone();
+    let lines = counter_lines(&counters, model);
+    let top_sources = failing_sources(app, model);
+    // The counters take the height they need (wrapped at half the width), and the failing
+    // sources as many lines as there are, up to about half the view; the response chart keeps at
+    // least six lines. A counters box still too short says so.
+    let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true });
+    let half = area.width / 2;
+    let needed = u16::try_from(para.line_count(half.saturating_sub(2))).unwrap_or(u16::MAX).saturating_add(2);
+    let sources_needed =
+        u16::try_from(top_sources.len()).unwrap_or(u16::MAX).saturating_add(2).min(area.height / 2);
+    let bottom_height = needed.max(sources_needed).max(6).min(area.height.saturating_sub(5 + 6));
+    let [top, middle, bottom] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(5), Constraint::Length(bottom_height)])
+            .areas(area);
+    let [metrics, sources] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    draw_charts(f, top, middle, &counters, model);
+    let mut block = Block::default().borders(Borders::ALL).title(" RFC 6076 metrics and counters ");
+    if needed > metrics.height {
+        block = block.title_bottom(" more: a taller terminal shows it all ");
+    }
+    f.render_widget(para.block(block), metrics);
+    let lines: Vec<Line> = top_sources
+        .iter()
+        .take(sources.height.saturating_sub(2) as usize)
+        .map(|(s, n)| Line::raw(format!("{n:>6}  {s}")))
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(Block::default().borders(Borders::ALL).title(" Top sources of failed calls ")),
+        sources,
+    );
+}
+
+/// The RFC 6076 metrics and the capture counters, one line each.
+fn counter_lines(counters: &crate::tui::model::Counters, model: &Model) -> Vec<Line<'static>> {
     let p = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2} %"));
     let d = |v: Option<u64>| v.map_or("-".to_string(), |v| format!("{v} ms"));
     let e = &counters.engine;
@@ -51,6 +87,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             e.clock.jumps, e.clock.largest_jump_ms
         )));
     }
+    lines
+}
+
+/// Source addresses of failed calls with their counts, most first (ties by address).
+fn failing_sources<'a>(app: &App, model: &'a Model) -> Vec<(&'a str, usize)> {
     let mut failing: HashMap<&str, usize> = HashMap::new();
     for r in &model.rows[..app.row_limit(model)] {
         if r.summary.state.is_failure() {
@@ -60,20 +101,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     }
     let mut top_sources: Vec<(&str, usize)> = failing.into_iter().collect();
     top_sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    // The counters take the height they need (wrapped at half the width), and the failing
-    // sources as many lines as there are, up to about half the view; the response chart keeps at
-    // least six lines. A counters box still too short says so.
-    let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true });
-    let half = area.width / 2;
-    let needed = u16::try_from(para.line_count(half.saturating_sub(2))).unwrap_or(u16::MAX).saturating_add(2);
-    let sources_needed =
-        u16::try_from(top_sources.len()).unwrap_or(u16::MAX).saturating_add(2).min(area.height / 2);
-    let bottom_height = needed.max(sources_needed).max(6).min(area.height.saturating_sub(5 + 6));
-    let [top, middle, bottom] =
-        Layout::vertical([Constraint::Min(6), Constraint::Length(5), Constraint::Length(bottom_height)])
-            .areas(area);
-    let [metrics, sources] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    top_sources
+}
+
+/// The response-code chart in `top` and the new-calls sparkline in `middle`.
+fn draw_charts(
+    f: &mut Frame,
+    top: Rect,
+    middle: Rect,
+    counters: &crate::tui::model::Counters,
+    model: &Model,
+) {
     let bars: Vec<Bar> = counters
         .responses
         .iter()
@@ -109,20 +147,5 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             )))
             .data(&per_sec[visible..]),
         middle,
-    );
-    let mut block = Block::default().borders(Borders::ALL).title(" RFC 6076 metrics and counters ");
-    if needed > metrics.height {
-        block = block.title_bottom(" more: a taller terminal shows it all ");
-    }
-    f.render_widget(para.block(block), metrics);
-    let lines: Vec<Line> = top_sources
-        .iter()
-        .take(sources.height.saturating_sub(2) as usize)
-        .map(|(s, n)| Line::raw(format!("{n:>6}  {s}")))
-        .collect();
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(Block::default().borders(Borders::ALL).title(" Top sources of failed calls ")),
-        sources,
     );
 }
