@@ -48,7 +48,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         (area, None)
     };
     let findings_height = if findings.is_empty() { 0 } else { (area.height / 3).clamp(6, 14) };
-    let media_lines = media_lines(s, area.width < 100);
+    let media_lines = media_lines(s, area.width < 100, usize::from(area.width.saturating_sub(2)));
     let media_height =
         if media_lines.is_empty() { 0 } else { (media_lines.len() as u16 + 2).min(area.height / 4).max(3) };
     let [top, media, bottom] = Layout::vertical([
@@ -62,23 +62,29 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
 
     // Ladder.
     let code = s.final_code.map_or(String::new(), |c| format!(" {c} {}", s.final_reason));
-    let title = format!(
-        " {} · {} → {} · {}{}{} ",
-        s.kind.as_str(),
-        s.from,
-        s.to,
+    // The outcome is kept whole; the parties give way first, cut with `…`.
+    let head = format!("{} · ", s.kind.as_str());
+    let tail = format!(
+        " · {}{}{}",
         s.state.as_str(),
         code,
         if s.linked.is_empty() { String::new() } else { format!(" · linked {}", s.linked.join(", ")) }
     );
-    let block = Block::default().borders(Borders::ALL).title(inert_string(title.as_bytes())).title_bottom(
-        Line::from(format!(
-            " {} · {} messages{} ",
-            inert_string(s.call_id.as_bytes()),
-            s.messages,
-            if r.dropped > 0 { format!(", {} not kept", r.dropped) } else { String::new() }
-        )),
+    let used = unicode_width::UnicodeWidthStr::width(format!("{head}{tail}").as_str()) + 4;
+    let parties =
+        inert_string(format!("{} → {}", super::party(&s.from, true), super::party(&s.to, true)).as_bytes());
+    let parties = super::fit(&parties, usize::from(left.width).saturating_sub(used).max(1));
+    let title = super::title(&inert_string(format!("{head}{parties}{tail}").as_bytes()), left.width);
+    let footer = format!(
+        "{} · {} messages{}",
+        inert_string(s.call_id.as_bytes()),
+        s.messages,
+        if r.dropped > 0 { format!(", {} not kept", r.dropped) } else { String::new() }
     );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .title_bottom(Line::from(super::title(&footer, left.width)));
     let inner = block.inner(left);
     f.render_widget(block, left);
     let cols = ladder::endpoints(&msgs);
@@ -106,13 +112,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     // Raw message.
     let raw_lines: Vec<Line> = msgs.get(app.message).map(|m| raw(m, &app.search)).unwrap_or_default();
     let raw_title = msgs.get(app.message).map_or(" message ".to_string(), |m| {
-        format!(
-            " #{} {} → {} {} ",
+        let text = format!(
+            "#{} {} → {} {}",
             m.added.map_or(0, |a| a.index),
             m.msg.src,
             m.msg.dst,
             m.msg.transport.as_str()
-        )
+        );
+        super::title(&text, right.width)
     });
     // J/K scroll a long message; choosing another message starts it at the top.
     if app.raw_scroll_of != app.message {
@@ -193,8 +200,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
 /// The media pane: one line per RTP stream (worst first is for the streams view; here in the
 /// order they started), then the session descriptions.
 /// `narrow`: a compact line (loss as a percentage only, mean jitter only) so that DTMF digits
-/// still show at 80 columns.
-fn media_lines(s: &crate::tui::model::CallSummary, narrow: bool) -> Vec<Line<'static>> {
+/// still show at 80 columns. A stream's addresses that do not fit `width` beside it get a line
+/// of their own under it; what still does not fit is cut with `…`.
+fn media_lines(s: &crate::tui::model::CallSummary, narrow: bool, width: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    let fit = |t: &str| crate::tui::views::fit(&inert_string(t.as_bytes()), width);
     let mut out = Vec::new();
     for st in &s.streams {
         let mos = st.mos.map_or_else(|| "  - ".to_string(), |m| format!("{m:.1}"));
@@ -230,14 +240,16 @@ fn media_lines(s: &crate::tui::model::CallSummary, narrow: bool) -> Vec<Line<'st
         if let Some(rtt) = st.rtt_ms {
             text.push_str(&format!("  rtt {rtt:.0} ms"));
         }
-        text.push_str(&format!("  {} → {}", st.src, st.dst));
-        out.push(Line::styled(inert_string(text.as_bytes()), style));
+        let addrs = format!("{} → {}", st.src, st.dst);
+        if text.width() + 2 + addrs.width() <= width {
+            out.push(Line::styled(fit(&format!("{text}  {addrs}")), style));
+        } else {
+            out.push(Line::styled(fit(&text), style));
+            out.push(Line::styled(fit(&format!("       {addrs}")), style));
+        }
     }
     for l in &s.sdp {
-        out.push(Line::styled(
-            format!("SDP {}", inert_string(l.as_bytes())),
-            Style::new().fg(Color::DarkGray),
-        ));
+        out.push(Line::styled(fit(&format!("SDP {l}")), Style::new().fg(Color::DarkGray)));
     }
     out
 }

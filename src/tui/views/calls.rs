@@ -101,7 +101,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             Constraint::Length(8),
             Constraint::Fill(2),
             Constraint::Fill(2),
-            Constraint::Length(10),
+            Constraint::Length(11),
             Constraint::Length(14),
             Constraint::Length(4),
             Constraint::Fill(3),
@@ -111,7 +111,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             Constraint::Length(8),
             Constraint::Fill(1),
             Constraint::Fill(1),
-            Constraint::Length(10),
+            Constraint::Length(11),
             Constraint::Length(4),
             Constraint::Fill(3),
         ],
@@ -129,6 +129,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let (from_width, to_width) =
         (column_widths.get(2).copied().unwrap_or(0), column_widths.get(3).copied().unwrap_or(0));
     let finding_width = column_widths.last().copied().unwrap_or(0);
+    // State and code (with its reason phrase) are the fifth and sixth: cut with `…` too.
+    let (state_width, code_width) =
+        (column_widths.get(4).copied().unwrap_or(0), column_widths.get(5).copied().unwrap_or(0));
     // Only the rows on screen are built.
     let (start, end) = super::window(app.selected, &mut app.offset, height, app.visible.len());
     let rows: Vec<Row> = app.visible[start..end]
@@ -172,8 +175,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
                 Cell::from(fit(s.method, 8)),
                 Cell::from(who(&s.from, from_width)),
                 Cell::from(who(&s.to, to_width)),
-                Cell::from(s.state.as_str()),
-                Cell::from(inert_string(code.as_bytes())),
+                Cell::from(fit(s.state.as_str(), state_width)),
+                Cell::from(fit(&inert_string(code.as_bytes()), code_width)),
             ];
             if layout == Layout::Wide {
                 cells.push(Cell::from(ms(s.pdd_ms)));

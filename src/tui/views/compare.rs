@@ -102,6 +102,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App) {
     };
     let (pl, pr) = cmp.numbers;
     let block = |t: String| Block::default().borders(Borders::ALL).title(t).title_bottom(bottom.clone());
-    f.render_widget(Paragraph::new(lhs).scroll((at as u16, 0)).block(block(title(pl, &cmp.left))), left);
-    f.render_widget(Paragraph::new(rhs).scroll((at as u16, 0)).block(block(title(pr, &cmp.right))), right);
+    let (tl, tr) =
+        (super::title(&title(pl, &cmp.left), left.width), super::title(&title(pr, &cmp.right), right.width));
+    f.render_widget(Paragraph::new(lhs).scroll((at as u16, 0)).block(block(tl)), left);
+    f.render_widget(Paragraph::new(rhs).scroll((at as u16, 0)).block(block(tr)), right);
 }

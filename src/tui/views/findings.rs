@@ -27,31 +27,41 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let counts: Vec<String> = per_rule.iter().map(|(r, c)| format!("{r} ×{c}")).collect();
     let [list_area, detail_area] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let block = Block::default().borders(Borders::ALL).title(format!(
-        " Findings {n} · {} ",
+    let title = format!(
+        "Findings {n} · {}",
         if counts.is_empty() { "none yet".to_string() } else { counts.join(" · ") }
-    ));
+    );
+    let block = Block::default().borders(Borders::ALL).title(super::title(&title, list_area.width));
     let inner = block.inner(list_area);
     f.render_widget(block, list_area);
     let height = inner.height as usize;
     app.page = height.max(1);
     app.finding = app.finding.min(n.saturating_sub(1));
     let (start, end) = super::window(app.finding, &mut app.findings_offset, height, n);
-    // The call or source column keeps one width, so the summaries line up.
-    let who_width = (inner.width as usize / 4).clamp(16, 44);
+    let who_of = |fd: &crate::diagnose::Finding| match &fd.subject {
+        Subject::Call(id) => inert_string(id.as_bytes()),
+        Subject::Source(ip) => format!("source {ip}"),
+    };
+    // The call or source column keeps one width on screen, so the summaries line up: as wide
+    // as the longest it shows, at most a quarter of the line.
+    let longest = (start..end)
+        .map(|k| unicode_width::UnicodeWidthStr::width(who_of(&shown[n - 1 - k]).as_str()))
+        .max()
+        .unwrap_or(0);
+    let who_width = longest.min((inner.width as usize / 4).clamp(16, 44));
+    // The time (13 columns), the mark and rule (25) and the call (and 2) come first; the
+    // summary gets the rest, cut with `…`.
+    let summary_width = (inner.width as usize).saturating_sub(13 + 25 + who_width + 2);
     let mut lines = Vec::new();
     for k in start..end {
         let fd = &shown[n - 1 - k];
         let (mark, st) = theme::severity(Some(fd.severity));
-        let who = match &fd.subject {
-            Subject::Call(id) => inert_string(id.as_bytes()),
-            Subject::Source(ip) => format!("source {ip}"),
-        };
+        let who = who_of(fd);
         let mut line = Line::from(vec![
             Span::raw(format!("{} ", clock(fd.ts))),
             Span::styled(format!("{mark} {:<23}", fd.rule), st),
             Span::raw(format!("{:<who_width$}  ", super::fit(&who, who_width))),
-            Span::raw(inert_string(fd.summary.as_bytes())),
+            Span::raw(super::fit(&inert_string(fd.summary.as_bytes()), summary_width)),
         ]);
         if k == app.finding {
             line = line.style(theme::selected());

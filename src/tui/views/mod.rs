@@ -42,6 +42,13 @@ pub fn clock(ts: crate::time::Timestamp) -> String {
 }
 
 pub use crate::report::fit::cut as fit;
+
+/// A border title, ` text `, cut with `…` to fit a box `width` columns wide (its corners and the
+/// spaces around the text left out): ratatui cuts a long title without a mark, and a cut address
+/// or code would then read as another one.
+pub fn title(text: &str, width: u16) -> String {
+    format!(" {} ", fit(text.trim(), usize::from(width).saturating_sub(4)))
+}
 pub use crate::report::party;
 
 /// The one-line bar under a view for typed text: while typing, `prompt` and the text with a
@@ -90,7 +97,21 @@ pub fn window(selected: usize, offset: &mut usize, height: usize, len: usize) ->
 
 #[cfg(test)]
 mod tests {
-    use super::party;
+    use super::{party, title};
+
+    #[test]
+    fn titles_too_long_for_their_box_end_in_an_ellipsis() {
+        // A box 30 wide holds 26 columns of text: the address is cut with a mark, so
+        // 127.0.0.13 never reads as 127.0.0.1.
+        let t = title(" registration · alice@127.0.0.13 → bob@127.0.0.13 ", 30);
+        assert_eq!(t, " registration · alice@127.… ");
+        assert_eq!(unicode_width::UnicodeWidthStr::width(t.as_str()), 28);
+        assert_eq!(
+            title("#0 127.0.0.10:5060 → 127.0.0.20:5060 udp", 80),
+            " #0 127.0.0.10:5060 → 127.0.0.20:5060 udp "
+        );
+        assert_eq!(title("anything", 3), " … ");
+    }
 
     #[test]
     fn parties_are_compact() {
