@@ -39,10 +39,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let (start, end) =
         super::window(app.registration, &mut app.registrations_offset, height, regs.rows.len());
     let width = inner.width as usize;
+    // Contact gets the room a wide terminal has (the columns before it take 106, the user agent
+    // keeps 20), up to its longest on screen; 28 at the least.
+    let longest_contact = regs.rows[start..end]
+        .iter()
+        .map(|r| unicode_width::UnicodeWidthStr::width(r.contact.as_str()))
+        .max()
+        .unwrap_or(0);
+    let cw = longest_contact.min(width.saturating_sub(106 + 1 + 20)).max(28);
     let mut lines = vec![Line::styled(
         super::fit(
             &format!(
-                "{:<12} {:<32} {:>4} {:>7}  {:<22} {:<22} {:<28} {}",
+                "{:<12} {:<32} {:>4} {:>7}  {:<22} {:<22} {:<cw$} {}",
                 "Status", "AoR", "Last", "Left", "From", "Registrar", "Contact", "User agent"
             ),
             width,
@@ -59,14 +67,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             _ => "-".to_string(),
         };
         let text = format!(
-            "{:<12} {:<32} {:>4} {:>7}  {:<22} {:<22} {:<28} {}",
+            "{:<12} {:<32} {:>4} {:>7}  {:<22} {:<22} {:<cw$} {}",
             r.status.as_str(),
             super::fit(&r.aor, 32),
             r.last_code.map_or_else(|| "-".to_string(), |c| c.to_string()),
             left,
             r.source.to_string(),
             r.registrar.to_string(),
-            super::fit(&r.contact, 28),
+            super::fit(&r.contact, cw),
             r.user_agent
         );
         let mut line = Line::raw(super::fit(&text, width));

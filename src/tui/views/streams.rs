@@ -23,28 +23,33 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     // Under 120 columns the lost count and the largest jitter give way to the addresses; under
     // 100 the call goes on a second line under its stream (both addresses and the whole Call-ID
     // stay readable at 80 columns).
-    let wide = width >= 120;
-    let lines_per_stream = if width < 100 { 2 } else { 1 };
+    // The thresholds are the terminal's columns, as the docs give them. The call also goes on
+    // its own line when the longest Call-ID would not fit whole after the stream.
+    let columns = area.width as usize;
+    let wide = columns >= 120;
+    let before_call = if wide { 106 } else { 80 };
+    let longest = all
+        .iter()
+        .map(|(row, _)| unicode_width::UnicodeWidthStr::width(model.rows[*row].summary.call_id.as_str()))
+        .max()
+        .unwrap_or(0);
+    let lines_per_stream = if columns < 100 || before_call + longest > width { 2 } else { 1 };
     let height = inner.height.saturating_sub(1) as usize / lines_per_stream;
     app.page = height.max(1);
     app.stream = app.stream.min(all.len().saturating_sub(1));
     let (start, end) = super::window(app.stream, &mut app.streams_offset, height, all.len());
-    let header = if wide {
+    let head = if wide {
         format!(
-            "{:>4} {:>6} {:>9} {:>8} {:>8}  {:<6} {:<10} {:<22} {:<22} {}",
-            "MOS", "lost%", "lost", "jit ms", "max ms", "from", "codec", "source", "destination", "call"
+            "{:>4} {:>6} {:>9} {:>8} {:>8}  {:<6} {:<10} {:<22} {:<22}",
+            "MOS", "lost%", "lost", "jit ms", "max ms", "from", "codec", "source", "destination"
         )
     } else {
-        let head = format!(
+        format!(
             "{:>4} {:>6} {:>8}  {:<6} {:<6} {:<21} {:<21}",
             "MOS", "lost%", "jit ms", "from", "codec", "source", "destination"
-        );
-        if lines_per_stream == 2 {
-            head.trim_end().to_string()
-        } else {
-            head + " call"
-        }
+        )
     };
+    let header = if lines_per_stream == 2 { head.trim_end().to_string() } else { head + " call" };
     let mut lines = vec![Line::styled(super::fit(&header, width), theme::header())];
     if all.is_empty() {
         lines.push(Line::styled(
@@ -57,7 +62,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         let mos = s.mos.map_or_else(|| "-".to_string(), |m| format!("{m:.1}"));
         let text = if wide {
             format!(
-                "{:>4} {:>6.1} {:>9} {:>8.1} {:>8.1}  {:<6} {:<10} {:<22} {:<22} {}",
+                "{:>4} {:>6.1} {:>9} {:>8.1} {:>8.1}  {:<6} {:<10} {:<22} {:<22}",
                 mos,
                 s.loss_pct,
                 s.lost,
@@ -65,12 +70,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
                 s.max_jitter_ms,
                 s.from,
                 super::fit(&s.codec, 10),
-                s.src,
-                s.dst,
-                call.call_id
+                s.src.to_string(),
+                s.dst.to_string(),
             )
         } else {
-            let text = format!(
+            format!(
                 "{:>4} {:>6.1} {:>8.1}  {:<6} {:<6} {:<21} {:<21}",
                 mos,
                 s.loss_pct,
@@ -79,12 +83,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
                 super::fit(&s.codec, 6),
                 s.src.to_string(),
                 s.dst.to_string(),
-            );
-            if lines_per_stream == 2 {
-                text.trim_end().to_string()
-            } else {
-                format!("{text} {}", call.call_id)
-            }
+            )
+        };
+        let text = if lines_per_stream == 2 {
+            text.trim_end().to_string()
+        } else {
+            format!("{text} {}", call.call_id)
         };
         let bad = s.mos.is_some_and(|m| m < 3.6) || s.loss_pct >= 3.0;
         let mut line = Line::raw(super::fit(&inert_string(text.as_bytes()), width));
