@@ -802,6 +802,15 @@ fn a_cut_media_pane_says_so() {
     assert_eq!(a.view, View::Call);
     let small = screen(&mut a, &model, 80, 24);
     assert!(small.contains(" more (a taller terminal shows them) "), "{small}");
+    // A stream's addresses too long to sit beside it get a line of their own, both ends whole;
+    // the call title keeps its outcome and cuts the parties with a mark.
+    assert!(
+        small.lines().any(|l| l.trim_start_matches('│').trim_start().starts_with("198.51.100.20:200")
+            && l.contains(" → 192.0.2.1")),
+        "{small}"
+    );
+    let title = small.lines().next().unwrap_or_default();
+    assert!(title.contains("… · completed 200 OK "), "{title}");
     let large = screen(&mut a, &model, 160, 45);
     assert!(!large.contains("a taller terminal"), "{large}");
     assert!(large.contains("SDP #3 200 callee"), "{large}");

@@ -49,9 +49,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         .max()
         .unwrap_or(0);
     let who_width = longest.min((inner.width as usize / 4).clamp(16, 44));
-    // The time (13 columns), the mark and rule (25) and the call (and 2) come first; the
-    // summary gets the rest, cut with `…`.
-    let summary_width = (inner.width as usize).saturating_sub(13 + 25 + who_width + 2);
     let mut lines = Vec::new();
     for k in start..end {
         let fd = &shown[n - 1 - k];
@@ -61,8 +58,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             Span::raw(format!("{} ", clock(fd.ts))),
             Span::styled(format!("{mark} {:<23}", fd.rule), st),
             Span::raw(format!("{:<who_width$}  ", super::fit(&who, who_width))),
-            Span::raw(super::fit(&inert_string(fd.summary.as_bytes()), summary_width)),
         ]);
+        // The summary gets the rest of the line, cut with `…`.
+        let room = (inner.width as usize).saturating_sub(line.width());
+        line.push_span(Span::raw(super::fit(&inert_string(fd.summary.as_bytes()), room)));
         if k == app.finding {
             line = line.style(theme::selected());
         }

@@ -20,24 +20,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = inner.width as usize;
-    // Under 120 columns the lost count and the largest jitter give way to the addresses; under
-    // 100 the call goes on a second line under its stream (both addresses and the whole Call-ID
-    // stay readable at 80 columns).
-    // The thresholds are the terminal's columns, as the docs give them. The call also goes on
-    // its own line when the longest Call-ID would not fit whole after the stream.
+    // Under 120 columns (the terminal's, as the docs give them) the lost count and the largest
+    // jitter give way to the addresses; under 100, or wherever the longest Call-ID would not fit
+    // whole after its stream, the call goes on a second line under its stream.
     let columns = area.width as usize;
     let wide = columns >= 120;
-    let before_call = if wide { 106 } else { 80 };
-    let longest = all
-        .iter()
-        .map(|(row, _)| unicode_width::UnicodeWidthStr::width(model.rows[*row].summary.call_id.as_str()))
-        .max()
-        .unwrap_or(0);
-    let lines_per_stream = if columns < 100 || before_call + longest > width { 2 } else { 1 };
-    let height = inner.height.saturating_sub(1) as usize / lines_per_stream;
-    app.page = height.max(1);
-    app.stream = app.stream.min(all.len().saturating_sub(1));
-    let (start, end) = super::window(app.stream, &mut app.streams_offset, height, all.len());
     let head = if wide {
         format!(
             "{:>4} {:>6} {:>9} {:>8} {:>8}  {:<6} {:<10} {:<22} {:<22}",
@@ -49,6 +36,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             "MOS", "lost%", "jit ms", "from", "codec", "source", "destination"
         )
     };
+    let longest = all
+        .iter()
+        .map(|(row, _)| unicode_width::UnicodeWidthStr::width(model.rows[*row].summary.call_id.as_str()))
+        .max()
+        .unwrap_or(0);
+    let lines_per_stream = if columns < 100 || head.len() + 1 + longest > width { 2 } else { 1 };
+    let height = inner.height.saturating_sub(1) as usize / lines_per_stream;
+    app.page = height.max(1);
+    app.stream = app.stream.min(all.len().saturating_sub(1));
+    let (start, end) = super::window(app.stream, &mut app.streams_offset, height, all.len());
     let header = if lines_per_stream == 2 { head.trim_end().to_string() } else { head + " call" };
     let mut lines = vec![Line::styled(super::fit(&header, width), theme::header())];
     if all.is_empty() {
