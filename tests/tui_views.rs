@@ -85,11 +85,21 @@ fn calls_view_wide_and_narrow() {
     insta::assert_snapshot!("calls_demo_160x45", screen(&mut a, &model, 160, 45));
     insta::assert_snapshot!("calls_demo_80x24", screen(&mut a, &model, 80, 24));
     insta::assert_snapshot!("calls_demo_200x50", screen(&mut a, &model, 200, 50));
-    // A party or finding cut to its column ends in `…`: a cut address must not read as another
-    // one (`alice@127.0.0.10` cut to `alice@127.0.0.1`).
+    // At 160 the parties get the room their longest text takes and no more: whole (with the
+    // display name), the To column exactly as wide as `alice@192.168.10.2`, and the finding
+    // (the rule whole) takes the rest, cut with `…`.
     let s = screen(&mut a, &model, 160, 45);
-    assert!(s.contains("alice@127.0.0.…") && !s.contains("alice@127.0.0.1 "), "{s}");
-    assert!(s.contains("forbidden-403: INVITE refused with 403 …│"), "{s}");
+    assert!(s.contains("Carol carol@192.168.10.2 carol@192.168.10.2 registered"), "{s}");
+    assert!(s.contains(&format!("To{}State", " ".repeat("alice@192.168.10.2".len() - 2 + 1))), "{s}");
+    assert!(
+        s.lines().any(|l| l.contains("✖ forbidden-403: INVITE refused with") && l.ends_with("…│")),
+        "{s}"
+    );
+    // At 115 (the medium layout) the longest parties are cut, with a mark (a cut address must
+    // not read as another one), before the rules are.
+    let s = screen(&mut a, &model, 115, 45);
+    assert!(s.contains("alice@192.168.1…") && !s.contains("192.168.1 "), "{s}");
+    assert!(s.contains("▲ decline-should-be-busy: …│"), "{s}");
 }
 
 #[test]
@@ -814,4 +824,32 @@ fn a_cut_media_pane_says_so() {
     let large = screen(&mut a, &model, 160, 45);
     assert!(!large.contains("a taller terminal"), "{large}");
     assert!(large.contains("SDP #3 200 callee"), "{large}");
+}
+
+/// A resize rewraps the raw message: the pane keeps the same text at its top, not the same
+/// line number (which would put another part of the message there).
+#[test]
+fn a_resize_keeps_the_raw_pane_on_the_same_text() {
+    let model = model_of("lab-fork-603-nocancel.pcap");
+    let mut a = first_call_opened(&model);
+    // The first text row of the raw pane: right of the corner its title starts at.
+    let top = |s: &str| -> String {
+        let mut rows = s.lines();
+        let title = rows.next().unwrap().chars().collect::<Vec<_>>();
+        let x = (1..title.len()).rev().find(|&x| title[x] == '┌').unwrap();
+        let row: String = rows.next().unwrap().chars().skip(x + 1).collect();
+        row.trim_end_matches(['│', ' ']).to_string()
+    };
+    screen(&mut a, &model, 100, 20);
+    for _ in 0..4 {
+        key(&mut a, &model, KeyCode::Char('J'));
+    }
+    let narrow = top(&screen(&mut a, &model, 100, 20));
+    let wide = top(&screen(&mut a, &model, 180, 20));
+    let back = top(&screen(&mut a, &model, 100, 20));
+    // The top row at 100 columns is the end of the wrapped Contact header; at 180 the header
+    // is whole on the top row; back at 100 the header's first row is on top.
+    assert!(narrow.starts_with("<sip:alice@127.0.0.10"), "{narrow}");
+    assert!(wide.starts_with("Contact: ") && wide.contains(&narrow), "{wide}");
+    assert!(back.starts_with("Contact:") && wide.starts_with(&back), "{back}");
 }

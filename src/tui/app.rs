@@ -212,6 +212,9 @@ pub struct App {
     pub raw_scroll: u16,
     /// The message the scroll belongs to.
     pub raw_scroll_of: usize,
+    /// Columns the raw pane's text was wrapped to when `raw_scroll` was set (0 before the first
+    /// frame): a resize rewraps it and moves the scroll to keep the same text at the top.
+    pub raw_scroll_width: u16,
     /// Applied filter text.
     pub filter: String,
     /// Filter being typed, if the filter bar is open.
@@ -300,6 +303,7 @@ impl App {
             registration: 0,
             raw_scroll: 0,
             raw_scroll_of: 0,
+            raw_scroll_width: 0,
             filter: String::new(),
             typing: None,
             failures_only: false,

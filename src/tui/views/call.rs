@@ -127,6 +127,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         app.raw_scroll = 0;
     }
     let inner_width = right.width.saturating_sub(2);
+    // A resize rewraps the message: keep the line at the top in view, not the line number.
+    if app.raw_scroll_width != inner_width {
+        if app.raw_scroll_width > 0 && app.raw_scroll > 0 {
+            app.raw_scroll = rewrapped_scroll(&raw_lines, app.raw_scroll, app.raw_scroll_width, inner_width);
+        }
+        app.raw_scroll_width = inner_width;
+    }
     if std::mem::take(&mut app.search_jump) {
         // Bring the first line holding the search text into view (one line of context above).
         let first = raw_lines.iter().position(|l| line_matches(l, &app.search));
@@ -336,4 +343,24 @@ pub fn raw(m: &Shown, needle: &str) -> Vec<Line<'static>> {
         pos = end;
     }
     out
+}
+
+/// The scroll of a pane of wrapped `lines` that shows the same text at its top once its width
+/// goes from `old` to `new` columns: the line at the top, and how far down it, in proportion.
+fn rewrapped_scroll(lines: &[Line], scroll: u16, old: u16, new: u16) -> u16 {
+    let rows = |line: &Line, width: u16| {
+        Paragraph::new(line.clone()).wrap(Wrap { trim: false }).line_count(width).max(1)
+    };
+    let (mut above_old, mut above_new) = (0usize, 0usize);
+    for line in lines {
+        let (o, n) = (rows(line, old), rows(line, new));
+        if above_old + o > usize::from(scroll) {
+            // The top row is row `into` of this line's `o` rows.
+            let into = usize::from(scroll) - above_old;
+            return u16::try_from(above_new + into * n / o).unwrap_or(u16::MAX);
+        }
+        above_old += o;
+        above_new += n;
+    }
+    u16::try_from(above_new).unwrap_or(u16::MAX)
 }

@@ -72,79 +72,26 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         Layout::Medium => SortKey::MEDIUM,
         Layout::Narrow => SortKey::NARROW,
     };
-    let header = match layout {
-        Layout::Wide => {
-            Row::new(["Time", "Method", "From", "To", "State", "Code", "PDD", "Dur", "Msgs", "Finding"])
-        }
-        Layout::Medium => Row::new(["Time", "Method", "From", "To", "State", "Code", "Msgs", "Finding"]),
-        Layout::Narrow => Row::new(["Time", "Method", "From", "To", "State", "Code", "Finding"]),
-    }
-    .style(theme::header());
+    let header = Row::new(columns(layout).iter().map(|c| c.0)).style(theme::header());
     let height = list_area.height.saturating_sub(3) as usize;
     app.page = height.max(1);
-    let widths: Vec<Constraint> = match layout {
-        Layout::Wide => vec![
-            Constraint::Length(12),
-            Constraint::Length(8),
-            Constraint::Fill(2),
-            Constraint::Fill(2),
-            Constraint::Length(12),
-            // Whole reason phrases ("487 Request Terminated") once the parties have room.
-            Constraint::Length(if width >= 190 { 22 } else { 16 }),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(5),
-            Constraint::Fill(4),
-        ],
-        Layout::Medium => vec![
-            Constraint::Length(12),
-            Constraint::Length(8),
-            Constraint::Fill(2),
-            Constraint::Fill(2),
-            Constraint::Length(11),
-            Constraint::Length(14),
-            Constraint::Length(4),
-            Constraint::Fill(3),
-        ],
-        Layout::Narrow => vec![
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Fill(1),
-            Constraint::Fill(1),
-            Constraint::Length(11),
-            Constraint::Length(4),
-            Constraint::Fill(3),
-        ],
-    };
-    // The columns' widths as the table will lay them out (no selection symbol, one space between
-    // columns), so a party or a finding cut to its column ends in `…`.
-    let column_widths: Vec<usize> = ratatui::layout::Layout::horizontal(widths.clone())
-        .flex(TABLE_FLEX)
-        .spacing(COLUMN_SPACING)
-        .split(Rect::new(0, 0, list_area.width.saturating_sub(2), 1))
-        .iter()
-        .map(|r| r.width as usize)
-        .collect();
-    // From and To are the third and fourth columns, the finding the last, in every layout.
-    let (from_width, to_width) =
-        (column_widths.get(2).copied().unwrap_or(0), column_widths.get(3).copied().unwrap_or(0));
-    let finding_width = column_widths.last().copied().unwrap_or(0);
-    // State and code (with its reason phrase) are the fifth and sixth: cut with `…` too.
-    let (state_width, code_width) =
-        (column_widths.get(4).copied().unwrap_or(0), column_widths.get(5).copied().unwrap_or(0));
-    // Only the rows on screen are built.
+    // Only the rows on screen are built; their texts come first, as the widths depend on them.
     let (start, end) = super::window(app.selected, &mut app.offset, height, app.visible.len());
+    let texts: Vec<RowText> =
+        app.visible[start..end].iter().map(|&i| RowText::of(&model.rows[i], layout)).collect();
+    let column_widths = column_widths(layout, usize::from(width), &texts);
+    // From and To are the third and fourth columns, state and code the fifth and sixth, the
+    // finding the last, in every layout.
+    let at = |i: usize| column_widths.get(i).copied().unwrap_or(0);
+    let (from_width, to_width, state_width, code_width) = (at(2), at(3), at(4), at(5));
+    let finding_width = column_widths.last().copied().unwrap_or(0);
     let rows: Vec<Row> = app.visible[start..end]
         .iter()
-        .map(|&i| {
+        .zip(texts)
+        .map(|(&i, text)| {
             let r = &model.rows[i];
             let s = &r.summary;
             let (mark, mark_style) = theme::severity(r.worst);
-            let code = match (s.final_code, layout) {
-                (None, _) => String::new(),
-                (Some(c), Layout::Narrow) => c.to_string(),
-                (Some(c), _) => format!("{c} {}", s.final_reason),
-            };
             let mut style = theme::state(s.state);
             if r.worst >= Some(crate::diagnose::Severity::Warning) {
                 style = style.add_modifier(ratatui::style::Modifier::BOLD);
@@ -161,22 +108,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             let time = clock(s.first_ts);
             let time =
                 if layout == Layout::Narrow { time.get(..8).unwrap_or(&time).to_string() } else { time };
-            let who = |p: &str, width: usize| {
-                let full = party(p, layout == Layout::Wide);
-                // Narrow: the user part alone (the host is in the call view), when there is one.
-                let shown = match (layout, full.split_once('@')) {
-                    (Layout::Narrow, Some((user, _))) if !user.is_empty() => user.to_string(),
-                    _ => full,
-                };
-                fit(&inert_string(shown.as_bytes()), width)
-            };
             let mut cells = vec![
                 Cell::from(time),
                 Cell::from(fit(s.method, 8)),
-                Cell::from(who(&s.from, from_width)),
-                Cell::from(who(&s.to, to_width)),
+                Cell::from(text.from.fitted(from_width)),
+                Cell::from(text.to.fitted(to_width)),
                 Cell::from(fit(s.state.as_str(), state_width)),
-                Cell::from(fit(&inert_string(code.as_bytes()), code_width)),
+                Cell::from(fit(&text.code, code_width)),
             ];
             if layout == Layout::Wide {
                 cells.push(Cell::from(ms(s.pdd_ms)));
@@ -185,10 +123,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             if layout != Layout::Narrow {
                 cells.push(Cell::from(s.messages.to_string()));
             }
-            cells.push(Cell::from(finding_cell(r, mark, mark_style, finding_width)));
+            cells.push(Cell::from(finding_cell(mark, mark_style, &text.finding, finding_width)));
             Row::new(cells).style(style)
         })
         .collect();
+    let widths: Vec<Constraint> =
+        column_widths.iter().map(|&w| Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX))).collect();
     // Laid out as `column_widths` above: no selection symbol, the same spacing and flex.
     let table = Table::new(rows, widths)
         .column_spacing(COLUMN_SPACING)
@@ -233,19 +173,170 @@ enum Layout {
     Narrow,
 }
 
-/// The finding cell, `width` columns wide: its mark, the rule, and (when there is room) its
-/// one-line summary, cut with `…`; `+N` when the call has more findings.
-fn finding_cell<'a>(
-    r: &'a crate::tui::model::Row,
-    mark: &'a str,
-    mark_style: Style,
-    width: usize,
-) -> Line<'a> {
-    let Some((rule, summary)) = &r.top else { return Line::default() };
-    let more = if r.finding_count > 1 { format!(" +{}", r.finding_count - 1) } else { String::new() };
-    // The rule first: a narrow column cuts the summary, never the rule.
-    let text = format!(" {rule}{more}: {summary}");
-    let text = fit(&text, width.saturating_sub(unicode_width::UnicodeWidthStr::width(mark)));
+/// A party as the calls list shows it: the longer form (with the display name in the wide
+/// layout) when it fits its column, else the compact `user@host`, cut with `…` if need be, so
+/// the host is never cut to make room for a name.
+struct Party {
+    /// With the display name (wide layout), else the same as `compact`.
+    full: String,
+    /// `user@host`, or the user alone in the narrow layout.
+    compact: String,
+}
+
+impl Party {
+    fn of(p: &str, layout: Layout) -> Party {
+        let clean = |s: String| inert_string(s.as_bytes());
+        let compact = party(p, false);
+        // Narrow: the user part alone (the host is in the call view), when there is one.
+        let compact = match (layout, compact.split_once('@')) {
+            (Layout::Narrow, Some((user, _))) if !user.is_empty() => user.to_string(),
+            _ => compact,
+        };
+        let full = if layout == Layout::Wide { clean(party(p, true)) } else { clean(compact.clone()) };
+        Party { full, compact: clean(compact) }
+    }
+
+    /// Columns the longer form takes.
+    fn width(&self) -> usize {
+        unicode_width::UnicodeWidthStr::width(self.full.as_str())
+    }
+
+    /// The form that fits `width` columns.
+    fn fitted(self, width: usize) -> String {
+        if self.width() <= width {
+            self.full
+        } else {
+            fit(&self.compact, width)
+        }
+    }
+}
+
+/// The texts of one row whose length decides the columns' widths.
+struct RowText {
+    from: Party,
+    to: Party,
+    /// Final code, with its reason phrase outside the narrow layout.
+    code: String,
+    /// ` rule +N: summary` of the worst finding, or empty.
+    finding: String,
+    /// Columns of ` rule +N:`, the part of `finding` never cut when the floors fit.
+    rule: usize,
+}
+
+impl RowText {
+    fn of(r: &crate::tui::model::Row, layout: Layout) -> RowText {
+        let s = &r.summary;
+        let code = match (s.final_code, layout) {
+            (None, _) => String::new(),
+            (Some(c), Layout::Narrow) => c.to_string(),
+            (Some(c), _) => inert_string(format!("{c} {}", s.final_reason).as_bytes()),
+        };
+        let (finding, rule) = r.top.as_ref().map_or((String::new(), 0), |(rule, summary)| {
+            let more = if r.finding_count > 1 { format!(" +{}", r.finding_count - 1) } else { String::new() };
+            // The rule first: a narrow column cuts the summary, never the rule.
+            let head = format!(" {rule}{more}:");
+            let rule = unicode_width::UnicodeWidthStr::width(head.as_str());
+            (format!("{head} {summary}"), rule)
+        });
+        RowText { from: Party::of(&s.from, layout), to: Party::of(&s.to, layout), code, finding, rule }
+    }
+}
+
+/// The columns of `layout`: header and fixed width, `None` for the flexible From, To, (Code,)
+/// and Finding.
+fn columns(layout: Layout) -> &'static [(&'static str, Option<usize>)] {
+    match layout {
+        Layout::Wide => &[
+            ("Time", Some(12)),
+            ("Method", Some(8)),
+            ("From", None),
+            ("To", None),
+            ("State", Some(12)),
+            ("Code", None),
+            ("PDD", Some(6)),
+            ("Dur", Some(6)),
+            ("Msgs", Some(5)),
+            ("Finding", None),
+        ],
+        Layout::Medium => &[
+            ("Time", Some(12)),
+            ("Method", Some(8)),
+            ("From", None),
+            ("To", None),
+            ("State", Some(11)),
+            ("Code", None),
+            ("Msgs", Some(4)),
+            ("Finding", None),
+        ],
+        Layout::Narrow => &[
+            ("Time", Some(8)),
+            ("Method", Some(8)),
+            ("From", None),
+            ("To", None),
+            ("State", Some(11)),
+            ("Code", Some(4)),
+            ("Finding", None),
+        ],
+    }
+}
+
+/// Widths of the columns of `layout` in a table `width` columns wide, for the rows `texts`.
+/// Time, method, state, timings and counts have fixed widths. From, To and the code get the
+/// room their longest text on screen takes (each at least a floor, none more than 30 % of the
+/// room) and the finding the rest: a short column never pads while the one beside it is cut.
+fn column_widths(layout: Layout, width: usize, texts: &[RowText]) -> Vec<usize> {
+    let columns = columns(layout);
+    let fixed: usize = columns.iter().filter_map(|c| c.1).sum();
+    let spacing = usize::from(COLUMN_SPACING) * columns.len().saturating_sub(1);
+    let room = width.saturating_sub(fixed + spacing);
+    let width_of = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    let longest = |f: &dyn Fn(&RowText) -> usize| texts.iter().map(f).max().unwrap_or(0);
+    // What each flexible column wants: its longest text on screen, its header at least; the
+    // parties and the code at most 30 % of the room each. The narrow layout's code is fixed.
+    let cap = (room * 3 / 10).max(12);
+    let from = longest(&|t| t.from.width()).max(4).min(cap);
+    let to = longest(&|t| t.to.width()).max(2).min(cap);
+    let code = if layout == Layout::Narrow { 0 } else { longest(&|t| width_of(&t.code)).max(4).min(cap) };
+    let mark = 1;
+    let finding = longest(&|t| mark + width_of(&t.finding)).max(7);
+    // 1. Every column up to a floor, by weight when even the floors do not fit: the finding's
+    // floor is its mark, rule and colon, then room for `…` after a space (at most 40 columns).
+    let party_floor = if layout == Layout::Narrow { 8 } else { 12 };
+    let rule = longest(&|t| mark + t.rule + 2).clamp(7, 40);
+    let floors = [from.min(party_floor), to.min(party_floor), code.min(13), finding.min(rule)];
+    let mut got = super::share(room, &floors, &[2, 2, 1, 4]);
+    let mut left = room - got.iter().sum::<usize>();
+    // 2. The parties whole: a cut address reads as another.
+    let extra = super::share(left, &[from - got[0], to - got[1]], &[1, 1]);
+    for (g, e) in got.iter_mut().zip(extra) {
+        *g += e;
+        left -= e;
+    }
+    // 3. The finding's summary before the code's reason phrase (the code says it already),
+    // and what is left to the finding.
+    let summary = (finding - got[3]).min(left);
+    let reason = (code - got[2]).min(left - summary);
+    got[2] += reason;
+    got[3] += left - reason;
+    columns
+        .iter()
+        .map(|&(head, fixed)| {
+            fixed.unwrap_or(match head {
+                "From" => got[0],
+                "To" => got[1],
+                "Code" => got[2],
+                _ => got[3],
+            })
+        })
+        .collect()
+}
+
+/// The finding cell, `width` columns wide: the mark, then ` rule +N: summary` cut with `…`.
+fn finding_cell<'a>(mark: &'a str, mark_style: Style, text: &str, width: usize) -> Line<'a> {
+    if text.is_empty() {
+        return Line::default();
+    }
+    let text = fit(text, width.saturating_sub(unicode_width::UnicodeWidthStr::width(mark)));
     Line::from(vec![Span::styled(mark, mark_style), Span::raw(text)])
 }
 
@@ -297,4 +388,22 @@ fn draw_strip(f: &mut Frame, area: Rect, model: &Model) {
         })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Layout, Party};
+
+    #[test]
+    fn a_party_drops_its_display_name_before_its_host_is_cut() {
+        let p = || Party::of("\"Alice\" <sip:alice@127.0.0.10:5060>", Layout::Wide);
+        assert_eq!(p().fitted(30), "Alice alice@127.0.0.10");
+        // One column short of the name: the address alone, whole.
+        assert_eq!(p().fitted(21), "alice@127.0.0.10");
+        // Too short even for the address: cut with a mark.
+        assert_eq!(p().fitted(12), "alice@127.0…");
+        // Narrow: the user alone; medium: no display name.
+        assert_eq!(Party::of("Alice <sip:alice@127.0.0.10>", Layout::Narrow).fitted(30), "alice");
+        assert_eq!(Party::of("Alice <sip:alice@127.0.0.10>", Layout::Medium).fitted(30), "alice@127.0.0.10");
+    }
 }

@@ -77,6 +77,40 @@ pub fn input_bar(
     }
 }
 
+/// Shares `room` columns among columns wanting `wants`, in proportion to `weights`: none gets
+/// more than it wants, and what one leaves goes to the others (so a short column never pads
+/// while a long one beside it is cut).
+pub fn share(room: usize, wants: &[usize], weights: &[usize]) -> Vec<usize> {
+    let mut got = vec![0; wants.len()];
+    let mut open: Vec<usize> = (0..wants.len()).filter(|&i| wants[i] > 0 && weights[i] > 0).collect();
+    let mut left = room;
+    while !open.is_empty() && left > 0 {
+        let total: usize = open.iter().map(|&i| weights[i]).sum();
+        // The columns wanting no more than their share take what they want; the share of the
+        // others grows with what they leave.
+        let (done, rest): (Vec<usize>, Vec<usize>) =
+            open.iter().partition(|&&i| wants[i] * total <= left * weights[i]);
+        if done.is_empty() {
+            // Every one wants more than its share: split by weight, the remainder one by one.
+            let mut given = 0;
+            for &i in &rest {
+                got[i] = left * weights[i] / total;
+                given += got[i];
+            }
+            for &i in rest.iter().take(left - given) {
+                got[i] += 1;
+            }
+            return got;
+        }
+        for i in done {
+            got[i] = wants[i];
+            left -= wants[i];
+        }
+        open = rest;
+    }
+    got
+}
+
 /// `lines a-b of n`: where a scrolled pane shows `visible` lines from line `first` (0-based) of
 /// `total`, for its border.
 pub fn lines_shown(first: usize, visible: usize, total: usize) -> String {
@@ -97,7 +131,7 @@ pub fn window(selected: usize, offset: &mut usize, height: usize, len: usize) ->
 
 #[cfg(test)]
 mod tests {
-    use super::{party, title};
+    use super::{party, share, title};
 
     #[test]
     fn titles_too_long_for_their_box_end_in_an_ellipsis() {
@@ -111,6 +145,20 @@ mod tests {
             " #0 127.0.0.10:5060 → 127.0.0.20:5060 udp "
         );
         assert_eq!(title("anything", 3), " … ");
+    }
+
+    #[test]
+    fn room_is_shared_by_weight_and_never_beyond_a_want() {
+        // Enough for all: each gets what it wants, the rest is left.
+        assert_eq!(share(100, &[10, 20, 30], &[1, 1, 1]), vec![10, 20, 30]);
+        // A short column takes its want and its unused share goes to the long ones.
+        assert_eq!(share(60, &[10, 40, 40], &[1, 1, 1]), vec![10, 25, 25]);
+        // By weight when all want more than their share, every column handed out.
+        assert_eq!(share(10, &[100, 100], &[1, 4]), vec![2, 8]);
+        assert_eq!(share(11, &[100, 100, 100], &[1, 1, 1]).iter().sum::<usize>(), 11);
+        // Nothing wanted, no weight or no room: nothing given.
+        assert_eq!(share(50, &[0, 5], &[1, 0]), vec![0, 0]);
+        assert_eq!(share(0, &[5, 5], &[1, 1]), vec![0, 0]);
     }
 
     #[test]
