@@ -789,10 +789,14 @@ fn status_bar_keeps_the_calls_beside_a_standing_notice() {
     let narrow = bar(&mut a, 80);
     assert!(narrow.contains("calls 27 · 0 msg/s · drops 0"), "{narrow}");
     assert!(narrow.contains("end of") && narrow.ends_with("? help"), "{narrow}");
-    // Too narrow for the calls beside the label and `? help`: the counters come down to the
-    // drops, and `? help` stays.
-    let tight = bar(&mut a, 60);
-    assert!(tight.ends_with("? help") && tight.contains("drops 0"), "{tight}");
+    // At 60 the source label gives way to the calls and the rate.
+    let sixty = bar(&mut a, 60);
+    assert!(sixty.contains("calls 27 · 0 msg/s · drops 0") && sixty.ends_with("? help"), "{sixty}");
+    assert!(sixty.starts_with(" file /w…"), "{sixty}");
+    // Too narrow for the calls beside the shortest label and `? help`: the counters come down
+    // to the drops, and `? help` stays.
+    let tight = bar(&mut a, 50);
+    assert!(tight.ends_with("? help") && tight.contains("drops 0") && !tight.contains("calls"), "{tight}");
     let wide = bar(&mut a, 200);
     assert!(wide.contains(" file /work/pcaps/demo.pcap "), "{wide}");
     assert!(wide.contains("end of capture: 154 packets, 137 SIP messages, 27 calls"), "{wide}");
@@ -852,4 +856,73 @@ fn a_resize_keeps_the_raw_pane_on_the_same_text() {
     assert!(narrow.starts_with("<sip:alice@127.0.0.10"), "{narrow}");
     assert!(wide.starts_with("Contact: ") && wide.contains(&narrow), "{wide}");
     assert!(back.starts_with("Contact:") && wide.starts_with(&back), "{back}");
+}
+
+/// A ladder pane too narrow for every endpoint says how many are off its right edge, and an
+/// arrow to one of them ends in `▸` at the edge instead of stopping short of nowhere.
+#[test]
+fn a_narrow_ladder_says_which_columns_are_off_screen() {
+    let model = model_of("lab-fork-603-nocancel.pcap");
+    let mut a = first_call_opened(&model);
+    // Five endpoints; at 60 columns three show.
+    let s = screen(&mut a, &model, 60, 20);
+    let header = s.lines().nth(1).unwrap();
+    assert!(header.contains("…10") && header.contains("…31 +2▸│"), "{s}");
+    // The INVITEs to the branches off the edge.
+    assert_eq!(s.lines().filter(|l| l.contains("──INVITE+──▸│")).count(), 2, "{s}");
+    // Wide enough for all five: no mark.
+    let wide = screen(&mut a, &model, 160, 40);
+    assert!(wide.contains("127.0.0.33:5060") && !wide.contains('▸'), "{wide}");
+}
+
+/// Under 100 columns the findings list shortens the time and leaves the Call-ID to the
+/// explanation below before the summary gets under 30 columns (it squeezed to a few
+/// characters at 60).
+#[test]
+fn narrow_findings_keep_the_summary_readable() {
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Findings);
+    let s = screen(&mut a, &model, 80, 24);
+    assert!(
+        s.contains("│11:08:56 ✖ forbidden-403          INVITE refused with 403 by 127.0.0.12:5060"),
+        "{s}"
+    );
+    // The explanation names the call.
+    assert!(s.contains("│lab-403-plain-1@127.0.0.10 · 11:08:56.025"), "{s}");
+    let s = screen(&mut a, &model, 60, 20);
+    let line = s.lines().find(|l| l.starts_with("│") && l.contains("decline-not-honoured")).unwrap();
+    let summary = line.split("decline-not-honoured").nth(1).unwrap().trim().trim_end_matches('│');
+    assert!(summary.chars().count() >= 20, "{line}");
+    // Wide enough: the call column is back.
+    assert!(screen(&mut a, &model, 120, 40).contains("lab-403-plain-1@127.0.0.10     INVITE refused"));
+}
+
+/// Under the 80x24 the dashboard is made for, views still say what they leave out: the calls
+/// list keeps From, To and the code at 40 columns (the state goes: its colour says it), help
+/// puts descriptions under their keys, the response chart names the codes it leaves out, and
+/// the registrations keep the answer and the time left at 60.
+#[test]
+fn views_below_the_minimum_say_what_they_leave_out() {
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    let s = screen(&mut a, &model, 40, 12);
+    assert!(s.contains("│Time     Method   From To  Code Findi…│"), "{s}");
+    assert!(s.contains("│11:08:56 INVITE   ali… bob 403  ✖ for…│"), "{s}");
+    key(&mut a, &model, KeyCode::Char('?'));
+    let s = screen(&mut a, &model, 40, 12);
+    assert!(s.contains("│q, Ctrl-C all") && s.contains("│  quit "), "{s}");
+    key(&mut a, &model, KeyCode::Char('?'));
+    a.view = View::Stats;
+    let s = screen(&mut a, &model, 30, 12);
+    assert!(s.contains("Responses · 1 not shown"), "{s}");
+    let labels = s.lines().find(|l| l.contains("180 200")).unwrap();
+    assert!(labels.contains("603") && !labels.contains("100"), "provisional codes go first: {s}");
+    let model = model_of("lab-register-401-403.pcap");
+    let mut a = app(&model);
+    a.view = View::Registrations;
+    let s = screen(&mut a, &model, 60, 20);
+    assert!(s.contains("│Status       AoR                  Last    Left  From"), "{s}");
+    assert!(s.contains("│failed       sip:alice@127.0.0.13  403       -  "), "{s}");
 }

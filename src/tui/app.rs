@@ -87,6 +87,10 @@ impl SortKey {
         SortKey::Finding,
     ];
 
+    /// The columns of the tiny layout (under 60 columns: no state either).
+    pub const TINY: &'static [SortKey] =
+        &[SortKey::Time, SortKey::Method, SortKey::From, SortKey::To, SortKey::Code, SortKey::Finding];
+
     /// The next column among `shown` (the columns on screen).
     pub fn next_of(self, shown: &[SortKey]) -> SortKey {
         let mut k = self.next();

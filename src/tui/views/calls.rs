@@ -63,16 +63,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         Layout::Wide
     } else if width >= 110 {
         Layout::Medium
-    } else {
+    } else if width >= 60 {
         Layout::Narrow
+    } else {
+        Layout::Tiny
     };
     // `o` walks the columns on screen only.
     app.sort_columns = match layout {
         Layout::Wide => SortKey::ALL,
         Layout::Medium => SortKey::MEDIUM,
         Layout::Narrow => SortKey::NARROW,
+        Layout::Tiny => SortKey::TINY,
     };
-    let header = Row::new(columns(layout).iter().map(|c| c.0)).style(theme::header());
     let height = list_area.height.saturating_sub(3) as usize;
     app.page = height.max(1);
     // Only the rows on screen are built; their texts come first, as the widths depend on them.
@@ -80,11 +82,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let texts: Vec<RowText> =
         app.visible[start..end].iter().map(|&i| RowText::of(&model.rows[i], layout)).collect();
     let column_widths = column_widths(layout, usize::from(width), &texts);
-    // From and To are the third and fourth columns, state and code the fifth and sixth, the
-    // finding the last, in every layout.
-    let at = |i: usize| column_widths.get(i).copied().unwrap_or(0);
-    let (from_width, to_width, state_width, code_width) = (at(2), at(3), at(4), at(5));
-    let finding_width = column_widths.last().copied().unwrap_or(0);
+    let header = Row::new(columns(layout).iter().zip(&column_widths).map(|(c, &w)| fit(c.0, w)))
+        .style(theme::header());
     let rows: Vec<Row> = app.visible[start..end]
         .iter()
         .zip(texts)
@@ -106,24 +105,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
                 )
             };
             let time = clock(s.first_ts);
-            let time =
-                if layout == Layout::Narrow { time.get(..8).unwrap_or(&time).to_string() } else { time };
-            let mut cells = vec![
-                Cell::from(time),
-                Cell::from(fit(s.method, 8)),
-                Cell::from(text.from.fitted(from_width)),
-                Cell::from(text.to.fitted(to_width)),
-                Cell::from(fit(s.state.as_str(), state_width)),
-                Cell::from(fit(&text.code, code_width)),
-            ];
-            if layout == Layout::Wide {
-                cells.push(Cell::from(ms(s.pdd_ms)));
-                cells.push(Cell::from(ms(s.duration_ms)));
-            }
-            if layout != Layout::Narrow {
-                cells.push(Cell::from(s.messages.to_string()));
-            }
-            cells.push(Cell::from(finding_cell(mark, mark_style, &text.finding, finding_width)));
+            // Each column's cell, cut with `…` to its width.
+            let cells: Vec<Cell> = columns(layout)
+                .iter()
+                .zip(&column_widths)
+                .map(|(&(head, _), &w)| match head {
+                    "Time" => Cell::from(time.get(..w).unwrap_or(&time).to_string()),
+                    "Method" => Cell::from(fit(s.method, w)),
+                    "From" => Cell::from(text.from.fitted(w)),
+                    "To" => Cell::from(text.to.fitted(w)),
+                    "State" => Cell::from(fit(s.state.as_str(), w)),
+                    "Code" => Cell::from(fit(&text.code, w)),
+                    "PDD" => Cell::from(ms(s.pdd_ms)),
+                    "Dur" => Cell::from(ms(s.duration_ms)),
+                    "Msgs" => Cell::from(s.messages.to_string()),
+                    _ => Cell::from(finding_cell(mark, mark_style, &text.finding, w)),
+                })
+                .collect();
             Row::new(cells).style(style)
         })
         .collect();
@@ -169,8 +167,18 @@ enum Layout {
     Wide,
     /// 110 to 149: no timings, no display names.
     Medium,
-    /// Under 110: short time, users without hosts, bare codes, rule names only, no message counts.
+    /// 60 to 109: short time, users without hosts, bare codes, no message counts.
     Narrow,
+    /// Under 60 (under the 80x24 the dashboard is made for): as narrow, without the state (the
+    /// colour and the code say it).
+    Tiny,
+}
+
+impl Layout {
+    /// Parties as users alone and codes without their reason phrase.
+    fn bare(self) -> bool {
+        matches!(self, Layout::Narrow | Layout::Tiny)
+    }
 }
 
 /// A party as the calls list shows it: the longer form (with the display name in the wide
@@ -189,7 +197,7 @@ impl Party {
         let compact = party(p, false);
         // Narrow: the user part alone (the host is in the call view), when there is one.
         let compact = match (layout, compact.split_once('@')) {
-            (Layout::Narrow, Some((user, _))) if !user.is_empty() => user.to_string(),
+            (layout, Some((user, _))) if layout.bare() && !user.is_empty() => user.to_string(),
             _ => compact,
         };
         let full = if layout == Layout::Wide { clean(party(p, true)) } else { clean(compact.clone()) };
@@ -202,9 +210,9 @@ impl Party {
     }
 
     /// The form that fits `width` columns.
-    fn fitted(self, width: usize) -> String {
+    fn fitted(&self, width: usize) -> String {
         if self.width() <= width {
-            self.full
+            self.full.clone()
         } else {
             fit(&self.compact, width)
         }
@@ -228,7 +236,7 @@ impl RowText {
         let s = &r.summary;
         let code = match (s.final_code, layout) {
             (None, _) => String::new(),
-            (Some(c), Layout::Narrow) => c.to_string(),
+            (Some(c), layout) if layout.bare() => c.to_string(),
             (Some(c), _) => inert_string(format!("{c} {}", s.final_reason).as_bytes()),
         };
         let (finding, rule) = r.top.as_ref().map_or((String::new(), 0), |(rule, summary)| {
@@ -277,6 +285,14 @@ fn columns(layout: Layout) -> &'static [(&'static str, Option<usize>)] {
             ("Code", Some(4)),
             ("Finding", None),
         ],
+        Layout::Tiny => &[
+            ("Time", Some(8)),
+            ("Method", Some(8)),
+            ("From", None),
+            ("To", None),
+            ("Code", Some(4)),
+            ("Finding", None),
+        ],
     }
 }
 
@@ -296,12 +312,12 @@ fn column_widths(layout: Layout, width: usize, texts: &[RowText]) -> Vec<usize> 
     let cap = (room * 3 / 10).max(12);
     let from = longest(&|t| t.from.width()).max(4).min(cap);
     let to = longest(&|t| t.to.width()).max(2).min(cap);
-    let code = if layout == Layout::Narrow { 0 } else { longest(&|t| width_of(&t.code)).max(4).min(cap) };
+    let code = if layout.bare() { 0 } else { longest(&|t| width_of(&t.code)).max(4).min(cap) };
     let mark = 1;
     let finding = longest(&|t| mark + width_of(&t.finding)).max(7);
     // 1. Every column up to a floor, by weight when even the floors do not fit: the finding's
     // floor is its mark, rule and colon, then room for `…` after a space (at most 40 columns).
-    let party_floor = if layout == Layout::Narrow { 8 } else { 12 };
+    let party_floor = if layout.bare() { 8 } else { 12 };
     let rule = longest(&|t| mark + t.rule + 2).clamp(7, 40);
     let floors = [from.min(party_floor), to.min(party_floor), code.min(13), finding.min(rule)];
     let mut got = super::share(room, &floors, &[2, 2, 1, 4]);

@@ -36,13 +36,24 @@ fn title(number: u32, m: &SipMessage) -> String {
     format!(" #{number} {head} {} → {} ", m.src, m.dst)
 }
 
-/// Splits `text` into pieces of at most `width` characters (one empty piece for empty text).
+/// Splits `text` into pieces of at most `width` characters, each ending after a space, `;` or
+/// `,` where one is in reach (so an address or a tag is not split), else cut where the width
+/// ends; one empty piece for empty text.
 fn wrap(text: &str, width: usize) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.is_empty() {
-        return vec![String::new()];
+    let width = width.max(1);
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.chars().count() > width {
+        // The byte where character `width` starts: the piece ends before it.
+        let limit = rest.char_indices().nth(width).map_or(rest.len(), |(i, _)| i);
+        // After the last break in reach (the separators are one byte each).
+        let end = rest[..limit].rfind([' ', ';', ',']).map_or(limit, |i| i + 1);
+        let (piece, more) = rest.split_at(end);
+        pieces.push(piece.to_string());
+        rest = more;
     }
-    chars.chunks(width.max(1)).map(|c| c.iter().collect()).collect()
+    pieces.push(rest.to_string());
+    pieces
 }
 
 /// Draws the compare view.
@@ -61,6 +72,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App) {
             " ~ {changed} changed · - {only_left} only left · + {only_right} only right · Up/Down scroll · Esc back"
         )
     };
+    // The counts before the keys: a narrow terminal cuts the hint, with a mark.
+    let summary = super::fit(&summary, usize::from(head.width));
     f.render_widget(Paragraph::new(Line::styled(summary, theme::header())), head);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
@@ -106,4 +119,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App) {
         (super::title(&title(pl, &cmp.left), left.width), super::title(&title(pr, &cmp.right), right.width));
     f.render_widget(Paragraph::new(lhs).scroll((at as u16, 0)).block(block(tl)), left);
     f.render_widget(Paragraph::new(rhs).scroll((at as u16, 0)).block(block(tr)), right);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn long_lines_wrap_after_separators_not_inside_addresses() {
+        let via = "Via: SIP/2.0/UDP 127.0.0.10:5060;branch=z9hG4bK-1;received=127.0.0.10";
+        assert_eq!(
+            wrap(via, 30),
+            ["Via: SIP/2.0/UDP ", "127.0.0.10:5060;", "branch=z9hG4bK-1;", "received=127.0.0.10"]
+        );
+        // No separator in reach: cut where the width ends.
+        assert_eq!(wrap("z9hG4bKabcdef", 5), ["z9hG4", "bKabc", "def"]);
+        assert_eq!(wrap("", 5), [""]);
+        assert_eq!(wrap("short", 0), ["s", "h", "o", "r", "t"]);
+    }
 }

@@ -42,25 +42,36 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         Subject::Call(id) => inert_string(id.as_bytes()),
         Subject::Source(ip) => format!("source {ip}"),
     };
-    // The call or source column keeps one width on screen, so the summaries line up: as wide
-    // as the longest it shows, at most a quarter of the line.
-    let longest = (start..end)
-        .map(|k| unicode_width::UnicodeWidthStr::width(who_of(&shown[n - 1 - k]).as_str()))
-        .max()
-        .unwrap_or(0);
-    let who_width = longest.min((inner.width as usize / 4).clamp(16, 44));
+    // The rule and the call or source columns keep one width on screen, so the summaries line
+    // up: the rule as wide as the longest it shows; the call as wide as the longest, at most a
+    // quarter of the line. A narrow line shortens the time and leaves the call out (the
+    // explanation below names it) before the summary gets under 30 columns.
+    let width = inner.width as usize;
+    let on_screen = || (start..end).map(|k| &shown[n - 1 - k]);
+    let columns = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    let rule_width = on_screen().map(|fd| columns(fd.rule)).max().unwrap_or(0);
+    let time_width = if width < 100 { 8 } else { 12 };
+    let longest = on_screen().map(|fd| columns(&who_of(fd))).max().unwrap_or(0);
+    let mut who_width = longest.min((width / 4).clamp(16, 44));
+    // Time, mark and rule, each followed by a space.
+    let before_who = time_width + 1 + 2 + rule_width + 1;
+    if width.saturating_sub(before_who + who_width + 2) < 30 {
+        who_width = 0;
+    }
     let mut lines = Vec::new();
     for k in start..end {
         let fd = &shown[n - 1 - k];
         let (mark, st) = theme::severity(Some(fd.severity));
-        let who = who_of(fd);
+        let time = clock(fd.ts);
         let mut line = Line::from(vec![
-            Span::raw(format!("{} ", clock(fd.ts))),
-            Span::styled(format!("{mark} {:<23}", fd.rule), st),
-            Span::raw(format!("{:<who_width$}  ", super::fit(&who, who_width))),
+            Span::raw(format!("{} ", time.get(..time_width).unwrap_or(&time))),
+            Span::styled(format!("{mark} {:<rule_width$} ", fd.rule), st),
         ]);
+        if who_width > 0 {
+            line.push_span(Span::raw(format!("{:<who_width$}  ", super::fit(&who_of(fd), who_width))));
+        }
         // The summary gets the rest of the line, cut with `…`.
-        let room = (inner.width as usize).saturating_sub(line.width());
+        let room = width.saturating_sub(line.width());
         line.push_span(Span::raw(super::fit(&inert_string(fd.summary.as_bytes()), room)));
         if k == app.finding {
             line = line.style(theme::selected());
@@ -72,6 +83,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         Some(fd) => {
             let mut v = vec![
                 Line::styled(inert_string(fd.summary.as_bytes()), Style::new().add_modifier(Modifier::BOLD)),
+                Line::styled(format!("{} · {}", who_of(fd), clock(fd.ts)), theme::dim()),
                 Line::raw(inert_string(fd.explanation.as_bytes())),
                 Line::styled("Next steps:", theme::header()),
             ];

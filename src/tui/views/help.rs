@@ -13,12 +13,24 @@ use crate::tui::theme;
 pub fn draw(f: &mut Frame, area: Rect, offset: &mut usize) {
     let w = area.width.min(120);
     let scope_width = BINDINGS.iter().map(|b| b.scope.len()).max().unwrap_or(0) + 2;
-    // The description wraps under itself, past the keys and scope columns.
+    // The description wraps under itself, past the keys and scope columns; a box too narrow
+    // for 24 columns of it there puts it under the keys instead, indented two.
     let indent = 16 + scope_width;
-    let room = (w as usize).saturating_sub(2 + indent).max(20);
+    let inner = (w as usize).saturating_sub(2);
+    let stacked = inner < indent + 24;
+    let room = if stacked { inner.saturating_sub(2).max(8) } else { inner - indent };
     let mut lines: Vec<Line> = Vec::new();
     for b in BINDINGS {
-        for (i, part) in crate::report::fit::wrap_words(b.help, room).into_iter().enumerate() {
+        let parts = crate::report::fit::wrap_words(b.help, room);
+        if stacked {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} ", b.keys), theme::header()),
+                Span::raw(b.scope.to_string()),
+            ]));
+            lines.extend(parts.into_iter().map(|part| Line::raw(format!("  {part}"))));
+            continue;
+        }
+        for (i, part) in parts.into_iter().enumerate() {
             lines.push(if i == 0 {
                 Line::from(vec![
                     Span::styled(format!("{:<16}", b.keys), theme::header()),

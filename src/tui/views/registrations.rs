@@ -39,18 +39,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let (start, end) =
         super::window(app.registration, &mut app.registrations_offset, height, regs.rows.len());
     let width = inner.width as usize;
-    // Contact gets the room a wide terminal has (the columns before it take 106, the user agent
-    // keeps 20), up to its longest on screen; 28 at the least.
-    let longest_contact = regs.rows[start..end]
-        .iter()
-        .map(|r| unicode_width::UnicodeWidthStr::width(r.contact.as_str()))
-        .max()
-        .unwrap_or(0);
-    let cw = longest_contact.min(width.saturating_sub(106 + 1 + 20)).max(28);
+    // The AoR as wide as the longest on screen, at most 32 and at least 12, and never so wide
+    // that the answer and the time left go off a narrow terminal (status, last and left take 26).
+    let longest = |f: fn(&crate::tui::model::RegRow) -> &str| {
+        regs.rows[start..end].iter().map(|r| unicode_width::UnicodeWidthStr::width(f(r))).max().unwrap_or(0)
+    };
+    let aw = longest(|r| r.aor.as_str()).min(32).min(width.saturating_sub(26)).max(12);
+    // Contact gets the room a wide terminal has (the columns before it take 74 and the AoR, the
+    // user agent keeps 20), up to its longest on screen; 28 at the least.
+    let cw = longest(|r| r.contact.as_str()).min(width.saturating_sub(74 + aw + 1 + 20)).max(28);
     let mut lines = vec![Line::styled(
         super::fit(
             &format!(
-                "{:<12} {:<32} {:>4} {:>7}  {:<22} {:<22} {:<cw$} {}",
+                "{:<12} {:<aw$} {:>4} {:>7}  {:<22} {:<22} {:<cw$} {}",
                 "Status", "AoR", "Last", "Left", "From", "Registrar", "Contact", "User agent"
             ),
             width,
@@ -67,9 +68,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             _ => "-".to_string(),
         };
         let text = format!(
-            "{:<12} {:<32} {:>4} {:>7}  {:<22} {:<22} {:<cw$} {}",
+            "{:<12} {:<aw$} {:>4} {:>7}  {:<22} {:<22} {:<cw$} {}",
             r.status.as_str(),
-            super::fit(&r.aor, 32),
+            super::fit(&r.aor, aw),
             r.last_code.map_or_else(|| "-".to_string(), |c| c.to_string()),
             left,
             r.source.to_string(),

@@ -25,16 +25,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let needed = u16::try_from(para.line_count(half.saturating_sub(2))).unwrap_or(u16::MAX).saturating_add(2);
     let sources_needed =
         u16::try_from(top_sources.len()).unwrap_or(u16::MAX).saturating_add(2).min(area.height / 2);
-    let bottom_height = needed.max(sources_needed).max(6).min(area.height.saturating_sub(5 + 6));
-    let [top, middle, bottom] =
-        Layout::vertical([Constraint::Min(6), Constraint::Length(5), Constraint::Length(bottom_height)])
-            .areas(area);
+    // A short view gives up the per-second chart before the counters.
+    let middle_height = if area.height < 5 + 6 + 6 { 0 } else { 5 };
+    let bottom_height = needed.max(sources_needed).max(6).min(area.height.saturating_sub(middle_height + 6));
+    let [top, middle, bottom] = Layout::vertical([
+        Constraint::Min(6),
+        Constraint::Length(middle_height),
+        Constraint::Length(bottom_height),
+    ])
+    .areas(area);
     let [metrics, sources] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
     draw_charts(f, top, middle, &counters, model);
-    let mut block = Block::default().borders(Borders::ALL).title(" RFC 6076 metrics and counters ");
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .title(super::title("RFC 6076 metrics and counters", metrics.width));
     if needed > metrics.height {
-        block = block.title_bottom(" more: a taller terminal shows it all ");
+        block = block.title_bottom(super::title("more: a taller terminal shows it all", metrics.width));
     }
     f.render_widget(para.block(block), metrics);
     let lines: Vec<Line> = top_sources
@@ -43,8 +50,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         .map(|(s, n)| Line::raw(format!("{n:>6}  {s}")))
         .collect();
     f.render_widget(
-        Paragraph::new(lines)
-            .block(Block::default().borders(Borders::ALL).title(" Top sources of failed calls ")),
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(super::title("Top sources of failed calls", sources.width)),
+        ),
         sources,
     );
 }
@@ -112,10 +122,27 @@ fn draw_charts(
     counters: &crate::tui::model::Counters,
     model: &Model,
 ) {
-    let bars: Vec<Bar> = counters
-        .responses
+    // Wide enough for the largest count, so the numbers never run into the bars next to them;
+    // on a narrow chart down to the width of a code. Codes that still do not fit are left out,
+    // provisional ones first, then the rarest, and the title says how many.
+    let digits = counters.responses.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(3);
+    let inner = usize::from(top.width.saturating_sub(2));
+    let fits = |bar_width: usize| (inner + 1) / (bar_width + 1);
+    let mut bar_width = (digits + 2).clamp(5, 10);
+    if fits(bar_width) < counters.responses.len() {
+        bar_width = digits.max(3);
+    }
+    let mut shown: Vec<(u16, u64)> = counters.responses.iter().map(|(c, n)| (*c, *n)).collect();
+    let left_out = shown.len().saturating_sub(fits(bar_width));
+    if left_out > 0 {
+        let mut by_interest = shown.clone();
+        by_interest.sort_by_key(|&(code, n)| (code >= 200, n, std::cmp::Reverse(code)));
+        let drop: Vec<u16> = by_interest.iter().take(left_out).map(|(c, _)| *c).collect();
+        shown.retain(|(c, _)| !drop.contains(c));
+    }
+    let bars: Vec<Bar> = shown
         .iter()
-        .map(|(code, n)| {
+        .map(|&(code, n)| {
             let color = match code {
                 100..=199 => Color::Gray,
                 200..=299 => Color::Green,
@@ -123,17 +150,18 @@ fn draw_charts(
                 401 | 407 => Color::Yellow,
                 _ => Color::Red,
             };
-            Bar::default().label(Line::from(code.to_string())).value(*n).style(Style::new().fg(color))
+            Bar::default().label(Line::from(code.to_string())).value(n).style(Style::new().fg(color))
         })
         .collect();
-    // Wide enough for the largest count, so the numbers never run into the bars next to them.
-    let digits = counters.responses.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(3);
-    let bar_width = (digits + 2).clamp(5, 10) as u16;
+    let title = match left_out {
+        0 => "Responses (retransmissions excluded)".to_string(),
+        n => format!("Responses · {n} not shown (widen) · retransmissions excluded"),
+    };
     f.render_widget(
         BarChart::default()
-            .block(Block::default().borders(Borders::ALL).title(" Responses (retransmissions excluded) "))
+            .block(Block::default().borders(Borders::ALL).title(super::title(&title, top.width)))
             .data(BarGroup::default().bars(&bars))
-            .bar_width(bar_width)
+            .bar_width(bar_width as u16)
             .bar_gap(1),
         top,
     );
@@ -141,9 +169,12 @@ fn draw_charts(
     let visible = per_sec.len().saturating_sub(middle.width.saturating_sub(2) as usize);
     f.render_widget(
         Sparkline::default()
-            .block(Block::default().borders(Borders::ALL).title(format!(
-                " New calls per second of capture time (peak {}) ",
-                per_sec.iter().max().unwrap_or(&0)
+            .block(Block::default().borders(Borders::ALL).title(super::title(
+                &format!(
+                    "New calls per second (peak {}) of capture time",
+                    per_sec.iter().max().unwrap_or(&0)
+                ),
+                middle.width,
             )))
             .data(&per_sec[visible..]),
         middle,

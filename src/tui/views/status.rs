@@ -41,7 +41,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     // The mode badge, with a plain space before it so it does not touch the counters.
     let fixed = HELP.len() + mode.map_or(0, |(m, _)| m.len() + 1);
     let source = inert_string(app.source.as_bytes());
-    let label_min = source.chars().count().min(16) + 2;
+    // The source label gives way first on a narrow bar: the calls and the rate matter more.
+    let label_min = source.chars().count().min(if width < 80 { 8 } else { 16 }) + 2;
     // A notice (what a key just did, a save, a search) matters more than the long counters.
     let notice = app.status.as_ref().or(model.notice.as_ref()).map(|n| inert_string(n.as_bytes()));
     let notice_len = notice.as_ref().map_or(0, |n| n.chars().count() + 2);

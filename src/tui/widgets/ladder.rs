@@ -152,16 +152,34 @@ pub fn short_names(cols: &[String], room: usize) -> Vec<String> {
         .collect()
 }
 
-/// The header line naming the endpoint columns.
+/// How many of `n` endpoint columns show whole in `width` cells (the rest are off the right
+/// edge: a pane too narrow for them all).
+pub fn columns_shown(n: usize, width: usize) -> usize {
+    (width.saturating_sub(TIME_WIDTH) / column_width(n, width).max(1)).min(n)
+}
+
+/// The header line naming the endpoint columns; when some are off the right edge, it ends in
+/// how many (`+2▸`) over what would show of the next one.
 pub fn header(cols: &[String], width: usize) -> Line<'static> {
     let w = column_width(cols.len(), width);
+    let shown = columns_shown(cols.len(), width);
     let mut s = " ".repeat(TIME_WIDTH);
-    for name in short_names(cols, w - 1) {
+    for name in short_names(cols, w - 1).into_iter().take(shown) {
         let pad = w.saturating_sub(name.chars().count());
         let left = pad / 2;
         s.push_str(&" ".repeat(left));
         s.push_str(&name);
         s.push_str(&" ".repeat(pad - left));
+    }
+    let hidden = cols.len() - shown;
+    if hidden > 0 {
+        let mark = [format!(" {hidden} more ▸"), format!(" +{hidden}▸")]
+            .into_iter()
+            .find(|m| TIME_WIDTH + shown * w + m.chars().count() <= width)
+            .unwrap_or_else(|| format!("+{hidden}▸"));
+        // Over the end of the last name shown when the leftover room is too small.
+        let keep = width.saturating_sub(mark.chars().count()).min(s.chars().count());
+        s = s.chars().take(keep).collect::<String>() + &mark;
     }
     Line::styled(s, Style::new().add_modifier(Modifier::BOLD))
 }
@@ -217,7 +235,9 @@ pub fn line(
         } else {
             cells[lo + 1] = '◀';
         }
-        let room = hi - lo - 3;
+        // A column off the right edge: the label goes in the part of the arrow that shows.
+        let edge = width.saturating_sub(TIME_WIDTH).max(1);
+        let room = if hi < edge { hi - lo - 3 } else { edge.saturating_sub(lo + 3) };
         // The full label when it fits, else the short one (a code says more than `603 …`).
         // The branch letter goes with every form of the label, set off by a dot while there is
         // room (`180 Ringing ·B`, `180·B`, `BYE·C`), and only in the tightest gap without it.
@@ -240,6 +260,14 @@ pub fn line(
         let start = lo + 2 + (room.saturating_sub(text.len())) / 2;
         for (i, ch) in text.into_iter().enumerate() {
             cells[start + i] = ch;
+        }
+    }
+    // What is right of the edge does not show: an arrow to or from a column there ends in `▸`.
+    let edge = width.saturating_sub(TIME_WIDTH).max(1);
+    if cells.len() > edge {
+        cells.truncate(edge);
+        if lo != hi && hi >= edge {
+            cells[edge - 1] = '▸';
         }
     }
     let secs = s.msg.ts.0.saturating_sub(t0.0) as f64 / 1e9;
