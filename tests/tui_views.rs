@@ -926,3 +926,26 @@ fn views_below_the_minimum_say_what_they_leave_out() {
     assert!(s.contains("│Status       AoR                  Last    Left  From"), "{s}");
     assert!(s.contains("│failed       sip:alice@127.0.0.13  403       -  "), "{s}");
 }
+
+/// The calls list's columns grow to fit what scrolls into view and do not shrink back, so
+/// scrolling line by line does not shift every column right of a party; another width starts
+/// afresh.
+#[test]
+fn calls_columns_do_not_jump_while_scrolling() {
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    let header = |s: &str| s.lines().nth(1).unwrap().to_string();
+    key(&mut a, &model, KeyCode::Home);
+    // The INVITEs near the end have shorter parties than the REGISTERs at the top.
+    key(&mut a, &model, KeyCode::End);
+    let bottom = header(&screen(&mut a, &model, 160, 12));
+    key(&mut a, &model, KeyCode::Home);
+    let top = header(&screen(&mut a, &model, 160, 12));
+    key(&mut a, &model, KeyCode::End);
+    let bottom_again = header(&screen(&mut a, &model, 160, 12));
+    assert_ne!(bottom, top, "the REGISTERs' longer From widens the column");
+    assert_eq!(top, bottom_again, "and it stays wide after scrolling back");
+    // A resize starts afresh from what is on screen.
+    screen(&mut a, &model, 150, 12);
+    assert_eq!(header(&screen(&mut a, &model, 160, 12)), bottom);
+}

@@ -269,6 +269,9 @@ pub struct App {
     pub rate: f64,
     /// The columns the calls list shows at its width (set when drawn): `o` walks these.
     pub sort_columns: &'static [SortKey],
+    /// The calls list's width and the widest From, To, code, finding and rule it has shown at
+    /// that width: its columns grow to fit them and do not shrink back while it scrolls.
+    pub calls_longest: (usize, [usize; 5]),
     /// Lines the findings view's explanation is scrolled down (J/K).
     pub finding_scroll: u16,
     /// The finding the scroll belongs to.
@@ -333,6 +336,7 @@ impl App {
             registrations_offset: 0,
             rate: 0.0,
             sort_columns: SortKey::ALL,
+            calls_longest: (0, [0; 5]),
             finding_scroll: 0,
             finding_scroll_of: 0,
             search: String::new(),

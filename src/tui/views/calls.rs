@@ -1,5 +1,5 @@
 //! The calls view (home): one line per call, coloured by outcome, each naming its worst finding,
-//! and under it a strip of the newest findings as they are raised. Three layouts by width keep
+//! and under it a strip of the newest findings as they are raised. Layouts by width keep
 //! the method, parties, outcome and finding readable from 80 columns up.
 
 use ratatui::layout::{Constraint, Rect};
@@ -53,10 +53,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     ]
     .into_iter()
     .find(|t| t.chars().count() <= room)
-    .unwrap_or_else(|| format!(" {sort} "));
-    // Three layouts by width: every one keeps the method and names each call's worst finding;
+    .unwrap_or_else(|| super::title(&sort, list_area.width));
+    // Four layouts by width: every one keeps the method and names each call's worst finding;
     // narrower ones shorten the time, drop timings and message counts, and show parties as
-    // user@host.
+    // user@host, then as users; the tiniest drops the state.
     let (list_area, strip_area) = split_strip(list_area, model, app.visible.len());
     let width = list_area.width.saturating_sub(2);
     let layout = if width >= 150 {
@@ -81,7 +81,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let (start, end) = super::window(app.selected, &mut app.offset, height, app.visible.len());
     let texts: Vec<RowText> =
         app.visible[start..end].iter().map(|&i| RowText::of(&model.rows[i], layout)).collect();
-    let column_widths = column_widths(layout, usize::from(width), &texts);
+    let column_widths = column_widths(layout, usize::from(width), &texts, &mut app.calls_longest);
     let header = Row::new(columns(layout).iter().zip(&column_widths).map(|(c, &w)| fit(c.0, w)))
         .style(theme::header());
     let rows: Vec<Row> = app.visible[start..end]
@@ -298,27 +298,47 @@ fn columns(layout: Layout) -> &'static [(&'static str, Option<usize>)] {
 
 /// Widths of the columns of `layout` in a table `width` columns wide, for the rows `texts`.
 /// Time, method, state, timings and counts have fixed widths. From, To and the code get the
-/// room their longest text on screen takes (each at least a floor, none more than 30 % of the
+/// room their longest text shown takes (each at least a floor, none more than 30 % of the
 /// room) and the finding the rest: a short column never pads while the one beside it is cut.
-fn column_widths(layout: Layout, width: usize, texts: &[RowText]) -> Vec<usize> {
+/// `longest` keeps the widest texts shown at this width so far (From, To, code, finding, rule):
+/// the columns only grow while the list scrolls or fills, and start afresh at another width.
+fn column_widths(
+    layout: Layout,
+    width: usize,
+    texts: &[RowText],
+    longest: &mut (usize, [usize; 5]),
+) -> Vec<usize> {
     let columns = columns(layout);
     let fixed: usize = columns.iter().filter_map(|c| c.1).sum();
     let spacing = usize::from(COLUMN_SPACING) * columns.len().saturating_sub(1);
     let room = width.saturating_sub(fixed + spacing);
     let width_of = |s: &str| unicode_width::UnicodeWidthStr::width(s);
-    let longest = |f: &dyn Fn(&RowText) -> usize| texts.iter().map(f).max().unwrap_or(0);
+    if longest.0 != width {
+        *longest = (width, [0; 5]);
+    }
+    let mark = 1;
+    let on_screen: [&dyn Fn(&RowText) -> usize; 5] = [
+        &|t| t.from.width(),
+        &|t| t.to.width(),
+        &|t| width_of(&t.code),
+        &|t| mark + width_of(&t.finding),
+        &|t| mark + t.rule + 2,
+    ];
+    for (kept, f) in longest.1.iter_mut().zip(on_screen) {
+        *kept = texts.iter().map(f).max().unwrap_or(0).max(*kept);
+    }
+    let [from, to, code, finding, rule] = longest.1;
     // What each flexible column wants: its longest text on screen, its header at least; the
     // parties and the code at most 30 % of the room each. The narrow layout's code is fixed.
     let cap = (room * 3 / 10).max(12);
-    let from = longest(&|t| t.from.width()).max(4).min(cap);
-    let to = longest(&|t| t.to.width()).max(2).min(cap);
-    let code = if layout.bare() { 0 } else { longest(&|t| width_of(&t.code)).max(4).min(cap) };
-    let mark = 1;
-    let finding = longest(&|t| mark + width_of(&t.finding)).max(7);
+    let from = from.max(4).min(cap);
+    let to = to.max(2).min(cap);
+    let code = if layout.bare() { 0 } else { code.max(4).min(cap) };
+    let finding = finding.max(7);
     // 1. Every column up to a floor, by weight when even the floors do not fit: the finding's
     // floor is its mark, rule and colon, then room for `…` after a space (at most 40 columns).
     let party_floor = if layout.bare() { 8 } else { 12 };
-    let rule = longest(&|t| mark + t.rule + 2).clamp(7, 40);
+    let rule = rule.clamp(7, 40);
     let floors = [from.min(party_floor), to.min(party_floor), code.min(13), finding.min(rule)];
     let mut got = super::share(room, &floors, &[2, 2, 1, 4]);
     let mut left = room - got.iter().sum::<usize>();
