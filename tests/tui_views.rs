@@ -95,10 +95,11 @@ fn calls_view_wide_and_narrow() {
         s.lines().any(|l| l.contains("✖ forbidden-403: INVITE refused with") && l.ends_with("…│")),
         "{s}"
     );
-    // At 115 (the medium layout) the longest parties are cut, with a mark (a cut address must
-    // not read as another one), before the rules are.
+    // At 115 (the medium layout) the longest parties are cut in the middle, with a mark, so
+    // both ends of an address stay (a cut address must not read as another one), before the
+    // rules are.
     let s = screen(&mut a, &model, 115, 45);
-    assert!(s.contains("alice@192.168.1…") && !s.contains("192.168.1 "), "{s}");
+    assert!(s.contains("alice@1…168.10.2 ") && !s.contains("192.168.1 "), "{s}");
     assert!(s.contains("▲ decline-should-be-busy: …│"), "{s}");
 }
 
@@ -793,9 +794,12 @@ fn status_bar_keeps_the_calls_beside_a_standing_notice() {
     let sixty = bar(&mut a, 60);
     assert!(sixty.contains("calls 27 · 0 msg/s · drops 0") && sixty.ends_with("? help"), "{sixty}");
     assert!(sixty.starts_with(" file /w…"), "{sixty}");
-    // Too narrow for the calls beside the shortest label and `? help`: the counters come down
-    // to the drops, and `? help` stays.
-    let tight = bar(&mut a, 50);
+    // At 50 the label goes altogether before the calls do (the standing notice goes too).
+    let fifty = bar(&mut a, 50);
+    assert!(fifty.starts_with(" calls 27 · 0 msg/s · drops 0") && fifty.ends_with("? help"), "{fifty}");
+    // Too narrow for the calls beside `? help`: the counters come down to the drops, and
+    // `? help` stays.
+    let tight = bar(&mut a, 40);
     assert!(tight.ends_with("? help") && tight.contains("drops 0") && !tight.contains("calls"), "{tight}");
     let wide = bar(&mut a, 200);
     assert!(wide.contains(" file /work/pcaps/demo.pcap "), "{wide}");
@@ -867,9 +871,29 @@ fn a_narrow_ladder_says_which_columns_are_off_screen() {
     // Five endpoints; at 60 columns three show.
     let s = screen(&mut a, &model, 60, 20);
     let header = s.lines().nth(1).unwrap();
-    assert!(header.contains("…10") && header.contains("…31 +2▸│"), "{s}");
-    // The INVITEs to the branches off the edge.
-    assert_eq!(s.lines().filter(|l| l.contains("──INVITE+──▸│")).count(), 2, "{s}");
+    assert!(header.contains("…10") && header.contains("…31       +2▸│"), "{s}");
+    // The INVITEs to the branches off the edge run to it.
+    assert_eq!(s.lines().filter(|l| l.contains("│───INVITE (SDP)──▸││")).count(), 2, "{s}");
+    // At every width, each lifeline drawn has its name, and names and the mark count all five.
+    for w in 60..=100 {
+        let s = screen(&mut a, &model, w, 24);
+        let ladder = |l: &str| -> String {
+            let l: String = l.chars().skip(1).collect();
+            l.split("││").next().unwrap().to_string()
+        };
+        let lines: Vec<&str> = s.lines().collect();
+        let header = ladder(lines[1]);
+        let names = header.matches('…').count();
+        let hidden: usize = header
+            .split_whitespace()
+            .find_map(|t| t.strip_prefix('+').and_then(|t| t.strip_suffix('▸')).and_then(|n| n.parse().ok()))
+            .or_else(|| {
+                header.split(" more ▸").next().and_then(|h| h.split_whitespace().last()?.parse().ok())
+            })
+            .unwrap_or(0);
+        assert_eq!(names + hidden, 5, "{w}: {s}");
+        assert_eq!(ladder(lines[2]).matches('│').count(), names, "{w}: {s}");
+    }
     // Wide enough for all five: no mark.
     let wide = screen(&mut a, &model, 160, 40);
     assert!(wide.contains("127.0.0.33:5060") && !wide.contains('▸'), "{wide}");
@@ -919,6 +943,26 @@ fn views_below_the_minimum_say_what_they_leave_out() {
     assert!(s.contains("Responses · 1 not shown"), "{s}");
     let labels = s.lines().find(|l| l.contains("180 200")).unwrap();
     assert!(labels.contains("603") && !labels.contains("100"), "provisional codes go first: {s}");
+    // A failing source too long for its box is cut with a mark (`7.17.254.1` would read as
+    // another address).
+    let s = screen(&mut a, &model, 40, 12);
+    for l in s.lines().filter(|l| l.contains("7.17.25")) {
+        assert!(l.contains("7.17.254.165") || l.contains("7.17.254.188") || l.contains('…'), "{s}");
+    }
+    // A counter's value stays with its label when the counters wrap.
+    let s = screen(&mut a, &model, 80, 24);
+    for item in ["SER 45.45 %", "SEER 72.73 %", "retransmissions 0", "duplicates 0"] {
+        assert!(s.contains(item), "{item}: {s}");
+    }
+    // The call title names the parties as user@host when the display names do not fit.
+    a.view = View::Calls;
+    key(&mut a, &model, KeyCode::Home);
+    key(&mut a, &model, KeyCode::Down);
+    key(&mut a, &model, KeyCode::Down);
+    key(&mut a, &model, KeyCode::Down);
+    key(&mut a, &model, KeyCode::Enter);
+    let s = screen(&mut a, &model, 60, 20);
+    assert!(s.starts_with("┌ call · alice… · completed 200 OK"), "{s}");
     let model = model_of("lab-register-401-403.pcap");
     let mut a = app(&model);
     a.view = View::Registrations;
@@ -948,4 +992,15 @@ fn calls_columns_do_not_jump_while_scrolling() {
     // A resize starts afresh from what is on screen.
     screen(&mut a, &model, 150, 12);
     assert_eq!(header(&screen(&mut a, &model, 160, 12)), bottom);
+}
+
+/// With no finding to show, the Finding column gives its room to the parties: a dialled
+/// number in a toll-fraud scan is shown whole at 80 columns (it was cut beside an empty column).
+#[test]
+fn parties_take_the_room_an_empty_finding_column_leaves() {
+    let model = model_of("initconf-3700-unauthorized-401.pcap");
+    let mut a = app(&model);
+    let s = screen(&mut a, &model, 80, 24);
+    assert!(s.contains("│00:42:43 INVITE   200  1010333011972599501806 rejected    482"), "{s}");
+    assert!(!s.lines().skip(2).take(11).any(|l| l.contains('…')), "{s}");
 }

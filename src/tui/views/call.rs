@@ -57,8 +57,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         Constraint::Length(findings_height),
     ])
     .areas(area);
+    // The ladder takes 60 % of the width, up to 68 % when its addresses need it to show whole
+    // (a forked call's five at 80 columns); the raw message gets the rest.
+    let cols = ladder::endpoints(&msgs);
+    let share = |percent: u16| u16::try_from(u32::from(top.width) * u32::from(percent) / 100).unwrap_or(0);
+    let wanted = u16::try_from(ladder::width_wanted(cols.len()) + 2).unwrap_or(u16::MAX);
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(top);
+        Layout::horizontal([Constraint::Length(wanted.clamp(share(60), share(68))), Constraint::Min(0)])
+            .areas(top);
 
     // Ladder.
     let code = s.final_code.map_or(String::new(), |c| format!(" {c} {}", s.final_reason));
@@ -71,9 +77,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         if s.linked.is_empty() { String::new() } else { format!(" · linked {}", s.linked.join(", ")) }
     );
     let used = unicode_width::UnicodeWidthStr::width(format!("{head}{tail}").as_str()) + 4;
-    let parties =
-        inert_string(format!("{} → {}", super::party(&s.from, true), super::party(&s.to, true)).as_bytes());
-    let parties = super::fit(&parties, usize::from(left.width).saturating_sub(used).max(1));
+    // With display names when they fit, else as user@host (what tells parties apart), cut
+    // with `…` if even that is too long.
+    let room = usize::from(left.width).saturating_sub(used).max(1);
+    let parties_as = |display: bool| {
+        inert_string(
+            format!("{} → {}", super::party(&s.from, display), super::party(&s.to, display)).as_bytes(),
+        )
+    };
+    let parties = match parties_as(true) {
+        p if unicode_width::UnicodeWidthStr::width(p.as_str()) <= room => p,
+        _ => super::fit(&parties_as(false), room),
+    };
     let title = super::title(&inert_string(format!("{head}{parties}{tail}").as_bytes()), left.width);
     let footer = format!(
         "{} · {} messages{}",
@@ -87,7 +102,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         .title_bottom(Line::from(super::title(&footer, left.width)));
     let inner = block.inner(left);
     f.render_widget(block, left);
-    let cols = ladder::endpoints(&msgs);
     let width = inner.width as usize;
     let height = inner.height.saturating_sub(1) as usize;
     app.page = height.max(1);
@@ -151,18 +165,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     if total > visible {
         // Where we are in a long message, on the bottom border (the top one holds the addresses).
         let at = super::lines_shown(app.raw_scroll.into(), visible.into(), total.into());
-        block = block.title_bottom(format!(" {at} · J/K "));
+        block = block.title_bottom(super::title(&format!("{at} · J/K"), right.width));
     }
     f.render_widget(raw.scroll((app.raw_scroll, 0)).block(block), right);
 
     // Media: the descriptions and the streams, as sngrep shows them under the ladder.
     if !media_lines.is_empty() {
-        let title = format!(" media: {} streams ", s.streams.len());
+        let title = super::title(&format!("media: {} streams", s.streams.len()), media.width);
         let mut block = Block::default().borders(Borders::ALL).title(title);
         // A pane too short for every line says how many it leaves out.
         let hidden = media_lines.len().saturating_sub(media.height.saturating_sub(2) as usize);
         if hidden > 0 {
-            block = block.title_bottom(format!(" {hidden} more (a taller terminal shows them) "));
+            block = block.title_bottom(super::title(
+                &format!("{hidden} more (a taller terminal shows them)"),
+                media.width,
+            ));
         }
         f.render_widget(Paragraph::new(media_lines).block(block), media);
     }
@@ -194,11 +211,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             }
         }
         let para = Paragraph::new(lines).wrap(Wrap { trim: true });
-        let mut block =
-            Block::default().borders(Borders::ALL).title(format!(" findings ({}) ", findings.len()));
+        let mut block = Block::default()
+            .borders(Borders::ALL)
+            .title(super::title(&format!("findings ({})", findings.len()), bottom.width));
         if para.line_count(bottom.width.saturating_sub(2)) > bottom.height.saturating_sub(2) as usize {
             // Cut here: the findings view (Tab) shows the whole text and scrolls it.
-            block = block.title_bottom(" more: Tab to the findings view ");
+            block = block.title_bottom(super::title("more: Tab to the findings view", bottom.width));
         }
         f.render_widget(para.block(block), bottom);
     }

@@ -209,14 +209,42 @@ impl Party {
         unicode_width::UnicodeWidthStr::width(self.full.as_str())
     }
 
-    /// The form that fits `width` columns.
+    /// The form that fits `width` columns, else the compact one cut: an address or a number
+    /// in its middle (both ends tell two apart), a bare name at its end.
     fn fitted(&self, width: usize) -> String {
         if self.width() <= width {
             self.full.clone()
+        } else if self.compact.contains('@') || self.compact.chars().any(|c| c.is_ascii_digit()) {
+            cut_middle(&self.compact, width)
         } else {
             fit(&self.compact, width)
         }
     }
+}
+
+/// `s` cut to `n` terminal columns in its middle, with `…`: both ends of an address stay
+/// (`alice…0.0.13`), where two parties usually differ (the same user at two hosts, two numbers
+/// with one prefix).
+fn cut_middle(s: &str, n: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= n {
+        return s.to_string();
+    }
+    let room = n.saturating_sub(1);
+    // The end gets the odd column: a host's last digits tell hosts apart.
+    let tail_room = room - room / 2;
+    let take = |chars: &mut dyn Iterator<Item = char>, room: usize| {
+        let mut used = 0;
+        chars
+            .take_while(|c| {
+                used += c.width().unwrap_or(0);
+                used <= room
+            })
+            .collect::<Vec<char>>()
+    };
+    let head: String = take(&mut s.chars(), room / 2).into_iter().collect();
+    let tail: String = take(&mut s.chars().rev(), tail_room).into_iter().rev().collect();
+    format!("{head}…{tail}")
 }
 
 /// The texts of one row whose length decides the columns' widths.
@@ -328,32 +356,29 @@ fn column_widths(
         *kept = texts.iter().map(f).max().unwrap_or(0).max(*kept);
     }
     let [from, to, code, finding, rule] = longest.1;
-    // What each flexible column wants: its longest text on screen, its header at least; the
-    // parties and the code at most 30 % of the room each. The narrow layout's code is fixed.
-    let cap = (room * 3 / 10).max(12);
-    let from = from.max(4).min(cap);
-    let to = to.max(2).min(cap);
-    let code = if layout.bare() { 0 } else { code.max(4).min(cap) };
-    let finding = finding.max(7);
+    // What each flexible column wants: its longest text shown, its header at least. The narrow
+    // layouts' code is fixed.
+    let want = [from.max(4), to.max(2), if layout.bare() { 0 } else { code.max(4) }, finding.max(7)];
     // 1. Every column up to a floor, by weight when even the floors do not fit: the finding's
     // floor is its mark, rule and colon, then room for `…` after a space (at most 40 columns).
     let party_floor = if layout.bare() { 8 } else { 12 };
-    let rule = rule.clamp(7, 40);
-    let floors = [from.min(party_floor), to.min(party_floor), code.min(13), finding.min(rule)];
-    let mut got = super::share(room, &floors, &[2, 2, 1, 4]);
+    let floors =
+        [want[0].min(party_floor), want[1].min(party_floor), want[2].min(13), want[3].min(rule.clamp(7, 40))];
+    let mut got: [usize; 4] = super::share(room, &floors, &[2, 2, 1, 4]).try_into().unwrap_or([0; 4]);
     let mut left = room - got.iter().sum::<usize>();
-    // 2. The parties whole: a cut address reads as another.
-    let extra = super::share(left, &[from - got[0], to - got[1]], &[1, 1]);
-    for (g, e) in got.iter_mut().zip(extra) {
-        *g += e;
-        left -= e;
-    }
-    // 3. The finding's summary before the code's reason phrase (the code says it already),
-    // and what is left to the finding.
-    let summary = (finding - got[3]).min(left);
-    let reason = (code - got[2]).min(left - summary);
-    got[2] += reason;
-    got[3] += left - reason;
+    // 2. The parties whole, up to 30 % of the room each: a cut address reads as another.
+    let cap = (room * 3 / 10).max(12);
+    grow_parties(&mut got, &mut left, [want[0].min(cap), want[1].min(cap)]);
+    // 3. The finding's summary, up to 60 columns, before the code's reason phrase (the code
+    // says it already).
+    grow(&mut got, &mut left, 3, want[3].min(60));
+    // 4. Then the parties beyond 30 %, the reason phrase, the rest of the summary; what is
+    // still left goes to the finding.
+    grow_parties(&mut got, &mut left, [want[0], want[1]]);
+    grow(&mut got, &mut left, 2, want[2].min(cap));
+    grow(&mut got, &mut left, 3, want[3]);
+    grow(&mut got, &mut left, 2, want[2]);
+    got[3] += left;
     columns
         .iter()
         .map(|&(head, fixed)| {
@@ -365,6 +390,23 @@ fn column_widths(
             })
         })
         .collect()
+}
+
+/// Widens flexible column `i` towards `upto` columns with what is `left`.
+fn grow(got: &mut [usize; 4], left: &mut usize, i: usize, upto: usize) {
+    let more = upto.saturating_sub(got[i]).min(*left);
+    got[i] += more;
+    *left -= more;
+}
+
+/// Widens From and To (the first two flexible columns) towards `upto`, sharing what is `left`
+/// evenly when it is short.
+fn grow_parties(got: &mut [usize; 4], left: &mut usize, upto: [usize; 2]) {
+    let wanted = [upto[0].saturating_sub(got[0]), upto[1].saturating_sub(got[1])];
+    for (i, more) in super::share(*left, &wanted, &[1, 1]).into_iter().enumerate() {
+        got[i] += more;
+        *left -= more;
+    }
 }
 
 /// The finding cell, `width` columns wide: the mark, then ` rule +N: summary` cut with `…`.
@@ -399,9 +441,10 @@ fn split_strip(area: Rect, model: &Model, rows: usize) -> (Rect, Option<Rect>) {
 
 /// The newest findings, newest first, one line each: time, mark, rule, summary, Call-ID.
 fn draw_strip(f: &mut Frame, area: Rect, model: &Model) {
-    let block = Block::default()
-        .borders(Borders::TOP)
-        .title(format!(" Newest findings ({} in all; Tab for the list) ", model.findings.len()));
+    let block = Block::default().borders(Borders::TOP).title(super::title(
+        &format!("Newest findings ({} in all; Tab for the list)", model.findings.len()),
+        area.width,
+    ));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = inner.width as usize;
@@ -436,8 +479,15 @@ mod tests {
         assert_eq!(p().fitted(30), "Alice alice@127.0.0.10");
         // One column short of the name: the address alone, whole.
         assert_eq!(p().fitted(21), "alice@127.0.0.10");
-        // Too short even for the address: cut with a mark.
-        assert_eq!(p().fitted(12), "alice@127.0…");
+        // Too short even for the address: cut in the middle, with a mark, both ends kept.
+        assert_eq!(p().fitted(12), "alice…0.0.10");
+        assert_eq!(super::cut_middle("alice@127.0.0.13", 14), "alice@….0.0.13");
+        assert_eq!(super::cut_middle("5514540002@200.57.7.195", 16), "5514540…57.7.195");
+        assert_eq!(super::cut_middle("北京北京北京", 9), "北京…北京");
+        assert_eq!(super::cut_middle("北京北京北京", 7), "北…京");
+        assert_eq!(super::cut_middle("abc", 0), "…");
+        // A bare name is cut at its end.
+        assert_eq!(Party::of("sip:alice@h", Layout::Tiny).fitted(4), "ali…");
         // Narrow: the user alone; medium: no display name.
         assert_eq!(Party::of("Alice <sip:alice@127.0.0.10>", Layout::Narrow).fitted(30), "alice");
         assert_eq!(Party::of("Alice <sip:alice@127.0.0.10>", Layout::Medium).fitted(30), "alice@127.0.0.10");

@@ -109,7 +109,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App) {
     app.compare_offset = app.compare_offset.min(lhs.len().saturating_sub(visible));
     let at = app.compare_offset;
     let bottom = if lhs.len() > visible {
-        format!(" {} ", super::lines_shown(at, visible, lhs.len()))
+        super::title(&super::lines_shown(at, visible, lhs.len()), left.width)
     } else {
         String::new()
     };

@@ -109,10 +109,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let total = para.line_count(detail_area.width.saturating_sub(2)) as u16;
     let visible = detail_area.height.saturating_sub(2);
     app.finding_scroll = app.finding_scroll.min(total.saturating_sub(visible));
-    let mut block = Block::default().borders(Borders::ALL).title(" explanation (Enter opens the call) ");
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .title(super::title("explanation (Enter opens the call)", detail_area.width));
     if total > visible {
         let at = super::lines_shown(app.finding_scroll.into(), visible.into(), total.into());
-        block = block.title_bottom(format!(" {at} · J/K "));
+        block = block.title_bottom(super::title(&format!("{at} · J/K"), detail_area.width));
     }
     f.render_widget(para.scroll((app.finding_scroll, 0)).block(block), detail_area);
 }

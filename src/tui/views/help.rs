@@ -52,8 +52,10 @@ pub fn draw(f: &mut Frame, area: Rect, offset: &mut usize) {
     *offset = (*offset).min(total.saturating_sub(visible));
     let mut block = Block::default().borders(Borders::ALL).title(" sipscope keys ");
     if total > visible {
-        block =
-            block.title_bottom(format!(" {} · Up/Down scroll ", super::lines_shown(*offset, visible, total)));
+        block = block.title_bottom(super::title(
+            &format!("{} · Up/Down scroll", super::lines_shown(*offset, visible, total)),
+            w,
+        ));
     }
     f.render_widget(Clear, r);
     f.render_widget(para.scroll((*offset as u16, 0)).block(block), r);

@@ -30,7 +30,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let counts = if counts.is_empty() { String::new() } else { format!(" · {}", counts.join(", ")) };
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" Registrations {}{shown}{counts} ", regs.total));
+        .title(super::title(&format!("Registrations {}{shown}{counts}", regs.total), area.width));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let height = inner.height.saturating_sub(1) as usize;

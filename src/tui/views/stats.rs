@@ -15,14 +15,13 @@ use crate::tui::model::Model;
 /// Draws the stats view.
 pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let counters = app.counters(model).clone();
-    let lines = counter_lines(&counters, model);
     let top_sources = failing_sources(app, model);
-    // The counters take the height they need (wrapped at half the width), and the failing
+    // The counters take the height they need (laid out in the left half), and the failing
     // sources as many lines as there are, up to about half the view; the response chart keeps at
     // least six lines. A counters box still too short says so.
-    let para = Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true });
     let half = area.width / 2;
-    let needed = u16::try_from(para.line_count(half.saturating_sub(2))).unwrap_or(u16::MAX).saturating_add(2);
+    let lines = pack(&counter_groups(&counters, model), usize::from(half.saturating_sub(2)));
+    let needed = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2);
     let sources_needed =
         u16::try_from(top_sources.len()).unwrap_or(u16::MAX).saturating_add(2).min(area.height / 2);
     // A short view gives up the per-second chart before the counters.
@@ -35,7 +34,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     ])
     .areas(area);
     let [metrics, sources] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+        Layout::horizontal([Constraint::Length(half), Constraint::Fill(1)]).areas(bottom);
     draw_charts(f, top, middle, &counters, model);
     let mut block = Block::default()
         .borders(Borders::ALL)
@@ -43,11 +42,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     if needed > metrics.height {
         block = block.title_bottom(super::title("more: a taller terminal shows it all", metrics.width));
     }
-    f.render_widget(para.block(block), metrics);
+    f.render_widget(Paragraph::new(lines).block(block), metrics);
+    // Counts as wide as the largest, the address cut with `…` (a cut address without a mark
+    // would read as another one).
+    let digits = top_sources.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(1);
+    let room = usize::from(sources.width.saturating_sub(2)).saturating_sub(digits + 2);
     let lines: Vec<Line> = top_sources
         .iter()
         .take(sources.height.saturating_sub(2) as usize)
-        .map(|(s, n)| Line::raw(format!("{n:>6}  {s}")))
+        .map(|(s, n)| Line::raw(format!("{n:>digits$}  {}", super::fit(s, room))))
         .collect();
     f.render_widget(
         Paragraph::new(lines).block(
@@ -59,45 +62,80 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     );
 }
 
-/// The RFC 6076 metrics and the capture counters, one line each.
-fn counter_lines(counters: &crate::tui::model::Counters, model: &Model) -> Vec<Line<'static>> {
+/// The RFC 6076 metrics and the capture counters: one group of `label value` items per line
+/// they would take on a wide terminal.
+fn counter_groups(counters: &crate::tui::model::Counters, model: &Model) -> Vec<Vec<String>> {
     let p = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2} %"));
     let d = |v: Option<u64>| v.map_or("-".to_string(), |v| format!("{v} ms"));
     let e = &counters.engine;
-    let mut lines = Vec::new();
+    let mut groups = Vec::new();
     if let Some(r) = counters.rfc6076 {
-        lines.push(Line::raw(format!("SER {}   SEER {}", p(r.ser), p(r.seer))));
-        lines.push(Line::raw(format!("ISA {}   SCR {}", p(r.isa), p(r.scr))));
-        lines.push(Line::raw(format!("SRD p50 {} p95 {}", d(r.srd_p50), d(r.srd_p95))));
-        lines.push(Line::raw(format!("RRD p50 {} p95 {}", d(r.rrd_p50), d(r.rrd_p95))));
+        groups.push(vec![format!("SER {}", p(r.ser)), format!("SEER {}", p(r.seer))]);
+        groups.push(vec![format!("ISA {}", p(r.isa)), format!("SCR {}", p(r.scr))]);
+        groups.push(vec![format!("SRD p50 {} p95 {}", d(r.srd_p50), d(r.srd_p95))]);
+        groups.push(vec![format!("RRD p50 {} p95 {}", d(r.rrd_p50), d(r.rrd_p95))]);
     }
-    lines.push(Line::raw(format!(
-        "packets {}  SIP {}  retransmissions {}  duplicates {}",
-        e.decode.packets, e.sip_messages, e.calls.retransmissions, e.calls.duplicates
-    )));
-    lines.push(Line::raw(format!(
-        "decode errors {}  non-SIP {}  IP reassembled {}  TCP streams {}",
-        e.decode.errors,
-        e.non_sip_payloads(),
-        e.decode.defrag.reassembled,
-        e.tcp.streams
-    )));
-    lines.push(Line::raw(format!(
-        "calls {}  evicted {}  kernel drops {}  rows without messages (memory) {}",
-        e.calls.calls, e.calls.evicted_calls, counters.kernel_drops, model.evicted_rows
-    )));
+    groups.push(vec![
+        format!("packets {}", e.decode.packets),
+        format!("SIP {}", e.sip_messages),
+        format!("retransmissions {}", e.calls.retransmissions),
+        format!("duplicates {}", e.calls.duplicates),
+    ]);
+    groups.push(vec![
+        format!("decode errors {}", e.decode.errors),
+        format!("non-SIP {}", e.non_sip_payloads()),
+        format!("IP reassembled {}", e.decode.defrag.reassembled),
+        format!("TCP streams {}", e.tcp.streams),
+    ]);
+    groups.push(vec![
+        format!("calls {}", e.calls.calls),
+        format!("evicted {}", e.calls.evicted_calls),
+        format!("kernel drops {}", counters.kernel_drops),
+        format!("rows without messages (memory) {}", model.evicted_rows),
+    ]);
     let undecoded: Vec<String> =
         e.decode.undecoded.nonzero().map(|(k, n)| format!("{n} {}", k.describe())).collect();
     if !undecoded.is_empty() {
-        lines.push(Line::raw(format!("not decoded: {}", undecoded.join(", "))));
+        groups.push(vec![format!("not decoded: {}", undecoded.join(", "))]);
     }
     if e.clock.jumps > 0 {
-        lines.push(Line::raw(format!(
+        groups.push(vec![format!(
             "capture clock stepped {} time(s), largest {} ms: later times shifted",
             e.clock.jumps, e.clock.largest_jump_ms
-        )));
+        )]);
     }
-    lines
+    groups
+}
+
+/// Lays each group of items out on lines of at most `width` columns, two spaces apart; a group
+/// too long for one line goes on under itself, indented two. A value is never split from its
+/// label: only an item longer than a whole line is wrapped, at its spaces.
+fn pack(groups: &[Vec<String>], width: usize) -> Vec<Line<'static>> {
+    const INDENT: &str = "  ";
+    let columns = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    let mut out = Vec::new();
+    for group in groups {
+        let mut line = String::new();
+        for item in group {
+            if !line.is_empty() {
+                if columns(&line) + 2 + columns(item) <= width {
+                    line.push_str("  ");
+                    line.push_str(item);
+                    continue;
+                }
+                out.push(Line::raw(std::mem::replace(&mut line, INDENT.to_string())));
+            }
+            let room = width.saturating_sub(columns(&line)).max(1);
+            for (k, piece) in crate::report::fit::wrap_words(item, room).into_iter().enumerate() {
+                if k > 0 {
+                    out.push(Line::raw(std::mem::replace(&mut line, INDENT.to_string())));
+                }
+                line.push_str(&piece);
+            }
+        }
+        out.push(Line::raw(line));
+    }
+    out
 }
 
 /// Source addresses of failed calls with their counts, most first (ties by address).

@@ -41,8 +41,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     // The mode badge, with a plain space before it so it does not touch the counters.
     let fixed = HELP.len() + mode.map_or(0, |(m, _)| m.len() + 1);
     let source = inert_string(app.source.as_bytes());
-    // The source label gives way first on a narrow bar: the calls and the rate matter more.
-    let label_min = source.chars().count().min(if width < 80 { 8 } else { 16 }) + 2;
+    // The source label gives way first on a narrow bar, to 8 characters and then altogether:
+    // the calls and the rate matter more.
+    let short_len = short.chars().count();
+    let label_min = match source.chars().count().min(if width < 80 { 8 } else { 16 }) + 2 {
+        n if width < 80 && n + short_len + fixed > width => 0,
+        n => n,
+    };
     // A notice (what a key just did, a save, a search) matters more than the long counters.
     let notice = app.status.as_ref().or(model.notice.as_ref()).map(|n| inert_string(n.as_bytes()));
     let notice_len = notice.as_ref().map_or(0, |n| n.chars().count() + 2);
@@ -63,7 +68,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     };
     // The source label takes the room the counters and the notice leave (at least its minimum).
     let label_room = width.saturating_sub(counters.chars().count() + fixed + notice_len).max(label_min);
-    let label = format!(" {} ", super::fit(&source, label_room.saturating_sub(2)));
+    // Under three columns of room the label is left out rather than shown as a lone `…`.
+    let label = if label_room < 4 {
+        String::new()
+    } else {
+        format!(" {} ", super::fit(&source, label_room.saturating_sub(2)))
+    };
     let mut spans = vec![Span::styled(label.clone(), Style::new().fg(Color::Black).bg(Color::Cyan))];
     let mut used = label.chars().count() + counters.chars().count() + fixed;
     spans.push(Span::raw(counters));
@@ -72,9 +82,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
         spans.push(Span::styled(m, style));
     }
     if let Some(n) = notice {
-        let room = width.saturating_sub(used + 2);
+        // Two spaces from the counters (the mode badge sets it off by its colour).
+        let lead = if mode.is_some() { " " } else { "  " };
+        let room = width.saturating_sub(used + lead.len() + 1);
         if room >= 8 {
-            let text = format!(" {} ", super::fit(&n, room));
+            let text = format!("{lead}{} ", super::fit(&n, room));
             used += text.chars().count();
             spans.push(Span::styled(text, Style::new().add_modifier(Modifier::ITALIC)));
         }

@@ -15,8 +15,9 @@ use crate::tui::theme;
 /// Draws the streams view.
 pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let all = streams_by_quality(model);
-    let block =
-        Block::default().borders(Borders::ALL).title(format!(" RTP streams {} · worst first ", all.len()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(super::title(&format!("RTP streams {} · worst first", all.len()), area.width));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = inner.width as usize;

@@ -90,7 +90,17 @@ pub fn column_width(n: usize, width: usize) -> usize {
     if n == 0 {
         return width;
     }
-    ((width.saturating_sub(TIME_WIDTH)) / n).clamp(8, 40)
+    ((width.saturating_sub(TIME_WIDTH)) / n).clamp(MIN_COLUMN, 40)
+}
+
+/// The narrowest endpoint column: room for `INV+` between two neighbours' lifelines.
+const MIN_COLUMN: usize = 7;
+/// An endpoint column wide enough for `180·A` between two neighbours' lifelines.
+const COMFORTABLE_COLUMN: usize = 8;
+
+/// The width a ladder of `n` endpoints wants: the time and `n` comfortable columns.
+pub fn width_wanted(n: usize) -> usize {
+    TIME_WIDTH + n * COMFORTABLE_COLUMN
 }
 
 /// Column names that fit in `room` characters and stay distinct: as they are when they fit;
@@ -155,8 +165,18 @@ pub fn short_names(cols: &[String], room: usize) -> Vec<String> {
 /// How many of `n` endpoint columns show whole in `width` cells (the rest are off the right
 /// edge: a pane too narrow for them all).
 pub fn columns_shown(n: usize, width: usize) -> usize {
-    (width.saturating_sub(TIME_WIDTH) / column_width(n, width).max(1)).min(n)
+    let w = column_width(n, width).max(1);
+    let room = width.saturating_sub(TIME_WIDTH);
+    if room / w >= n {
+        n
+    } else {
+        // Room is kept for the header's mark of how many are off the edge (` +2▸`).
+        room.saturating_sub(MARK_WIDTH) / w
+    }
 }
+
+/// Columns kept for the header's ` +N▸` when endpoints are off the right edge.
+const MARK_WIDTH: usize = 4;
 
 /// The header line naming the endpoint columns; when some are off the right edge, it ends in
 /// how many (`+2▸`) over what would show of the next one.
@@ -173,13 +193,14 @@ pub fn header(cols: &[String], width: usize) -> Line<'static> {
     }
     let hidden = cols.len() - shown;
     if hidden > 0 {
+        // At the right edge, in the room `columns_shown` kept for it.
+        let used = TIME_WIDTH + shown * w;
         let mark = [format!(" {hidden} more ▸"), format!(" +{hidden}▸")]
             .into_iter()
-            .find(|m| TIME_WIDTH + shown * w + m.chars().count() <= width)
-            .unwrap_or_else(|| format!("+{hidden}▸"));
-        // Over the end of the last name shown when the leftover room is too small.
-        let keep = width.saturating_sub(mark.chars().count()).min(s.chars().count());
-        s = s.chars().take(keep).collect::<String>() + &mark;
+            .find(|m| used + m.chars().count() <= width)
+            .unwrap_or_default();
+        s += &" ".repeat(width.saturating_sub(used + mark.chars().count()));
+        s += &mark;
     }
     Line::styled(s, Style::new().add_modifier(Modifier::BOLD))
 }
@@ -217,14 +238,20 @@ pub fn line(
     branch: Option<char>,
 ) -> Line<'static> {
     let w = column_width(cols.len(), width);
-    let total = w * cols.len();
-    let mut cells: Vec<char> = vec![' '; total];
-    for i in 0..cols.len() {
+    let shown = columns_shown(cols.len(), width);
+    // The cells that show; only whole columns get a lifeline (one without its name would read
+    // as another address). An endpoint past them sits just past the edge: its arrows run to the
+    // edge and end in `▸`, under the header's `+N▸`.
+    let edge = width.saturating_sub(TIME_WIDTH).max(shown * w).max(1);
+    let mut cells: Vec<char> = vec![' '; edge + 2];
+    for i in 0..shown {
         cells[i * w + w / 2] = '│';
     }
-    let src = cols.iter().position(|c| *c == s.msg.src.to_string()).unwrap_or(0);
-    let dst = cols.iter().position(|c| *c == s.msg.dst.to_string()).unwrap_or(0);
-    let (a, b) = (src * w + w / 2, dst * w + w / 2);
+    let at = |addr: String| match cols.iter().position(|c| *c == addr).unwrap_or(0) {
+        i if i < shown => i * w + w / 2,
+        _ => edge + 1,
+    };
+    let (a, b) = (at(s.msg.src.to_string()), at(s.msg.dst.to_string()));
     let (lo, hi) = (a.min(b), a.max(b));
     if lo != hi {
         for c in cells.iter_mut().take(hi).skip(lo + 1) {
@@ -235,9 +262,8 @@ pub fn line(
         } else {
             cells[lo + 1] = '◀';
         }
-        // A column off the right edge: the label goes in the part of the arrow that shows.
-        let edge = width.saturating_sub(TIME_WIDTH).max(1);
-        let room = if hi < edge { hi - lo - 3 } else { edge.saturating_sub(lo + 3) };
+        // The label goes in the part of the arrow that shows.
+        let room = hi.min(edge) - lo - 3;
         // The full label when it fits, else the short one (a code says more than `603 …`).
         // The branch letter goes with every form of the label, set off by a dot while there is
         // room (`180 Ringing ·B`, `180·B`, `BYE·C`), and only in the tightest gap without it.
@@ -262,13 +288,9 @@ pub fn line(
             cells[start + i] = ch;
         }
     }
-    // What is right of the edge does not show: an arrow to or from a column there ends in `▸`.
-    let edge = width.saturating_sub(TIME_WIDTH).max(1);
-    if cells.len() > edge {
-        cells.truncate(edge);
-        if lo != hi && hi >= edge {
-            cells[edge - 1] = '▸';
-        }
+    cells.truncate(edge);
+    if lo != hi && hi > edge {
+        cells[edge - 1] = '▸';
     }
     let secs = s.msg.ts.0.saturating_sub(t0.0) as f64 / 1e9;
     let time = format!("{:>+8.3} ", secs);
