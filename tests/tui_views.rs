@@ -188,6 +188,12 @@ fn filter_quick_filters_sort_and_follow() {
     key(&mut a, &model, KeyCode::Char('c'));
     a.refresh(&model);
     assert!(a.visible.iter().all(|&i| model.rows[i].summary.method == "INVITE"));
+    // The title counts the calls shown (18 of all 27 failed, fewer of the 11 INVITEs).
+    let s = screen(&mut a, &model, 120, 30);
+    let failed = a.visible.iter().filter(|&&i| model.rows[i].summary.state.is_failure()).count();
+    assert!(failed < 11);
+    let title = format!("Calls 11 shown of 27 · {failed} failed · 5 with findings · sort time · only calls");
+    assert!(s.contains(&title), "{s}");
     a.on_key(KeyEvent::new(KeyCode::Char('F'), KeyModifiers::SHIFT), &model);
     a.refresh(&model);
     assert!(a.visible.iter().all(|&i| model.rows[i].summary.state.is_failure()));
@@ -455,7 +461,10 @@ fn every_column_sorts_by_what_it_shows() {
     assert_eq!(model.rows[*a.visible.last().unwrap()].worst, None);
     key(&mut a, &model, KeyCode::Char('r'));
     a.refresh(&model);
-    assert_eq!(model.rows[a.visible[0]].worst, None, "r reverses");
+    // Reversed: the mildest finding first, and calls without one still last.
+    assert!(model.rows[a.visible[0]].worst < Some(sipscope::diagnose::Severity::Error), "r reverses");
+    assert!(model.rows[a.visible[0]].worst.is_some());
+    assert_eq!(model.rows[*a.visible.last().unwrap()].worst, None);
     // Reversed, the values run from high to low and calls without one still come last.
     assert!(a.reverse);
     for want in [SortKey::Code, SortKey::Pdd, SortKey::Duration] {
@@ -747,6 +756,14 @@ fn branches_on_one_hop_are_lettered() {
     let model = model_of("lab-basic-udp.pcap");
     let mut a = first_call_opened(&model);
     assert!(!screen(&mut a, &model, 160, 45).contains(" ·A"));
+    // One dialog keeps one letter whichever side speaks: the callee's BYE, REFER or NOTIFY
+    // carries the caller's tag in To, and is not another branch.
+    for file in ["ordinary-blind-transfer.pcap", "ordinary-2xx-no-ack.pcap", "ordinary-subscriptions.pcap"] {
+        let model = model_of(file);
+        let mut a = first_call_opened(&model);
+        let s = screen(&mut a, &model, 132, 43);
+        assert!(!s.contains("·A") && !s.contains("·B"), "{file}: {s}");
+    }
 }
 
 /// At 80 columns the streams view keeps both addresses (the lost count and largest jitter give
@@ -790,13 +807,29 @@ fn status_bar_keeps_the_calls_beside_a_standing_notice() {
     let narrow = bar(&mut a, 80);
     assert!(narrow.contains("calls 27 · 0 msg/s · drops 0"), "{narrow}");
     assert!(narrow.contains("end of") && narrow.ends_with("? help"), "{narrow}");
-    // At 60 the source label gives way to the calls and the rate.
+    // At 60 the source label gives way to the calls and the rate, keeping the file's name
+    // (not its directory) as long as it can.
     let sixty = bar(&mut a, 60);
     assert!(sixty.contains("calls 27 · 0 msg/s · drops 0") && sixty.ends_with("? help"), "{sixty}");
-    assert!(sixty.starts_with(" file /w…"), "{sixty}");
+    assert!(sixty.starts_with(" demo.pc… "), "{sixty}");
+    assert!(narrow.starts_with(" file …/demo.pcap "), "{narrow}");
     // At 50 the label goes altogether before the calls do (the standing notice goes too).
     let fifty = bar(&mut a, 50);
     assert!(fifty.starts_with(" calls 27 · 0 msg/s · drops 0") && fifty.ends_with("? help"), "{fifty}");
+    // A notice from a key shortens the label as a narrow bar does, to give itself the room.
+    a.status = Some("saved 28 messages to ./sipscope-lab-fork-603-nocancel-1.pcap".into());
+    let saved = bar(&mut a, 80);
+    assert!(
+        saved.starts_with(" demo.pc…  drops 0  FOLLOW  saved 28 messages to ./sipscope-lab-fork"),
+        "{saved}"
+    );
+    a.status = None;
+    // At 45 in fewer words.
+    let forty_five = bar(&mut a, 45);
+    assert!(
+        forty_five.starts_with(" calls 27 · 0/s · drops 0") && forty_five.ends_with("? help"),
+        "{forty_five}"
+    );
     // Too narrow for the calls beside `? help`: the counters come down to the drops, and
     // `? help` stays.
     let tight = bar(&mut a, 40);
@@ -821,14 +854,14 @@ fn a_cut_media_pane_says_so() {
     let small = screen(&mut a, &model, 80, 24);
     assert!(small.contains(" more (a taller terminal shows them) "), "{small}");
     // A stream's addresses too long to sit beside it get a line of their own, both ends whole;
-    // the call title keeps its outcome and cuts the parties with a mark.
+    // the call title keeps its outcome and shows the parties as users alone.
     assert!(
         small.lines().any(|l| l.trim_start_matches('│').trim_start().starts_with("198.51.100.20:200")
             && l.contains(" → 192.0.2.1")),
         "{small}"
     );
     let title = small.lines().next().unwrap_or_default();
-    assert!(title.contains("… · completed 200 OK "), "{title}");
+    assert!(title.contains("call · alice → bob · completed 200 OK "), "{title}");
     let large = screen(&mut a, &model, 160, 45);
     assert!(!large.contains("a taller terminal"), "{large}");
     assert!(large.contains("SDP #3 200 callee"), "{large}");
@@ -933,6 +966,9 @@ fn views_below_the_minimum_say_what_they_leave_out() {
     let mut a = app(&model);
     let s = screen(&mut a, &model, 40, 12);
     assert!(s.contains("│Time     Method   From To  Code Findi…│"), "{s}");
+    // The layouts switch at the terminal's columns, as the docs give them: State from 60.
+    assert!(screen(&mut a, &model, 60, 20).lines().nth(1).unwrap().contains(" State "));
+    assert!(!screen(&mut a, &model, 59, 20).lines().nth(1).unwrap().contains("State"));
     assert!(s.contains("│11:08:56 INVITE   ali… bob 403  ✖ for…│"), "{s}");
     key(&mut a, &model, KeyCode::Char('?'));
     let s = screen(&mut a, &model, 40, 12);
@@ -1003,4 +1039,78 @@ fn parties_take_the_room_an_empty_finding_column_leaves() {
     let s = screen(&mut a, &model, 80, 24);
     assert!(s.contains("│00:42:43 INVITE   200  1010333011972599501806 rejected    482"), "{s}");
     assert!(!s.lines().skip(2).take(11).any(|l| l.contains('…')), "{s}");
+}
+
+/// The cursor stays on the call it is on, not on its row number, when the list is sorted,
+/// reversed, filtered, unfiltered, or joined by new calls (Enter and `s` act on the call the
+/// operator chose).
+#[test]
+fn the_selection_stays_on_its_call() {
+    let full = model_of("demo.pcap");
+    // The model as it was before its last three calls arrived, then with them.
+    let mut model = Model::default();
+    let n = full.rows.len();
+    model.apply(Batch {
+        calls: full.rows[..n - 3].iter().map(|r| r.summary.clone()).collect(),
+        ..Default::default()
+    });
+    let mut a = app(&model);
+    let id = |a: &App, m: &Model| m.rows[a.selected_row().unwrap()].summary.call_id.clone();
+    key(&mut a, &model, KeyCode::Home);
+    for _ in 0..7 {
+        key(&mut a, &model, KeyCode::Down);
+    }
+    screen(&mut a, &model, 80, 24);
+    let chosen = id(&a, &model);
+    assert!(chosen.contains("dnd-603"), "{chosen}");
+    for k in [KeyCode::Char('o'), KeyCode::Char('o'), KeyCode::Char('r'), KeyCode::Char('F')] {
+        key(&mut a, &model, k);
+        screen(&mut a, &model, 80, 24);
+        assert_eq!(id(&a, &model), chosen, "after {k:?}");
+    }
+    key(&mut a, &model, KeyCode::Char('F'));
+    key(&mut a, &model, KeyCode::Char('/'));
+    type_text(&mut a, &model, "603");
+    key(&mut a, &model, KeyCode::Enter);
+    screen(&mut a, &model, 80, 24);
+    assert_eq!(id(&a, &model), chosen, "after a filter it passes");
+    key(&mut a, &model, KeyCode::Esc);
+    screen(&mut a, &model, 80, 24);
+    assert_eq!(id(&a, &model), chosen, "after clearing the filter");
+    // New calls arrive while the operator looks at this one (follow is off once they moved).
+    model.apply(Batch {
+        calls: full.rows[n - 3..].iter().map(|r| r.summary.clone()).collect(),
+        ..Default::default()
+    });
+    screen(&mut a, &model, 80, 24);
+    assert_eq!(model.rows.len(), n);
+    assert_eq!(id(&a, &model), chosen, "after new calls");
+}
+
+/// A finding about a source (toll fraud, a scanner) has no single call: Enter on it lists the
+/// calls from that source, the title says so, and Esc shows all calls again.
+#[test]
+fn enter_on_a_source_finding_lists_its_calls() {
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    key(&mut a, &model, KeyCode::Tab);
+    assert_eq!(a.view, View::Findings);
+    // Newest first: the fourth is the scanner at 171.217.27.159.
+    for _ in 0..3 {
+        key(&mut a, &model, KeyCode::Down);
+    }
+    let s = screen(&mut a, &model, 120, 40);
+    assert!(s.contains("explanation (Enter lists the calls from this source)"), "{s}");
+    key(&mut a, &model, KeyCode::Enter);
+    assert_eq!(a.view, View::Calls);
+    let s = screen(&mut a, &model, 120, 40);
+    assert!(s.contains("only from 171.217.27.159"), "{s}");
+    assert!(s.contains("calls from 171.217.27.159 (Esc shows all)"), "{s}");
+    let from_source: Vec<usize> =
+        (0..model.rows.len()).filter(|&i| model.rows[i].summary.src.starts_with("171.217.27.159:")).collect();
+    assert!(!from_source.is_empty() && from_source.len() < model.rows.len());
+    assert_eq!(a.visible, from_source);
+    key(&mut a, &model, KeyCode::Esc);
+    a.refresh(&model);
+    assert_eq!((a.visible.len(), a.source_only), (model.rows.len(), None));
 }

@@ -229,6 +229,8 @@ pub struct App {
     pub findings_only: bool,
     /// Quick filter: INVITE calls.
     pub calls_only: bool,
+    /// Calls from one source address (Enter on a finding about a source sets it; Esc clears it).
+    pub source_only: Option<std::net::IpAddr>,
     /// Sort column.
     pub sort: SortKey,
     /// Reversed sort.
@@ -249,7 +251,7 @@ pub struct App {
     pub source: String,
     /// Rows of the calls table after filter and sort.
     pub visible: Vec<usize>,
-    /// Failed calls and calls with findings among the rows shown (before filters).
+    /// Failed calls and calls with findings among the calls the list shows (after filters).
     pub totals: (usize, usize),
     /// The newest rejection (row), emphasised for a moment after it happens.
     pub newest_rejection: Option<usize>,
@@ -293,7 +295,7 @@ pub struct App {
 }
 
 /// What the visible rows were computed from: model version, filter, quick filters, sort, limit.
-type ListKey = (u64, String, bool, bool, bool, SortKey, bool, Option<usize>);
+type ListKey = (u64, String, bool, bool, bool, SortKey, bool, Option<usize>, Option<std::net::IpAddr>);
 
 impl App {
     /// A new dashboard state for a source.
@@ -316,6 +318,7 @@ impl App {
             failures_only: false,
             findings_only: false,
             calls_only: false,
+            source_only: None,
             sort: SortKey::Time,
             reverse: false,
             follow: true,
@@ -370,6 +373,13 @@ impl App {
         if self.calls_only && s.kind != CallKind::Call {
             return false;
         }
+        if let Some(ip) = self.source_only {
+            // `src` is `ip:port` (`[ip]:port` for IPv6).
+            let host = s.src.rsplit_once(':').map_or(s.src.as_str(), |(h, _)| h);
+            if host.trim_start_matches('[').trim_end_matches(']').parse() != Ok(ip) {
+                return false;
+            }
+        }
         if self.filter.is_empty() {
             return true;
         }
@@ -406,16 +416,21 @@ impl App {
             self.sort,
             self.reverse,
             Some(limit),
+            self.source_only,
         );
         // Typing more characters only narrows the result: refine the rows already shown.
         let refine = match &self.cache_key {
             Some(old) => {
-                let same_rest = (old.0, old.2, old.3, old.4, old.5, old.6, old.7)
-                    == (key.0, key.2, key.3, key.4, key.5, key.6, key.7);
+                let same_rest = (old.0, old.2, old.3, old.4, old.5, old.6, old.7, old.8)
+                    == (key.0, key.2, key.3, key.4, key.5, key.6, key.7, key.8);
                 same_rest && key.1.contains(old.1.as_str()) && old.1 != key.1
             }
             None => false,
         };
+        // The call under the cursor stays under it when the rows are sorted, filtered or
+        // joined by new calls (not the row number, which would land on another call).
+        let was = self.selected_row();
+        let recomputed = refine || self.cache_key.as_ref() != Some(&key);
         if refine {
             let kept: Vec<usize> =
                 self.visible.iter().copied().filter(|&i| self.matches(&model.rows[i])).collect();
@@ -444,13 +459,15 @@ impl App {
             }
             if self.reverse {
                 v.reverse();
-                // Reversed, calls without a code, PDD or talk time still come after the others.
+                // Reversed, calls without a code, PDD, talk time or finding still come after
+                // the others.
                 let missing = |i: &usize| {
                     let c = &rows[*i].summary;
                     match self.sort {
                         SortKey::Code => c.final_code.is_none(),
                         SortKey::Pdd => c.pdd_ms.is_none(),
                         SortKey::Duration => c.duration_ms.is_none(),
+                        SortKey::Finding => rows[*i].worst.is_none(),
                         _ => false,
                     }
                 };
@@ -459,10 +476,6 @@ impl App {
             }
             self.visible = v;
             let rows = &model.rows[..limit];
-            self.totals = (
-                rows.iter().filter(|r| r.summary.state.is_failure()).count(),
-                rows.iter().filter(|r| !r.summary.findings.is_empty()).count(),
-            );
             // Emphasise the newest rejection while it is fresh (the last ~2 s of batches).
             self.newest_rejection = rows
                 .iter()
@@ -472,8 +485,20 @@ impl App {
                 .map(|(i, _)| i);
             self.cache_key = Some(key);
         }
+        if recomputed {
+            // Counted over the calls shown, so the title's counts are of the list under it.
+            let shown = self.visible.iter().map(|&i| &model.rows[i]);
+            self.totals = (
+                shown.clone().filter(|r| r.summary.state.is_failure()).count(),
+                shown.filter(|r| !r.summary.findings.is_empty()).count(),
+            );
+        }
         if self.follow && self.paused.is_none() && !self.visible.is_empty() {
             self.selected = if self.reverse { 0 } else { self.visible.len() - 1 };
+        } else if let Some(at) =
+            was.filter(|_| recomputed).and_then(|row| self.visible.iter().position(|&i| i == row))
+        {
+            self.selected = at;
         }
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
@@ -515,10 +540,7 @@ impl App {
         }
         if let Some(text) = self.typing.as_mut() {
             match ev.code {
-                KeyCode::Enter => {
-                    self.filter = self.typing.take().unwrap_or_default();
-                    self.selected = 0;
-                }
+                KeyCode::Enter => self.filter = self.typing.take().unwrap_or_default(),
                 KeyCode::Esc => {
                     self.typing = None;
                     self.filter.clear();
@@ -625,10 +647,21 @@ impl App {
                 View::Findings => {
                     let n = model.findings.len();
                     let f = n.checked_sub(1 + self.finding).and_then(|i| model.findings.get(i));
-                    if let Some(crate::diagnose::Subject::Call(id)) = f.map(|f| &f.subject) {
-                        if let Some(r) = model.row(id) {
-                            self.open(r, View::Findings);
+                    match f.map(|f| &f.subject) {
+                        Some(crate::diagnose::Subject::Call(id)) => {
+                            if let Some(r) = model.row(id) {
+                                self.open(r, View::Findings);
+                            }
                         }
+                        // A finding about a source (a scanner, toll fraud) has no one call: the
+                        // calls list shows that source's calls.
+                        Some(crate::diagnose::Subject::Source(ip)) => {
+                            self.source_only = Some(*ip);
+                            self.view = View::Calls;
+                            self.follow = false;
+                            self.status = Some(format!("calls from {ip} (Esc shows all)"));
+                        }
+                        None => {}
                     }
                 }
                 _ => {}
@@ -654,6 +687,7 @@ impl App {
                     self.failures_only = false;
                     self.findings_only = false;
                     self.calls_only = false;
+                    self.source_only = None;
                 } else {
                     self.view = View::Calls;
                 }

@@ -132,7 +132,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "Enter",
         scope: "lists",
-        help: "open the call (ladder, findings, raw message)",
+        help: "open the call (ladder, findings, raw message); on a finding about a source, list its calls",
         action: Action::Open,
         codes: &[(KeyCode::Enter, NONE)],
     },

@@ -77,18 +77,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         if s.linked.is_empty() { String::new() } else { format!(" · linked {}", s.linked.join(", ")) }
     );
     let used = unicode_width::UnicodeWidthStr::width(format!("{head}{tail}").as_str()) + 4;
-    // With display names when they fit, else as user@host (what tells parties apart), cut
-    // with `…` if even that is too long.
+    // With display names when they fit, else as user@host, else as users alone (what the
+    // calls list shows at 80 columns), cut with `…` if even that is too long.
     let room = usize::from(left.width).saturating_sub(used).max(1);
-    let parties_as = |display: bool| {
-        inert_string(
-            format!("{} → {}", super::party(&s.from, display), super::party(&s.to, display)).as_bytes(),
-        )
+    let user = |p: String| match p.split_once('@') {
+        Some((u, _)) if !u.is_empty() => u.to_string(),
+        _ => p,
     };
-    let parties = match parties_as(true) {
-        p if unicode_width::UnicodeWidthStr::width(p.as_str()) <= room => p,
-        _ => super::fit(&parties_as(false), room),
-    };
+    let forms = [
+        (super::party(&s.from, true), super::party(&s.to, true)),
+        (super::party(&s.from, false), super::party(&s.to, false)),
+        (user(super::party(&s.from, false)), user(super::party(&s.to, false))),
+    ];
+    let forms: Vec<String> =
+        forms.iter().map(|(a, b)| inert_string(format!("{a} → {b}").as_bytes())).collect();
+    let parties = forms
+        .iter()
+        .find(|p| unicode_width::UnicodeWidthStr::width(p.as_str()) <= room)
+        .cloned()
+        .unwrap_or_else(|| super::fit(&forms[2], room));
     let title = super::title(&inert_string(format!("{head}{parties}{tail}").as_bytes()), left.width);
     let footer = format!(
         "{} · {} messages{}",

@@ -27,13 +27,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let (failures, with_findings) = app.totals;
     let mut quick = Vec::new();
     if app.failures_only {
-        quick.push("failures");
+        quick.push("failures".to_string());
     }
     if app.findings_only {
-        quick.push("findings");
+        quick.push("findings".to_string());
     }
     if app.calls_only {
-        quick.push("calls");
+        quick.push("calls".to_string());
+    }
+    if let Some(ip) = app.source_only {
+        quick.push(format!("from {ip}"));
     }
     // The sort and the quick filters are what the keys just changed: they stay in the title
     // whatever the width; the counts shorten first.
@@ -59,14 +62,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     // user@host, then as users; the tiniest drops the state.
     let (list_area, strip_area) = split_strip(list_area, model, app.visible.len());
     let width = list_area.width.saturating_sub(2);
-    let layout = if width >= 150 {
-        Layout::Wide
-    } else if width >= 110 {
-        Layout::Medium
-    } else if width >= 60 {
-        Layout::Narrow
-    } else {
-        Layout::Tiny
+    // The thresholds are the terminal's columns, as the docs give them.
+    let layout = match list_area.width {
+        150.. => Layout::Wide,
+        110..150 => Layout::Medium,
+        60..110 => Layout::Narrow,
+        _ => Layout::Tiny,
     };
     // `o` walks the columns on screen only.
     app.sort_columns = match layout {

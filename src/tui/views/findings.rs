@@ -50,7 +50,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let on_screen = || (start..end).map(|k| &shown[n - 1 - k]);
     let columns = |s: &str| unicode_width::UnicodeWidthStr::width(s);
     let rule_width = on_screen().map(|fd| columns(fd.rule)).max().unwrap_or(0);
-    let time_width = if width < 100 { 8 } else { 12 };
+    // Under 100 terminal columns (the view is as wide as the terminal).
+    let time_width = if area.width < 100 { 8 } else { 12 };
     let longest = on_screen().map(|fd| columns(&who_of(fd))).max().unwrap_or(0);
     let mut who_width = longest.min((width / 4).clamp(16, 44));
     // Time, mark and rule, each followed by a space.
@@ -100,6 +101,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             theme::dim(),
         )],
     };
+    // What Enter does for the selected finding: open its call, or list a source's calls.
+    let selected = shown.len().checked_sub(1 + app.finding).and_then(|i| shown.get(i));
+    let enter_hint = match selected.map(|f| &f.subject) {
+        Some(Subject::Source(_)) => "explanation (Enter lists the calls from this source)",
+        _ => "explanation (Enter opens the call)",
+    };
     // J/K scroll a long explanation; another finding starts at its top.
     if app.finding_scroll_of != app.finding {
         app.finding_scroll_of = app.finding;
@@ -109,9 +116,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     let total = para.line_count(detail_area.width.saturating_sub(2)) as u16;
     let visible = detail_area.height.saturating_sub(2);
     app.finding_scroll = app.finding_scroll.min(total.saturating_sub(visible));
-    let mut block = Block::default()
-        .borders(Borders::ALL)
-        .title(super::title("explanation (Enter opens the call)", detail_area.width));
+    let mut block = Block::default().borders(Borders::ALL).title(super::title(enter_hint, detail_area.width));
     if total > visible {
         let at = super::lines_shown(app.finding_scroll.into(), visible.into(), total.into());
         block = block.title_bottom(super::title(&format!("{at} · J/K"), detail_area.width));

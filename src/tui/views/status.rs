@@ -44,7 +44,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     // The source label gives way first on a narrow bar, to 8 characters and then altogether:
     // the calls and the rate matter more.
     let short_len = short.chars().count();
-    let label_min = match source.chars().count().min(if width < 80 { 8 } else { 16 }) + 2 {
+    // A notice from a key must be readable too: the label shortens for it as on a narrow bar.
+    let label_cap = if width < 80 || app.status.is_some() { 8 } else { 16 };
+    let label_min = match source.chars().count().min(label_cap) + 2 {
         n if width < 80 && n + short_len + fixed > width => 0,
         n => n,
     };
@@ -54,6 +56,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     // With what a key just did on a narrow bar, the counters come down to the drops (and
     // errors): that notice must be readable. A standing notice (the end of a capture file, which
     // stays) is cut instead: the calls and the rate must not go for good.
+    // The calls and the rate in fewer words, for a bar under 50 columns.
+    let compact = format!(" calls {} · {:.0}/s · drops {}", e.calls.calls, app.rate, c.kernel_drops);
     let minimal = match e.decode.errors {
         0 => format!(" drops {}", c.kernel_drops),
         n => format!(" drops {} · errors {n}", c.kernel_drops),
@@ -63,6 +67,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
         full
     } else if fits(&short, 0) && (app.status.is_none() || fits(&short, notice_len.min(40))) {
         short
+    } else if fits(&compact, 0) && app.status.is_none() {
+        compact
     } else {
         minimal
     };
@@ -72,7 +78,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     let label = if label_room < 4 {
         String::new()
     } else {
-        format!(" {} ", super::fit(&source, label_room.saturating_sub(2)))
+        format!(" {} ", source_label(&source, label_room.saturating_sub(2)))
     };
     let mut spans = vec![Span::styled(label.clone(), Style::new().fg(Color::Black).bg(Color::Cyan))];
     let mut used = label.chars().count() + counters.chars().count() + fixed;
@@ -95,4 +101,41 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     spans.push(Span::raw(" ".repeat(width.saturating_sub(used))));
     spans.push(Span::styled(HELP, Style::new().fg(Color::DarkGray)));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The source label in `room` columns: as it is when it fits, else with a file's directories
+/// left out (`file …/demo.pcap`: the name says which capture is open, the directory does not),
+/// else the file name alone, cut with `…` if still too long.
+fn source_label(source: &str, room: usize) -> String {
+    let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+    if width(source) <= room {
+        return source.to_string();
+    }
+    match source.rsplit_once('/') {
+        Some((dirs, name)) => {
+            let kind = dirs.split_once(' ').map_or("", |(k, _)| k);
+            let short = if kind.is_empty() { format!("…/{name}") } else { format!("{kind} …/{name}") };
+            // The name alone before the name is cut.
+            if width(&short) <= room {
+                short
+            } else {
+                super::fit(name, room)
+            }
+        }
+        None => super::fit(source, room),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_label;
+
+    #[test]
+    fn a_long_source_keeps_its_file_name() {
+        assert_eq!(source_label("file /work/pcaps/demo.pcap", 40), "file /work/pcaps/demo.pcap");
+        assert_eq!(source_label("file /work/pcaps/demo.pcap", 20), "file …/demo.pcap");
+        assert_eq!(source_label("file /work/pcaps/lab-fork-603-nocancel.pcap", 20), "lab-fork-603-nocanc…");
+        assert_eq!(source_label("file /work/pcaps/demo.pcap", 8), "demo.pc…");
+        assert_eq!(source_label("live any", 5), "live…");
+    }
 }

@@ -205,27 +205,57 @@ pub fn header(cols: &[String], width: usize) -> Line<'static> {
     Line::styled(s, Style::new().add_modifier(Modifier::BOLD))
 }
 
-/// Letters for the To-tags of a call's messages when there are several (the branches of a
+/// Letters for the far-end tags of a call's dialogs when there are several (the branches of a
 /// forked call, each answering device's dialog): `A` for the first tag seen, `B` for the next…
-/// Empty when the call has one tag or none, so a plain call's labels stay as they are.
-pub fn branch_letters(messages: &[&Shown]) -> Vec<(Vec<u8>, char)> {
+/// Empty when the call has one or none, so a plain call's labels stay as they are.
+pub fn branch_letters(messages: &[&Shown]) -> BranchLetters {
+    // The caller's tag of each Call-ID (linked legs are merged in): the From-tag of its first
+    // message, which the caller sends.
+    let mut callers: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for s in messages {
+        if !callers.iter().any(|(id, _)| id.as_slice() == s.msg.call_id()) {
+            callers.push((s.msg.call_id().to_vec(), s.msg.slice(s.msg.from_addr().tag).to_vec()));
+        }
+    }
     let mut tags: Vec<(Vec<u8>, char)> = Vec::new();
     for s in messages {
-        let tag = s.msg.to_tag();
-        if !tag.is_empty() && !tags.iter().any(|(t, _)| t == tag) && tags.len() < 26 {
+        let tag = far_tag(s, &callers);
+        if !tag.is_empty() && !tags.iter().any(|(t, _)| t.as_slice() == tag) && tags.len() < 26 {
             tags.push((tag.to_vec(), char::from(b'A' + tags.len() as u8)));
         }
     }
     if tags.len() < 2 {
         tags.clear();
     }
-    tags
+    BranchLetters { callers, tags }
+}
+
+/// The branch letters of a call's messages (see [`branch_letters`]).
+#[derive(Debug, Default)]
+pub struct BranchLetters {
+    /// Each Call-ID's caller tag.
+    callers: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Each far-end tag's letter.
+    tags: Vec<(Vec<u8>, char)>,
+}
+
+/// The tag of the dialog's far end in a message: the To-tag of what the caller sends and of
+/// the answers to it, the From-tag of what the callee sends (its BYE, re-INVITE or REFER carries
+/// the caller's tag in To), so one dialog keeps one letter whichever side speaks.
+fn far_tag<'a>(s: &'a Shown, callers: &[(Vec<u8>, Vec<u8>)]) -> &'a [u8] {
+    let from = s.msg.slice(s.msg.from_addr().tag);
+    let caller = callers.iter().find(|(id, _)| id.as_slice() == s.msg.call_id()).map(|(_, t)| t.as_slice());
+    if caller.is_some_and(|c| !c.is_empty() && c != from) {
+        from
+    } else {
+        s.msg.to_tag()
+    }
 }
 
 /// The branch letter of a message (see [`branch_letters`]).
-pub fn branch_of(s: &Shown, letters: &[(Vec<u8>, char)]) -> Option<char> {
-    let tag = s.msg.to_tag();
-    letters.iter().find(|(t, _)| t == tag).map(|(_, c)| *c)
+pub fn branch_of(s: &Shown, letters: &BranchLetters) -> Option<char> {
+    let tag = far_tag(s, &letters.callers);
+    letters.tags.iter().find(|(t, _)| t.as_slice() == tag).map(|(_, c)| *c)
 }
 
 /// One ladder line for a message; `branch` is its To-tag's letter when the call has several.
