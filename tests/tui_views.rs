@@ -776,12 +776,23 @@ fn streams_view_keeps_addresses_at_80_columns() {
     key(&mut a, &model, KeyCode::Tab);
     assert_eq!(a.view, View::Streams);
     let s = screen(&mut a, &model, 80, 24);
-    assert!(s.contains("192.0.2.10:4000       198.51.100.20:20000"), "{s}");
-    assert!(s.contains("198.51.100.20:20000   192.0.2.10:4000"), "{s}");
+    assert!(s.contains("192.0.2.10:4000     198.51.100.20:20000"), "{s}");
+    assert!(s.contains("198.51.100.20:20000 192.0.2.10:4000"), "{s}");
     // The whole Call-ID on the line under each stream.
     let id = &model.rows[0].summary.call_id;
     assert_eq!(s.matches(&format!("call {id}")).count(), 2, "{s}");
     insta::assert_snapshot!("streams_dtmf_80x24", s);
+    // At 132 columns the columns are as wide as their longest value, so a stream and its whole
+    // Call-ID share a line (with fixed widths the Call-ID went under the stream, halving the
+    // streams shown).
+    let model = model_of("media-crafted-many_calls.pcap");
+    let mut a = app(&model);
+    a.view = View::Streams;
+    let s = screen(&mut a, &model, 132, 43);
+    assert!(
+        s.lines().any(|l| l.contains("192.0.2.119:4036") && l.contains("media-many-calls-18-1@192.0.2.119")),
+        "{s}"
+    );
 }
 
 /// At 80 columns the call's media pane uses a compact line so the DTMF digits still show.

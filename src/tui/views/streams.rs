@@ -26,14 +26,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
     // whole after its stream, the call goes on a second line under its stream.
     let columns = area.width as usize;
     let wide = columns >= 120;
+    // Lost count, codec and addresses as wide as their longest (their header at least, the
+    // codec at most 10), so the Call-ID fits on the stream's line wherever it can.
+    let widest = |f: &dyn Fn(&crate::tui::model::StreamRow) -> usize, head: &str, most: usize| {
+        all.iter().map(|(_, s)| f(s)).max().unwrap_or(0).max(head.len()).min(most)
+    };
+    let lw = widest(&|s| s.lost.to_string().len(), "lost", 12);
+    let cw = widest(&|s| s.codec.chars().count(), "codec", if wide { 10 } else { 6 });
+    let sw = widest(&|s| s.src.chars().count(), "source", 47);
+    let dw = widest(&|s| s.dst.chars().count(), "destination", 47);
     let head = if wide {
         format!(
-            "{:>4} {:>6} {:>9} {:>8} {:>8}  {:<6} {:<10} {:<22} {:<22}",
+            "{:>4} {:>6} {:>lw$} {:>8} {:>8}  {:<6} {:<cw$} {:<sw$} {:<dw$}",
             "MOS", "lost%", "lost", "jit ms", "max ms", "from", "codec", "source", "destination"
         )
     } else {
         format!(
-            "{:>4} {:>6} {:>8}  {:<6} {:<6} {:<21} {:<21}",
+            "{:>4} {:>6} {:>8}  {:<6} {:<cw$} {:<sw$} {:<dw$}",
             "MOS", "lost%", "jit ms", "from", "codec", "source", "destination"
         )
     };
@@ -60,25 +69,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         let mos = s.mos.map_or_else(|| "-".to_string(), |m| format!("{m:.1}"));
         let text = if wide {
             format!(
-                "{:>4} {:>6.1} {:>9} {:>8.1} {:>8.1}  {:<6} {:<10} {:<22} {:<22}",
+                "{:>4} {:>6.1} {:>lw$} {:>8.1} {:>8.1}  {:<6} {:<cw$} {:<sw$} {:<dw$}",
                 mos,
                 s.loss_pct,
                 s.lost,
                 s.mean_jitter_ms,
                 s.max_jitter_ms,
                 s.from,
-                super::fit(&s.codec, 10),
+                super::fit(&s.codec, cw),
                 s.src.to_string(),
                 s.dst.to_string(),
             )
         } else {
             format!(
-                "{:>4} {:>6.1} {:>8.1}  {:<6} {:<6} {:<21} {:<21}",
+                "{:>4} {:>6.1} {:>8.1}  {:<6} {:<cw$} {:<sw$} {:<dw$}",
                 mos,
                 s.loss_pct,
                 s.mean_jitter_ms,
                 s.from,
-                super::fit(&s.codec, 6),
+                super::fit(&s.codec, cw),
                 s.src.to_string(),
                 s.dst.to_string(),
             )
