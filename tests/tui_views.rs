@@ -95,11 +95,14 @@ fn calls_view_wide_and_narrow() {
         s.lines().any(|l| l.contains("✖ forbidden-403: INVITE refused with") && l.ends_with("…│")),
         "{s}"
     );
-    // At 115 (the medium layout) the longest parties are cut in the middle, with a mark, so
-    // both ends of an address stay (a cut address must not read as another one), before the
-    // rules are.
+    // At 115 (the medium layout) the rules and the parties stay whole; the reason phrase gives
+    // way first, cut with a mark.
     let s = screen(&mut a, &model, 115, 45);
-    assert!(s.contains("alice@1…168.10.2 ") && !s.contains("192.168.1 "), "{s}");
+    assert!(s.contains("alice@192.168.10.2 alice@192.168.10.2 registered") && s.contains("403 For… "), "{s}");
+    assert!(s.contains("▲ decline-should-be-busy: …│"), "{s}");
+    // At 111 the reason phrases go (the code stays, marked as cut) before the parties do.
+    let s = screen(&mut a, &model, 111, 45);
+    assert!(s.contains("carol@192.168.10.2 carol@192.168.10.2 registered  200… "), "{s}");
     assert!(s.contains("▲ decline-should-be-busy: …│"), "{s}");
 }
 
@@ -758,7 +761,13 @@ fn branches_on_one_hop_are_lettered() {
     assert!(!screen(&mut a, &model, 160, 45).contains(" ·A"));
     // One dialog keeps one letter whichever side speaks: the callee's BYE, REFER or NOTIFY
     // carries the caller's tag in To, and is not another branch.
-    for file in ["ordinary-blind-transfer.pcap", "ordinary-2xx-no-ack.pcap", "ordinary-subscriptions.pcap"] {
+    // Nor do devices answering on columns of their own (a 302, then the call it sends on).
+    for file in [
+        "ordinary-blind-transfer.pcap",
+        "ordinary-2xx-no-ack.pcap",
+        "ordinary-subscriptions.pcap",
+        "ordinary-call-forwarded.pcap",
+    ] {
         let model = model_of(file);
         let mut a = first_call_opened(&model);
         let s = screen(&mut a, &model, 132, 43);
@@ -827,13 +836,16 @@ fn status_bar_keeps_the_calls_beside_a_standing_notice() {
     // At 50 the label goes altogether before the calls do (the standing notice goes too).
     let fifty = bar(&mut a, 50);
     assert!(fifty.starts_with(" calls 27 · 0 msg/s · drops 0") && fifty.ends_with("? help"), "{fifty}");
-    // A notice from a key shortens the label as a narrow bar does, to give itself the room.
+    // A notice from a key takes the label's room, to be readable.
     a.status = Some("saved 28 messages to ./sipscope-lab-fork-603-nocancel-1.pcap".into());
     let saved = bar(&mut a, 80);
     assert!(
-        saved.starts_with(" demo.pc…  drops 0  FOLLOW  saved 28 messages to ./sipscope-lab-fork"),
+        saved.starts_with(" drops 0  FOLLOW  saved 28 messages to ./sipscope-lab-fork-603-nocance…"),
         "{saved}"
     );
+    // With room to spare the label comes back.
+    let wide = bar(&mut a, 120);
+    assert!(wide.starts_with(" demo.pcap  calls 27") && wide.contains("nocancel-1.pcap   ? help"), "{wide}");
     a.status = None;
     // At 45 in fewer words.
     let forty_five = bar(&mut a, 45);
@@ -1009,7 +1021,7 @@ fn views_below_the_minimum_say_what_they_leave_out() {
     key(&mut a, &model, KeyCode::Down);
     key(&mut a, &model, KeyCode::Enter);
     let s = screen(&mut a, &model, 60, 20);
-    assert!(s.starts_with("┌ call · alice… · completed 200 OK"), "{s}");
+    assert!(s.starts_with("┌ call · alice → … · completed 200 ┐"), "{s}");
     let model = model_of("lab-register-401-403.pcap");
     let mut a = app(&model);
     a.view = View::Registrations;
@@ -1124,4 +1136,56 @@ fn enter_on_a_source_finding_lists_its_calls() {
     key(&mut a, &model, KeyCode::Esc);
     a.refresh(&model);
     assert_eq!((a.visible.len(), a.source_only), (model.rows.len(), None));
+}
+
+/// Follow selects the newest call whatever the sort: under a sort by To or state, the call that
+/// arrived last, not the bottom row.
+#[test]
+fn follow_selects_the_newest_call_under_any_sort() {
+    let model = model_of("demo.pcap");
+    let mut a = app(&model);
+    let newest = model.rows.len() - 1;
+    for _ in 0..4 {
+        key(&mut a, &model, KeyCode::Char('o'));
+        screen(&mut a, &model, 120, 30);
+        assert!(a.follow);
+        assert_eq!(a.selected_row(), Some(newest), "sort {:?}", a.sort);
+    }
+    key(&mut a, &model, KeyCode::Char('r'));
+    screen(&mut a, &model, 120, 30);
+    assert_eq!(a.selected_row(), Some(newest), "reversed");
+}
+
+/// A long reason phrase gives way in the call title before the parties are cut to nothing
+/// (`subscription · … · failed 481 Call/Transact…` at 80 columns).
+#[test]
+fn the_call_title_keeps_the_parties_before_a_long_reason_phrase() {
+    let model = model_of("ordinary-subscriptions.pcap");
+    let mut a = app(&model);
+    let row = model.rows.iter().position(|r| r.summary.final_code == Some(481)).unwrap();
+    let at = a.visible.iter().position(|&i| i == row).unwrap();
+    key(&mut a, &model, KeyCode::Home);
+    for _ in 0..at {
+        key(&mut a, &model, KeyCode::Down);
+    }
+    key(&mut a, &model, KeyCode::Enter);
+    let s = screen(&mut a, &model, 80, 24);
+    let title = s.lines().next().unwrap();
+    assert!(title.starts_with("┌ subscription · 201 → 203 · failed 481 ─"), "{title}");
+    // Wide, the reason phrase is whole.
+    let s = screen(&mut a, &model, 200, 50);
+    assert!(s.lines().next().unwrap().contains("481 Call/Transaction Does Not Exist"), "{s}");
+}
+
+/// States read as words in the calls list and the call title (`in progress`, not the report's
+/// `in_progress`), and a one-message call says `1 message`.
+#[test]
+fn states_read_as_words() {
+    let model = model_of("initconf-sipvicious-baduseragent.pcap");
+    let mut a = app(&model);
+    let s = screen(&mut a, &model, 120, 30);
+    assert!(s.contains(" in progress ") && !s.contains("in_progress"), "{s}");
+    key(&mut a, &model, KeyCode::Enter);
+    let s = screen(&mut a, &model, 120, 30);
+    assert!(!s.contains("in_progress") && s.contains(" · 1 message ─"), "{s}");
 }

@@ -494,7 +494,13 @@ impl App {
             );
         }
         if self.follow && self.paused.is_none() && !self.visible.is_empty() {
-            self.selected = if self.reverse { 0 } else { self.visible.len() - 1 };
+            // The newest call: last in time order (first reversed); under another sort, the
+            // call that arrived last (rows are kept in arrival order).
+            self.selected = match (self.sort, self.reverse) {
+                (SortKey::Time, false) => self.visible.len() - 1,
+                (SortKey::Time, true) => 0,
+                _ => self.visible.iter().enumerate().max_by_key(|(_, &i)| i).map_or(0, |(at, _)| at),
+            };
         } else if let Some(at) =
             was.filter(|_| recomputed).and_then(|row| self.visible.iter().position(|&i| i == row))
         {

@@ -67,16 +67,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
             .areas(top);
 
     // Ladder.
-    let code = s.final_code.map_or(String::new(), |c| format!(" {c} {}", s.final_reason));
-    // The outcome is kept whole; the parties give way first, cut with `…`.
+    // The outcome is kept whole (its reason phrase too while the parties keep 12 columns); the
+    // parties give way first, cut with `…`.
     let head = format!("{} · ", s.kind.as_str());
-    let tail = format!(
-        " · {}{}{}",
-        s.state.as_str(),
-        code,
-        if s.linked.is_empty() { String::new() } else { format!(" · linked {}", s.linked.join(", ")) }
-    );
-    let used = unicode_width::UnicodeWidthStr::width(format!("{head}{tail}").as_str()) + 4;
+    let linked =
+        if s.linked.is_empty() { String::new() } else { format!(" · linked {}", s.linked.join(", ")) };
+    let tail_with = |reason: bool| {
+        let code = match s.final_code {
+            Some(c) if reason => format!(" {c} {}", s.final_reason),
+            Some(c) => format!(" {c}"),
+            None => String::new(),
+        };
+        format!(" · {}{code}{linked}", s.state.as_str().replace('_', " "))
+    };
+    let width_of = |t: &str| unicode_width::UnicodeWidthStr::width(t);
+    let mut tail = tail_with(true);
+    if width_of(&head) + width_of(&tail) + 4 + 12 > usize::from(left.width) {
+        tail = tail_with(false);
+    }
+    let used = width_of(&format!("{head}{tail}")) + 4;
     // With display names when they fit, else as user@host, else as users alone (what the
     // calls list shows at 80 columns), cut with `…` if even that is too long.
     let room = usize::from(left.width).saturating_sub(used).max(1);
@@ -98,9 +107,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         .unwrap_or_else(|| super::fit(&forms[2], room));
     let title = super::title(&inert_string(format!("{head}{parties}{tail}").as_bytes()), left.width);
     let footer = format!(
-        "{} · {} messages{}",
+        "{} · {} message{}{}",
         inert_string(s.call_id.as_bytes()),
         s.messages,
+        if s.messages == 1 { "" } else { "s" },
         if r.dropped > 0 { format!(", {} not kept", r.dropped) } else { String::new() }
     );
     let block = Block::default()

@@ -115,7 +115,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
                     "Method" => Cell::from(fit(s.method, w)),
                     "From" => Cell::from(text.from.fitted(w)),
                     "To" => Cell::from(text.to.fitted(w)),
-                    "State" => Cell::from(fit(s.state.as_str(), w)),
+                    // As words (`in progress`), not the report's identifier.
+                    "State" => Cell::from(fit(&s.state.as_str().replace('_', " "), w)),
                     "Code" => Cell::from(fit(&text.code, w)),
                     "PDD" => Cell::from(ms(s.pdd_ms)),
                     "Dur" => Cell::from(ms(s.duration_ms)),
@@ -364,14 +365,15 @@ fn column_widths(
     // floor is its mark, rule and colon, then room for `…` after a space (at most 40 columns).
     let party_floor = if layout.bare() { 8 } else { 12 };
     let floors =
-        [want[0].min(party_floor), want[1].min(party_floor), want[2].min(13), want[3].min(rule.clamp(7, 40))];
+        [want[0].min(party_floor), want[1].min(party_floor), want[2].min(4), want[3].min(rule.clamp(7, 40))];
     let mut got: [usize; 4] = super::share(room, &floors, &[2, 2, 1, 4]).try_into().unwrap_or([0; 4]);
     let mut left = room - got.iter().sum::<usize>();
     // 2. The parties whole, up to 30 % of the room each: a cut address reads as another.
     let cap = (room * 3 / 10).max(12);
     grow_parties(&mut got, &mut left, [want[0].min(cap), want[1].min(cap)]);
-    // 3. The finding's summary, up to 60 columns, before the code's reason phrase (the code
-    // says it already).
+    // 3. A short reason phrase (`403 Forbidden`: 13 columns), then the finding's summary up to
+    // 60 columns, before a longer reason phrase (the code says most of it already).
+    grow(&mut got, &mut left, 2, want[2].min(13));
     grow(&mut got, &mut left, 3, want[3].min(60));
     // 4. Then the parties beyond 30 %, the reason phrase, the rest of the summary; what is
     // still left goes to the finding.

@@ -44,9 +44,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     // The source label gives way first on a narrow bar, to 8 characters and then altogether:
     // the calls and the rate matter more.
     let short_len = short.chars().count();
-    // A notice from a key must be readable too: the label shortens for it as on a narrow bar.
-    let label_cap = if width < 80 || app.status.is_some() { 8 } else { 16 };
-    let label_min = match source.chars().count().min(label_cap) + 2 {
+    // A notice from a key must be readable: the label takes only the room it leaves.
+    let label_min = match source.chars().count().min(if width < 80 { 8 } else { 16 }) + 2 {
+        _ if app.status.is_some() => 0,
         n if width < 80 && n + short_len + fixed > width => 0,
         n => n,
     };
@@ -74,8 +74,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     };
     // The source label takes the room the counters and the notice leave (at least its minimum).
     let label_room = width.saturating_sub(counters.chars().count() + fixed + notice_len).max(label_min);
-    // Under three columns of room the label is left out rather than shown as a lone `…`.
-    let label = if label_room < 4 {
+    // Under 8 columns of room the label is left out rather than shown as a stub (`d…`).
+    let label = if label_room < 8 {
         String::new()
     } else {
         format!(" {} ", source_label(&source, label_room.saturating_sub(2)))

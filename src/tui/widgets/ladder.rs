@@ -218,13 +218,27 @@ pub fn branch_letters(messages: &[&Shown]) -> BranchLetters {
         }
     }
     let mut tags: Vec<(Vec<u8>, char)> = Vec::new();
+    // The hops (pairs of columns) each tag's messages cross: letters are needed only where two
+    // dialogs share one, as behind a forking proxy; devices answering on columns of their own
+    // (a 302 and the call it sends on) are told apart by their columns already.
+    let mut hops: Vec<((String, String), Vec<u8>)> = Vec::new();
     for s in messages {
         let tag = far_tag(s, &callers);
-        if !tag.is_empty() && !tags.iter().any(|(t, _)| t.as_slice() == tag) && tags.len() < 26 {
+        if tag.is_empty() {
+            continue;
+        }
+        if !tags.iter().any(|(t, _)| t.as_slice() == tag) && tags.len() < 26 {
             tags.push((tag.to_vec(), char::from(b'A' + tags.len() as u8)));
         }
+        let (a, b) = (s.msg.src.to_string(), s.msg.dst.to_string());
+        let hop = if a <= b { (a, b) } else { (b, a) };
+        if !hops.iter().any(|(h, t)| *h == hop && t.as_slice() == tag) {
+            hops.push((hop, tag.to_vec()));
+        }
     }
-    if tags.len() < 2 {
+    let shared =
+        hops.iter().enumerate().any(|(i, (h, t))| hops[i + 1..].iter().any(|(h2, t2)| h2 == h && t2 != t));
+    if tags.len() < 2 || !shared {
         tags.clear();
     }
     BranchLetters { callers, tags }
