@@ -86,11 +86,12 @@ fn calls_view_wide_and_narrow() {
     insta::assert_snapshot!("calls_demo_80x24", screen(&mut a, &model, 80, 24));
     insta::assert_snapshot!("calls_demo_200x50", screen(&mut a, &model, 200, 50));
     // At 160 the parties get the room their longest text takes and no more: whole (with the
-    // display name), the To column exactly as wide as `alice@192.168.10.2`, and the finding
-    // (the rule whole) takes the rest, cut with `…`.
+    // display name, the To header's too), the To column exactly as wide as the longest,
+    // `sipvicious 100@1.1.1.1`, and the finding (the rule whole) takes the rest, cut with `…`.
     let s = screen(&mut a, &model, 160, 45);
-    assert!(s.contains("Carol carol@192.168.10.2 carol@192.168.10.2 registered"), "{s}");
-    assert!(s.contains(&format!("To{}State", " ".repeat("alice@192.168.10.2".len() - 2 + 1))), "{s}");
+    assert!(s.contains("Carol carol@192.168.10.2 carol@192.168.10.2     registered"), "{s}");
+    assert!(s.contains("sipvicious 100@1.1.1.1   sipvicious 100@1.1.1.1 timeout"), "{s}");
+    assert!(s.contains(&format!("To{}State", " ".repeat("sipvicious 100@1.1.1.1".len() - 2 + 1))), "{s}");
     assert!(
         s.lines().any(|l| l.contains("✖ forbidden-403: INVITE refused with") && l.ends_with("…│")),
         "{s}"

@@ -156,9 +156,15 @@ impl CallSummary {
         let first = &c.first;
         let h = &first.headers;
         let decisive = c.decisive();
-        let from = h.from_addr(&first.raw);
-        let display = first.slice(from.display);
-        let from_uri = lossy(first.slice(from.uri));
+        // `Name <uri>` when the header has a display name, else the URI (for From and To alike).
+        let party = |addr: crate::sip::NameAddr| {
+            let (display, uri) = (first.slice(addr.display), lossy(first.slice(addr.uri)));
+            if display.is_empty() {
+                uri
+            } else {
+                format!("{} <{uri}>", lossy(display))
+            }
+        };
         CallSummary {
             call_id: lossy(&c.call_id),
             kind: c.kind,
@@ -166,8 +172,8 @@ impl CallSummary {
             method: first.method().as_str(),
             final_code: decisive.map(|r| r.code),
             final_reason: decisive.map(|r| lossy(r.msg.reason_phrase())).unwrap_or_default(),
-            from: if display.is_empty() { from_uri } else { format!("{} <{}>", lossy(display), from_uri) },
-            to: lossy(first.slice(h.to_addr(&first.raw).uri)),
+            from: party(h.from_addr(&first.raw)),
+            to: party(h.to_addr(&first.raw)),
             src: c.src().to_string(),
             dst: c.dst().to_string(),
             first_ts: c.first_ts,
