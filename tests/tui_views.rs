@@ -949,6 +949,8 @@ fn a_narrow_ladder_says_which_columns_are_off_screen() {
             })
             .unwrap_or(0);
         assert_eq!(names + hidden, 5, "{w}: {s}");
+        // From 80 columns (the minimum) all five get a column.
+        assert!(w < 80 || hidden == 0, "{w}: {s}");
         assert_eq!(ladder(lines[2]).matches('│').count(), names, "{w}: {s}");
     }
     // Wide enough for all five: no mark.
@@ -1001,6 +1003,10 @@ fn views_below_the_minimum_say_what_they_leave_out() {
     a.view = View::Stats;
     let s = screen(&mut a, &model, 30, 12);
     assert!(s.contains("Responses · 1 not shown"), "{s}");
+    // Under 17 lines the per-second chart goes before the counters.
+    assert!(s.contains("RFC 6076") && !s.contains("New calls per second"), "{s}");
+    assert!(screen(&mut a, &model, 30, 20).contains("New calls per second"));
+    let s = screen(&mut a, &model, 30, 12);
     let labels = s.lines().find(|l| l.contains("180 200")).unwrap();
     assert!(labels.contains("603") && !labels.contains("100"), "provisional codes go first: {s}");
     // A failing source too long for its box is cut with a mark (`7.17.254.1` would read as

@@ -57,8 +57,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         Constraint::Length(findings_height),
     ])
     .areas(area);
-    // The ladder takes 60 % of the width, up to 68 % when its addresses need it to show whole
-    // (a forked call's five at 80 columns); the raw message gets the rest.
+    // The ladder takes 60 % of the width, up to 68 % when its addresses need it for columns of
+    // a comfortable width (a forked call's five at 80 columns); the raw message gets the rest.
     let cols = ladder::endpoints(&msgs);
     let share = |percent: u16| u16::try_from(u32::from(top.width) * u32::from(percent) / 100).unwrap_or(0);
     let wanted = u16::try_from(ladder::width_wanted(cols.len()) + 2).unwrap_or(u16::MAX);

@@ -80,7 +80,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         lines.push(line);
     }
     f.render_widget(Paragraph::new(lines), inner);
-    let detail: Vec<Line> = match shown.len().checked_sub(1 + app.finding).and_then(|i| shown.get(i)) {
+    let selected = shown.len().checked_sub(1 + app.finding).and_then(|i| shown.get(i));
+    let detail: Vec<Line> = match selected {
         Some(fd) => {
             let mut v = vec![
                 Line::styled(inert_string(fd.summary.as_bytes()), Style::new().add_modifier(Modifier::BOLD)),
@@ -102,7 +103,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &mut App, model: &Model) {
         )],
     };
     // What Enter does for the selected finding: open its call, or list a source's calls.
-    let selected = shown.len().checked_sub(1 + app.finding).and_then(|i| shown.get(i));
     let enter_hint = match selected.map(|f| &f.subject) {
         Some(Subject::Source(_)) => "explanation (Enter lists the calls from this source)",
         _ => "explanation (Enter opens the call)",

@@ -41,10 +41,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     // The mode badge, with a plain space before it so it does not touch the counters.
     let fixed = HELP.len() + mode.map_or(0, |(m, _)| m.len() + 1);
     let source = inert_string(app.source.as_bytes());
-    // The source label gives way first on a narrow bar, to 8 characters and then altogether:
-    // the calls and the rate matter more.
+    // The source label gives way first on a narrow bar, to 8 characters and then altogether
+    // (the calls and the rate matter more); beside a notice from a key, which must be
+    // readable, it takes only the room the notice leaves.
     let short_len = short.chars().count();
-    // A notice from a key must be readable: the label takes only the room it leaves.
     let label_min = match source.chars().count().min(if width < 80 { 8 } else { 16 }) + 2 {
         _ if app.status.is_some() => 0,
         n if width < 80 && n + short_len + fixed > width => 0,
@@ -53,11 +53,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, model: &Model) {
     // A notice (what a key just did, a save, a search) matters more than the long counters.
     let notice = app.status.as_ref().or(model.notice.as_ref()).map(|n| inert_string(n.as_bytes()));
     let notice_len = notice.as_ref().map_or(0, |n| n.chars().count() + 2);
+    // The calls and the rate in fewer words, for a bar under 50 columns.
+    let compact = format!(" calls {} · {:.0}/s · drops {}", e.calls.calls, app.rate, c.kernel_drops);
     // With what a key just did on a narrow bar, the counters come down to the drops (and
     // errors): that notice must be readable. A standing notice (the end of a capture file, which
     // stays) is cut instead: the calls and the rate must not go for good.
-    // The calls and the rate in fewer words, for a bar under 50 columns.
-    let compact = format!(" calls {} · {:.0}/s · drops {}", e.calls.calls, app.rate, c.kernel_drops);
     let minimal = match e.decode.errors {
         0 => format!(" drops {}", c.kernel_drops),
         n => format!(" drops {} · errors {n}", c.kernel_drops),

@@ -307,7 +307,7 @@ pub fn line(
             cells[lo + 1] = '◀';
         }
         // The label goes in the part of the arrow that shows.
-        let room = hi.min(edge) - lo - 3;
+        let room = hi.min(edge).saturating_sub(lo + 3);
         // The full label when it fits, else the short one (a code says more than `603 …`).
         // The branch letter goes with every form of the label, set off by a dot while there is
         // room (`180 Ringing ·B`, `180·B`, `BYE·C`), and only in the tightest gap without it.
